@@ -1,0 +1,174 @@
+/**
+ * The `Executor` interface and the base class that gives every executor the
+ * same `submit`/`map`/`with`/`shutdown` surface, argument checks and view
+ * semantics. Executors implement two hooks: run one call, run one chunk.
+ */
+import type { TransferListItem } from 'node:worker_threads';
+import type { Future } from './future.js';
+import { mapCalls, splitMapArguments, type MapOptions } from './map.js';
+
+export type { MapOptions };
+import {
+  rejectUnknownOptions,
+  validateArray,
+  validateOptionsObject,
+  validateSignal,
+  validateTimeout,
+} from './validate.js';
+
+/** Options carried by every call made through a `with(...)` view. */
+export interface CallOptions {
+  /** Aborts the call: before it starts the future is CANCELLED; while it runs its worker is ended and the future fails with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Limit on running time in ms: past it the worker is ended and the future fails with `TimeoutError`. */
+  timeout?: number;
+  /** Transfer list (ArrayBuffers, MessagePorts) for transports that can move memory; others ignore it. */
+  transfer?: TransferListItem[];
+}
+
+export interface ShutdownOptions {
+  /** Resolve only when pending work is done and every worker has exited (default true). */
+  wait?: boolean;
+  /** Cancel every call that has not started yet (default false). */
+  cancelFutures?: boolean;
+}
+
+export type Task = (...args: any[]) => any;
+
+/** The contract shared by every executor (see API.md). */
+export interface Executor {
+  /** Schedules `fn(...args)` and returns a Future for its result. */
+  submit<F extends Task>(fn: F, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>>;
+  /**
+   * `fn` applied to the zipped items of `iterables` (sync or async), results in input order.
+   * The last argument is options when it is a non-iterable object.
+   */
+  map<F extends Task>(fn: F, ...iterablesThenOptions: MapArguments): AsyncIterableIterator<Awaited<ReturnType<F>>>;
+  /** A view of this executor whose calls carry `options`. */
+  with(options: CallOptions): Executor;
+  /** Stops accepting calls; see {@link ShutdownOptions}. Idempotent. */
+  shutdown(options?: ShutdownOptions): Promise<void>;
+  /** `shutdown({ wait: true })`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** The iterables of a `map` call (sync or async), optionally followed by {@link MapOptions}. */
+export type MapArguments = (Iterable<unknown> | AsyncIterable<unknown> | MapOptions)[];
+
+const CALL_OPTION_KEYS = ['signal', 'timeout', 'transfer'] as const;
+const SHUTDOWN_OPTION_KEYS = ['wait', 'cancelFutures'] as const;
+
+/** Validates `with(...)` options once, when the view is made. */
+export function validateCallOptions(options: unknown, where: string): CallOptions {
+  const o = validateOptionsObject<CallOptions>(options, where);
+  rejectUnknownOptions(o, CALL_OPTION_KEYS, where);
+  const out: CallOptions = {};
+  if (o.signal !== undefined) out.signal = validateSignal(o.signal, `${where}: signal`);
+  const timeout = validateTimeout(o.timeout, `${where}: timeout`);
+  if (timeout !== undefined) out.timeout = timeout;
+  if (o.transfer !== undefined) out.transfer = validateArray(o.transfer, `${where}: transfer`) as TransferListItem[];
+  return out;
+}
+
+/** Validates `shutdown(...)` options. */
+export function validateShutdownOptions(options: unknown): Required<ShutdownOptions> {
+  const o = validateOptionsObject<ShutdownOptions>(options, 'shutdown()');
+  rejectUnknownOptions(o, SHUTDOWN_OPTION_KEYS, 'shutdown()');
+  for (const key of SHUTDOWN_OPTION_KEYS) {
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') {
+      throw new TypeError(`shutdown(): ${key} must be a boolean, got ${typeof o[key]}`);
+    }
+  }
+  return { wait: o.wait ?? true, cancelFutures: o.cancelFutures ?? false };
+}
+
+const NO_OPTIONS: CallOptions = Object.freeze({});
+
+/**
+ * Base of every executor. Subclasses implement {@link ExecutorBase.submitCall}
+ * and {@link ExecutorBase.submitChunk} (both receive validated input) and
+ * {@link ExecutorBase.shutdown}.
+ */
+export abstract class ExecutorBase implements Executor {
+  /**
+   * Schedules one call. `fn` is known to be a function; implementations
+   * throw `ShutdownError` / the broken error when they cannot take it.
+   */
+  protected abstract submitCall(fn: Task, args: unknown[], options: CallOptions): Future<unknown>;
+
+  /** Schedules `fn` over each argument list of `chunk`, one message and one future for the whole chunk. */
+  protected abstract submitChunk(fn: Task, chunk: unknown[][], options: CallOptions): Future<unknown[]>;
+
+  /** Throws if `fn` cannot be used with this executor (not a function, native, ...). */
+  protected abstract checkTask(fn: unknown, argName: string): void;
+
+  abstract shutdown(options?: ShutdownOptions): Promise<void>;
+
+  submit<F extends Task>(fn: F, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
+    this.checkTask(fn, 'submit(): fn');
+    return this.submitCall(fn, args, NO_OPTIONS) as Future<Awaited<ReturnType<F>>>;
+  }
+
+  map<F extends Task>(fn: F, ...iterablesThenOptions: MapArguments): AsyncIterableIterator<Awaited<ReturnType<F>>> {
+    return this.mapWith(fn, iterablesThenOptions as unknown[], NO_OPTIONS) as AsyncIterableIterator<Awaited<ReturnType<F>>>;
+  }
+
+  with(options: CallOptions): Executor {
+    return new ExecutorView(this, validateCallOptions(options, 'with()'));
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown({ wait: true });
+  }
+
+  /** @internal Used by views. */
+  submitWith(fn: Task, args: unknown[], options: CallOptions): Future<unknown> {
+    this.checkTask(fn, 'submit(): fn');
+    return this.submitCall(fn, args, options);
+  }
+
+  /** @internal Used by `map` and by views. */
+  mapWith(fn: Task, rest: unknown[], options: CallOptions): AsyncIterableIterator<unknown> {
+    this.checkTask(fn, 'map(): fn');
+    const { iterables, mapOptions } = splitMapArguments(rest);
+    return mapCalls(
+      {
+        call: (args) => this.submitCall(fn, args, options),
+        chunk: (chunk) => this.submitChunk(fn, chunk, options),
+      },
+      iterables,
+      mapOptions,
+    );
+  }
+}
+
+/** What `executor.with(options)` returns: the same executor, with per-call options. */
+class ExecutorView implements Executor {
+  readonly #base: ExecutorBase;
+  readonly #options: CallOptions;
+
+  constructor(base: ExecutorBase, options: CallOptions) {
+    this.#base = base;
+    this.#options = options;
+  }
+
+  submit<F extends Task>(fn: F, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
+    return this.#base.submitWith(fn, args, this.#options) as Future<Awaited<ReturnType<F>>>;
+  }
+
+  map<F extends Task>(fn: F, ...iterablesThenOptions: MapArguments): AsyncIterableIterator<Awaited<ReturnType<F>>> {
+    return this.#base.mapWith(fn, iterablesThenOptions as unknown[], this.#options) as AsyncIterableIterator<Awaited<ReturnType<F>>>;
+  }
+
+  with(options: CallOptions): Executor {
+    return new ExecutorView(this.#base, { ...this.#options, ...validateCallOptions(options, 'with()') });
+  }
+
+  shutdown(options?: ShutdownOptions): Promise<void> {
+    return this.#base.shutdown(options);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.#base.shutdown({ wait: true });
+  }
+}

@@ -1,0 +1,441 @@
+import { inspect } from 'node:util';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CancelledError, InvalidStateError, TimeoutError } from './errors.js';
+import { Future } from './future.js';
+
+function running<T>(): Future<T> {
+  const f = new Future<T>();
+  f.setRunningOrNotifyCancel();
+  return f;
+}
+
+/** Settles with whatever the promise did, so a test can assert on a rejection it has not caught yet. */
+async function outcome(p: Promise<unknown>): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
+  try {
+    return { ok: true, value: await p };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe('state machine', () => {
+  it('starts PENDING', () => {
+    const f = new Future();
+    expect(f.state).toBe('PENDING');
+    expect([f.running(), f.done(), f.cancelled()]).toEqual([false, false, false]);
+  });
+
+  it('setRunningOrNotifyCancel moves PENDING to RUNNING', () => {
+    const f = new Future();
+    expect(f.setRunningOrNotifyCancel()).toBe(true);
+    expect(f.state).toBe('RUNNING');
+    expect([f.running(), f.done(), f.cancelled()]).toEqual([true, false, false]);
+  });
+
+  it('cancel() cancels a PENDING future and is idempotent', () => {
+    const f = new Future();
+    expect(f.cancel()).toBe(true);
+    expect(f.state).toBe('CANCELLED');
+    expect([f.running(), f.done(), f.cancelled()]).toEqual([false, true, true]);
+    expect(f.cancel()).toBe(true);
+    expect(f.state).toBe('CANCELLED');
+  });
+
+  it('cancel() refuses RUNNING and FINISHED futures', () => {
+    const r = running();
+    expect(r.cancel()).toBe(false);
+    expect(r.state).toBe('RUNNING');
+    const f = new Future<number>();
+    f.setResult(1);
+    expect(f.cancel()).toBe(false);
+    expect(f.state).toBe('FINISHED');
+  });
+
+  it('setRunningOrNotifyCancel returns false once for a cancelled future, then throws', () => {
+    const f = new Future();
+    f.cancel();
+    expect(f.setRunningOrNotifyCancel()).toBe(false);
+    expect(f.state).toBe('CANCELLED');
+    expect(f.cancelled()).toBe(true);
+    expect(f.cancel()).toBe(true);
+    expect(() => f.setRunningOrNotifyCancel()).toThrow(InvalidStateError);
+  });
+
+  it('setRunningOrNotifyCancel throws InvalidStateError when RUNNING or FINISHED', () => {
+    expect(() => running().setRunningOrNotifyCancel()).toThrow(/RUNNING/);
+    const f = new Future();
+    f.setException(new Error('x'));
+    const error = (() => {
+      try {
+        f.setRunningOrNotifyCancel();
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(InvalidStateError);
+    expect((error as InvalidStateError).code).toBe('ERR_FUTURE_INVALID_STATE');
+    expect((error as Error).message).toMatch(/FINISHED/);
+  });
+
+  it('setResult and setException work from PENDING and from RUNNING', () => {
+    const a = new Future<number>();
+    a.setResult(1);
+    expect(a.state).toBe('FINISHED');
+    const b = running<number>();
+    b.setResult(2);
+    expect(b.state).toBe('FINISHED');
+    const c = new Future();
+    c.setException(new Error('c'));
+    expect(c.state).toBe('FINISHED');
+    expect(c.hasException()).toBe(true);
+    const d = running();
+    d.setException('thrown string');
+    expect(d.hasException()).toBe(true);
+    expect(a.hasException()).toBe(false);
+  });
+
+  it('setResult and setException throw InvalidStateError once done, leaving the outcome alone', async () => {
+    const finished = new Future<number>();
+    finished.setResult(1);
+    expect(() => finished.setResult(2)).toThrow(InvalidStateError);
+    expect(() => finished.setException(new Error('late'))).toThrow(/already FINISHED/);
+    expect(await finished).toBe(1);
+
+    const cancelled = new Future<number>();
+    cancelled.cancel();
+    expect(() => cancelled.setResult(2)).toThrow(/already CANCELLED/);
+    expect(() => cancelled.setException(new Error('late'))).toThrow(InvalidStateError);
+    expect(cancelled.state).toBe('CANCELLED');
+    await expect(cancelled.result()).rejects.toBeInstanceOf(CancelledError);
+  });
+});
+
+describe('result()', () => {
+  it('resolves with the result, also when called before it is set', async () => {
+    const f = running<string>();
+    const p = f.result();
+    f.setResult('done');
+    expect(await p).toBe('done');
+    expect(await f.result()).toBe('done');
+    expect(await f.result(0)).toBe('done');
+  });
+
+  it('rejects with the exception object itself', async () => {
+    const error = new RangeError('bad');
+    const f = running();
+    const p = f.result(1_000);
+    f.setException(error);
+    expect((await outcome(p)) as unknown).toEqual({ ok: false, error });
+    expect((await outcome(f.result())) as unknown).toEqual({ ok: false, error });
+  });
+
+  it('rejects with CancelledError when cancelled while waiting and when already cancelled', async () => {
+    const f = new Future();
+    const waiting = f.result();
+    const waitingWithTimeout = f.result(60_000);
+    f.cancel();
+    const results = await Promise.all([outcome(waiting), outcome(waitingWithTimeout), outcome(f.result())]);
+    for (const r of results) {
+      expect(r.ok).toBe(false);
+      expect((r as { error: unknown }).error).toBeInstanceOf(CancelledError);
+      expect(((r as { error: CancelledError }).error).code).toBe('ERR_FUTURE_CANCELLED');
+    }
+  });
+
+  it('rejects with TimeoutError when the timeout passes, without cancelling the future', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const f = running<number>();
+    const p = outcome(f.result(50));
+    vi.advanceTimersByTime(49);
+    f.addDoneCallback(() => {}); // unrelated callback must survive the timeout
+    vi.advanceTimersByTime(1);
+    const r = await p;
+    expect(r.ok).toBe(false);
+    expect((r as { error: unknown }).error).toBeInstanceOf(TimeoutError);
+    expect((r as { error: Error }).error.message).toMatch(/50 ms/);
+    expect(f.state).toBe('RUNNING');
+    f.setResult(7);
+    expect(await f.result()).toBe(7);
+  });
+
+  it('timeout 0 only accepts a future that is already done', async () => {
+    const f = new Future<number>();
+    await expect(f.result(0)).rejects.toBeInstanceOf(TimeoutError);
+    await expect(f.exception(0)).rejects.toBeInstanceOf(TimeoutError);
+    expect(f.state).toBe('PENDING');
+    f.setResult(3);
+    expect(await f.result(0)).toBe(3);
+  });
+
+  it('Infinity means no limit and leaves no timer behind', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const f = new Future<number>();
+    const p = f.result(Infinity);
+    expect(vi.getTimerCount()).toBe(0);
+    f.setResult(4);
+    expect(await p).toBe(4);
+  });
+
+  it('clears its timer when the future finishes in time', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const f = new Future<number>();
+    const p = f.result(10_000);
+    const q = f.exception(10_000);
+    expect(vi.getTimerCount()).toBe(2);
+    f.setResult(5);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(await p).toBe(5);
+    expect(await q).toBeUndefined();
+  });
+
+  it('refuses a negative, NaN or non-number timeout synchronously', () => {
+    const f = new Future();
+    expect(() => f.result(-1)).toThrow(RangeError);
+    expect(() => f.result(Number.NaN)).toThrow(/timeout/);
+    expect(() => f.exception(-5)).toThrow(RangeError);
+    expect(() => f.result('10' as unknown as number)).toThrow(TypeError);
+  });
+});
+
+describe('exception()', () => {
+  it('resolves with the exception, or undefined when the call succeeded', async () => {
+    const error = new Error('boom');
+    const failed = running();
+    const p = failed.exception();
+    failed.setException(error);
+    expect(await p).toBe(error);
+    expect(await failed.exception(0)).toBe(error);
+
+    const ok = running<number>();
+    ok.setResult(1);
+    expect(await ok.exception()).toBeUndefined();
+  });
+
+  it('rejects with CancelledError for a cancelled future', async () => {
+    const f = new Future();
+    const p = f.exception();
+    f.cancel();
+    await expect(p).rejects.toBeInstanceOf(CancelledError);
+    await expect(f.exception()).rejects.toBeInstanceOf(CancelledError);
+  });
+
+  it('rejects with TimeoutError when the timeout passes', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const f = new Future();
+    const p = outcome(f.exception(20));
+    vi.advanceTimersByTime(20);
+    expect(((await p) as { error: unknown }).error).toBeInstanceOf(TimeoutError);
+    expect(f.state).toBe('PENDING');
+    f.cancel();
+  });
+});
+
+describe('await future (then)', () => {
+  it('gives the result', async () => {
+    const f = new Future<{ n: number }>();
+    queueMicrotask(() => f.setResult({ n: 1 }));
+    expect(await f).toEqual({ n: 1 });
+    expect(await f).toEqual({ n: 1 });
+  });
+
+  it('throws the exception', async () => {
+    const f = new Future();
+    const error = new TypeError('nope');
+    f.setException(error);
+    await expect(
+      (async () => {
+        await f;
+      })(),
+    ).rejects.toBe(error);
+  });
+
+  it('throws CancelledError when cancelled', async () => {
+    const f = new Future();
+    queueMicrotask(() => f.cancel());
+    let caught: unknown;
+    try {
+      await f;
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(CancelledError);
+  });
+
+  it('chains like a promise', async () => {
+    const f = new Future<number>();
+    f.setResult(2);
+    expect(await f.then((n) => n * 10)).toBe(20);
+    const g = new Future<number>();
+    g.setException(new Error('e'));
+    expect(await g.then(null, (e: Error) => e.message)).toBe('e');
+    expect(await Promise.all([f, f.then((n) => n + 1)])).toEqual([2, 3]);
+  });
+});
+
+describe('addDoneCallback', () => {
+  it('runs callbacks synchronously at settle time, in registration order, each once', () => {
+    const f = running<number>();
+    const calls: string[] = [];
+    f.addDoneCallback((g) => calls.push(`a:${g === f}`));
+    f.addDoneCallback(() => calls.push('b'));
+    f.addDoneCallback(() => calls.push('c'));
+    expect(calls).toEqual([]);
+    f.setResult(1);
+    expect(calls).toEqual(['a:true', 'b', 'c']);
+    expect(() => f.setResult(2)).toThrow(InvalidStateError);
+    expect(calls).toEqual(['a:true', 'b', 'c']);
+  });
+
+  it('runs a callback at once when the future is already done', () => {
+    const f = new Future();
+    f.cancel();
+    const seen: Future[] = [];
+    f.addDoneCallback((g) => seen.push(g));
+    expect(seen).toEqual([f]);
+  });
+
+  it('runs callbacks when cancelled, before cancel() returns', () => {
+    const f = new Future();
+    const seen: string[] = [];
+    f.addDoneCallback((g) => seen.push(g.state));
+    f.cancel();
+    expect(seen).toEqual(['CANCELLED']);
+    f.cancel();
+    f.setRunningOrNotifyCancel();
+    expect(seen).toEqual(['CANCELLED']);
+  });
+
+  it('runs a callback added by a callback at once', () => {
+    const f = new Future<number>();
+    const calls: string[] = [];
+    f.addDoneCallback(() => {
+      calls.push('outer');
+      f.addDoneCallback(() => calls.push('inner'));
+      calls.push('outer end');
+    });
+    f.addDoneCallback(() => calls.push('second'));
+    f.setResult(1);
+    expect(calls).toEqual(['outer', 'inner', 'outer end', 'second']);
+  });
+
+  it('reports a throwing callback with process.emitWarning and still runs the others', () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const f = running<number>();
+    const calls: string[] = [];
+    f.addDoneCallback(() => calls.push('first'));
+    f.addDoneCallback(() => {
+      throw new Error('callback exploded');
+    });
+    f.addDoneCallback(() => calls.push('third'));
+    f.setResult(1);
+    expect(calls).toEqual(['first', 'third']);
+    expect(warn).toHaveBeenCalledTimes(1);
+    const message = String(warn.mock.calls[0][0]);
+    expect(message).toMatch(/done callback threw/);
+    expect(message).toMatch(/callback exploded/);
+
+    // Also when the future is already done, and for a thrown value with a throwing toString.
+    f.addDoneCallback(() => {
+      throw {
+        toString() {
+          throw new Error('no');
+        },
+      };
+    });
+    expect(warn).toHaveBeenCalledTimes(2);
+    expect(String(warn.mock.calls[1][0])).toMatch(/done callback threw/);
+  });
+
+  it('delivers the warning as a process warning event', async () => {
+    const f = new Future();
+    const warning = new Promise<Error>((resolve) => process.once('warning', resolve));
+    f.addDoneCallback(() => {
+      throw new Error('reported');
+    });
+    f.cancel();
+    const w = await warning;
+    expect(w.message).toMatch(/done callback threw.*reported/s);
+  });
+
+  it('refuses a non-function', () => {
+    expect(() => new Future().addDoneCallback(42 as never)).toThrow(TypeError);
+  });
+});
+
+describe('removeDoneCallback (internal)', () => {
+  it('detaches a callback that has not run yet', () => {
+    const f = new Future<number>();
+    const calls: string[] = [];
+    const a = (): void => void calls.push('a');
+    const b = (): void => void calls.push('b');
+    const c = (): void => void calls.push('c');
+    expect(f.removeDoneCallback(a)).toBe(false);
+    f.addDoneCallback(a);
+    expect(f.removeDoneCallback(a)).toBe(true);
+    expect(f.removeDoneCallback(a)).toBe(false);
+    f.addDoneCallback(a);
+    f.addDoneCallback(b);
+    f.addDoneCallback(c);
+    expect(f.removeDoneCallback(b)).toBe(true);
+    expect(f.removeDoneCallback(b)).toBe(false);
+    f.setResult(1);
+    expect(calls).toEqual(['a', 'c']);
+    expect(f.removeDoneCallback(a)).toBe(false);
+  });
+});
+
+describe('unobserved failures', () => {
+  it('never cause an unhandledRejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const failed = new Future();
+      failed.setException(new Error('nobody looks'));
+      const failedWhileWatched = new Future();
+      failedWhileWatched.addDoneCallback(() => {});
+      failedWhileWatched.setException(new Error('only a callback looks'));
+      const cancelled = new Future();
+      cancelled.cancel();
+      const timedOutThenFailed = new Future();
+      await expect(timedOutThenFailed.result(0)).rejects.toBeInstanceOf(TimeoutError);
+      timedOutThenFailed.setException(new Error('late'));
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
+
+describe('types', () => {
+  it('a Future is covariant in its result type, as a Promise is', async () => {
+    const f = new Future<number[]>();
+    const wide: Future<unknown> = f;
+    const like: PromiseLike<readonly number[]> = f;
+    f.setResult([1]);
+    expect(await wide).toEqual([1]);
+    expect(await like).toEqual([1]);
+  });
+});
+
+describe('inspect', () => {
+  it('shows the state and outcome', () => {
+    const f = new Future<number>();
+    expect(inspect(f)).toBe('Future <PENDING>');
+    f.setResult(42);
+    expect(inspect(f)).toBe('Future <FINISHED> { result: 42 }');
+    const g = new Future();
+    g.setException('oops');
+    expect(inspect(g)).toBe("Future <FINISHED> { exception: 'oops' }");
+    const c = new Future();
+    c.cancel();
+    expect(inspect(c)).toBe('Future <CANCELLED>');
+  });
+});

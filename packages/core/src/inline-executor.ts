@@ -1,0 +1,156 @@
+/**
+ * `InlineExecutor`: runs calls in this thread, with the same submit/map/with/
+ * shutdown behaviour as the pools. Useful in tests, for debugging (stack
+ * traces and breakpoints stay in one thread), and for async I/O-bound work
+ * whose concurrency you want to bound.
+ */
+import { ShutdownError, TimeoutError } from './errors.js';
+import { ExecutorBase, validateShutdownOptions, type CallOptions, type ShutdownOptions, type Task } from './executor.js';
+import { Future } from './future.js';
+import { rejectUnknownOptions, validateFunction, validateInteger, validateOptionsObject } from './validate.js';
+
+export interface InlineExecutorOptions {
+  /** How many calls may run at once (async functions interleave at their awaits). Default Infinity. */
+  maxWorkers?: number;
+}
+
+interface InlineItem {
+  future: Future<unknown>;
+  run: () => unknown;
+  options: CallOptions;
+}
+
+/**
+ * Runs each call in this thread, at most `maxWorkers` at a time.
+ *
+ * `signal` and `timeout` (from `with()`) settle the future with the signal's
+ * reason or a `TimeoutError`, but cannot stop a function that is already
+ * running in this thread: it runs on, and its eventual result is dropped.
+ */
+export class InlineExecutor extends ExecutorBase {
+  readonly #maxWorkers: number;
+  readonly #queue: InlineItem[] = [];
+  #queueHead = 0;
+  #running = 0;
+  #shutdown = false;
+  #idle: (() => void) | undefined;
+  #idlePromise: Promise<void> | undefined;
+  #scheduled = false;
+
+  constructor(options?: InlineExecutorOptions) {
+    super();
+    const o = validateOptionsObject<InlineExecutorOptions>(options, 'InlineExecutor');
+    rejectUnknownOptions(o, ['maxWorkers'], 'InlineExecutor');
+    this.#maxWorkers = o.maxWorkers === undefined ? Infinity : validateInteger(o.maxWorkers, 'InlineExecutor: maxWorkers', 1, true);
+  }
+
+  protected checkTask(fn: unknown, argName: string): void {
+    validateFunction(fn, argName);
+  }
+
+  protected submitCall(fn: Task, args: unknown[], options: CallOptions): Future<unknown> {
+    return this.#enqueue(() => fn(...args), options);
+  }
+
+  protected submitChunk(fn: Task, chunk: unknown[][], options: CallOptions): Future<unknown[]> {
+    return this.#enqueue(async () => {
+      const out = new Array<unknown>(chunk.length);
+      for (let i = 0; i < chunk.length; i++) out[i] = await fn(...chunk[i]);
+      return out;
+    }, options) as Future<unknown[]>;
+  }
+
+  shutdown(options?: ShutdownOptions): Promise<void> {
+    const { wait, cancelFutures } = validateShutdownOptions(options);
+    this.#shutdown = true;
+    if (cancelFutures) {
+      for (let i = this.#queueHead; i < this.#queue.length; i++) this.#queue[i].future.cancel();
+    }
+    this.#idlePromise ??= new Promise<void>((resolve) => (this.#idle = resolve));
+    this.#checkIdle();
+    return wait ? this.#idlePromise : Promise.resolve();
+  }
+
+  #enqueue(run: () => unknown, options: CallOptions): Future<unknown> {
+    if (this.#shutdown) throw new ShutdownError();
+    const future = new Future<unknown>();
+    const { signal } = options;
+    if (signal?.aborted) {
+      future.cancel();
+      return future;
+    }
+    if (signal !== undefined) {
+      const onAbort = () => {
+        if (!future.cancel() && !future.done()) future.setException(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      future.addDoneCallback(() => signal.removeEventListener('abort', onAbort));
+    }
+    this.#queue.push({ future, run, options });
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(() => {
+        this.#scheduled = false;
+        this.#pump();
+      });
+    }
+    return future;
+  }
+
+  #pump(): void {
+    while (this.#running < this.#maxWorkers && this.#queueHead < this.#queue.length) {
+      const item = this.#queue[this.#queueHead];
+      this.#queue[this.#queueHead++] = undefined as unknown as InlineItem;
+      if (item.future.setRunningOrNotifyCancel()) this.#start(item);
+    }
+    if (this.#queueHead === this.#queue.length) {
+      this.#queue.length = 0;
+      this.#queueHead = 0;
+    }
+    this.#checkIdle();
+  }
+
+  #start({ future, run, options }: InlineItem): void {
+    this.#running++;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (options.timeout !== undefined) {
+      timer = setTimeout(() => {
+        if (!future.done()) future.setException(new TimeoutError(`call did not finish within ${options.timeout} ms`));
+      }, options.timeout);
+    }
+    const settle = (ok: boolean, value: unknown) => {
+      if (timer !== undefined) clearTimeout(timer);
+      this.#running--;
+      if (!future.done()) {
+        if (ok) future.setResult(value);
+        else future.setException(value);
+      }
+    };
+    let value: unknown;
+    try {
+      value = run();
+    } catch (error) {
+      settle(false, error);
+      return;
+    }
+    if (value !== null && typeof (value as PromiseLike<unknown>)?.then === 'function') {
+      Promise.resolve(value).then(
+        (v) => {
+          settle(true, v);
+          this.#pump();
+        },
+        (e) => {
+          settle(false, e);
+          this.#pump();
+        },
+      );
+    } else {
+      // A synchronous call is settled here; #pump's loop starts the next one.
+      settle(true, value);
+    }
+  }
+
+  #checkIdle(): void {
+    if (this.#shutdown && this.#running === 0 && this.#queueHead >= this.#queue.length) this.#idle?.();
+  }
+}

@@ -1,0 +1,355 @@
+/**
+ * `Executor.map`: Python's `Executor.map` over sync or async iterables.
+ *
+ * Contract (API.md): results come in input order; iterables are zipped and
+ * stop at the shortest; without `buffersize` a sync input is read and every
+ * call submitted before `map` returns, and an async input is read in the
+ * background as fast as it yields; with `buffersize`, at most that many
+ * submitted calls (chunks) run ahead of the consumer and the input is read
+ * lazily. `timeout` counts from the `map` call. When the consumer stops early
+ * or an item throws, every pending call is cancelled.
+ */
+import { TimeoutError } from './errors.js';
+import type { Future } from './future.js';
+import { describeValue, rejectUnknownOptions, validateInteger, validateTimeout } from './validate.js';
+
+export interface MapOptions {
+  /** Milliseconds from the `map` call after which the iterator throws `TimeoutError`. */
+  timeout?: number;
+  /** Items per message to a worker (default 1). */
+  chunksize?: number;
+  /** At most this many submitted calls (chunks) ahead of the consumer; the input is then read lazily. */
+  buffersize?: number;
+}
+
+/** How `mapCalls` schedules work on its executor. */
+export interface MapHost {
+  call(args: unknown[]): Future<unknown>;
+  chunk(chunk: unknown[][]): Future<unknown[]>;
+}
+
+type AnyIterable = Iterable<unknown> | AsyncIterable<unknown>;
+
+const MAP_OPTION_KEYS = ['timeout', 'chunksize', 'buffersize'] as const;
+
+function isSyncIterable(value: unknown): value is Iterable<unknown> {
+  return value != null && typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function';
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return value != null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+}
+
+/** Splits `map`'s rest arguments into iterables and options, checking each. */
+export function splitMapArguments(rest: unknown[]): { iterables: AnyIterable[]; mapOptions: Required<Pick<MapOptions, 'chunksize'>> & MapOptions } {
+  let options: MapOptions = {};
+  let items = rest;
+  const last = rest[rest.length - 1];
+  if (rest.length > 0 && typeof last === 'object' && last !== null && !isSyncIterable(last) && !isAsyncIterable(last)) {
+    options = last as MapOptions;
+    items = rest.slice(0, -1);
+  }
+  if (items.length === 0) throw new TypeError('map() needs at least one iterable after fn');
+  items.forEach((it, i) => {
+    if (!isSyncIterable(it) && !isAsyncIterable(it)) {
+      throw new TypeError(`map(): argument ${i + 2} must be an iterable or async iterable, got ${describeValue(it)}`);
+    }
+  });
+  rejectUnknownOptions(options, MAP_OPTION_KEYS, 'map()');
+  const timeout = validateTimeout(options.timeout, 'map(): timeout');
+  const chunksize = options.chunksize === undefined ? 1 : validateInteger(options.chunksize, 'map(): chunksize', 1);
+  const buffersize = options.buffersize === undefined ? undefined : validateInteger(options.buffersize, 'map(): buffersize', 1);
+  return { iterables: items as AnyIterable[], mapOptions: { timeout, chunksize, buffersize } };
+}
+
+/** Reads zipped rows from sync iterables; `undefined` when the shortest ends. */
+class SyncZip {
+  readonly #its: Iterator<unknown>[];
+  constructor(iterables: Iterable<unknown>[]) {
+    this.#its = iterables.map((it) => it[Symbol.iterator]());
+  }
+  next(): unknown[] | undefined {
+    const row = new Array<unknown>(this.#its.length);
+    for (let i = 0; i < this.#its.length; i++) {
+      const r = this.#its[i].next();
+      if (r.done) {
+        this.close(i);
+        return undefined;
+      }
+      row[i] = r.value;
+    }
+    return row;
+  }
+  /** Closes every iterator except `except` (which ended by itself). */
+  close(except = -1): void {
+    this.#its.forEach((it, i) => {
+      if (i !== except) it.return?.();
+    });
+  }
+}
+
+/** Reads zipped rows from async (or mixed) iterables. */
+class AsyncZip {
+  readonly #its: (Iterator<unknown> | AsyncIterator<unknown>)[];
+  constructor(iterables: AnyIterable[]) {
+    this.#its = iterables.map((it) => (isAsyncIterable(it) ? it[Symbol.asyncIterator]() : it[Symbol.iterator]()));
+  }
+  async next(): Promise<unknown[] | undefined> {
+    const row = new Array<unknown>(this.#its.length);
+    for (let i = 0; i < this.#its.length; i++) {
+      const r = await this.#its[i].next();
+      if (r.done) {
+        await this.close(i);
+        return undefined;
+      }
+      row[i] = r.value;
+    }
+    return row;
+  }
+  async close(except = -1): Promise<void> {
+    await Promise.all(this.#its.map((it, i) => (i === except ? undefined : it.return?.())));
+  }
+}
+
+/** One submitted unit: a single call, or a chunk whose result is an array. */
+interface Unit {
+  future: Future<unknown>;
+  chunk: boolean;
+}
+
+/**
+ * Schedules `host` calls for the zipped `iterables` and returns an iterator
+ * over their results in input order.
+ */
+export function mapCalls(host: MapHost, iterables: AnyIterable[], options: MapOptions & { chunksize: number }): AsyncIterableIterator<unknown> {
+  return new MapIterator(host, iterables, options);
+}
+
+class MapIterator implements AsyncIterableIterator<unknown> {
+  readonly #host: MapHost;
+  readonly #chunksize: number;
+  readonly #buffersize: number | undefined;
+  readonly #deadline: number | undefined;
+  readonly #timeout: number | undefined;
+  readonly #sync: SyncZip | undefined;
+  readonly #async: AsyncZip | undefined;
+  /** Submitted units not yet handed to the consumer, in input order. */
+  readonly #pending: Unit[] = [];
+  #head = 0;
+  /** Results of the chunk being handed out. */
+  #values: unknown[] = [];
+  #valueIndex = 0;
+  #inputEnded = false;
+  #inputError: { error: unknown } | undefined;
+  #finished = false;
+  /** Wakes a consumer waiting for the background reader. */
+  #wake: (() => void) | undefined;
+  /** Serializes concurrent next() calls. */
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(host: MapHost, iterables: AnyIterable[], options: MapOptions & { chunksize: number }) {
+    this.#host = host;
+    this.#chunksize = options.chunksize;
+    this.#buffersize = options.buffersize;
+    this.#timeout = options.timeout;
+    this.#deadline = options.timeout === undefined ? undefined : performance.now() + options.timeout;
+    if (iterables.every((it) => isSyncIterable(it))) {
+      this.#sync = new SyncZip(iterables as Iterable<unknown>[]);
+      const limit = this.#buffersize ?? Infinity;
+      try {
+        while (this.#pending.length < limit && this.#submitSync()) {
+          // Python submits everything before map() returns.
+        }
+      } catch (error) {
+        this.#cancelPending();
+        throw error;
+      }
+    } else {
+      this.#async = new AsyncZip(iterables);
+      if (this.#buffersize === undefined) void this.#readInBackground();
+    }
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<unknown>> {
+    // Fast path: the rest of a chunk that already arrived.
+    if (this.#valueIndex < this.#values.length && this.#tailIdle) {
+      const value = this.#values[this.#valueIndex];
+      this.#values[this.#valueIndex++] = undefined;
+      return Promise.resolve({ value, done: false });
+    }
+    const result = this.#tail.then(() => this.#next());
+    this.#tailIdle = false;
+    this.#tail = result.then(
+      () => {
+        this.#tailIdle = true;
+      },
+      () => {
+        this.#tailIdle = true;
+      },
+    );
+    return result;
+  }
+
+  #tailIdle = true;
+
+  async return(value?: unknown): Promise<IteratorResult<unknown>> {
+    this.#stop();
+    return { value, done: true };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<unknown>> {
+    this.#stop();
+    throw error;
+  }
+
+  async #next(): Promise<IteratorResult<unknown>> {
+    if (this.#finished) return { value: undefined, done: true };
+    if (this.#valueIndex < this.#values.length) {
+      const value = this.#values[this.#valueIndex];
+      this.#values[this.#valueIndex++] = undefined;
+      return { value, done: false };
+    }
+    try {
+      if (this.#async !== undefined && this.#buffersize !== undefined) await this.#fillAsync();
+      while (this.#head >= this.#pending.length) {
+        if (this.#inputEnded) {
+          if (this.#inputError !== undefined) throw this.#inputError.error;
+          this.#finish();
+          return { value: undefined, done: true };
+        }
+        await this.#waitForInput();
+      }
+      const unit = this.#pending[this.#head];
+      const value = await this.#resultOf(unit.future);
+      this.#pending[this.#head++] = undefined as unknown as Unit;
+      if (this.#head > 1024 && this.#head * 2 > this.#pending.length) {
+        this.#pending.splice(0, this.#head);
+        this.#head = 0;
+      }
+      if (this.#sync !== undefined && this.#buffersize !== undefined && !this.#inputEnded) this.#submitSync();
+      if (!unit.chunk) return { value, done: false };
+      this.#values = value as unknown[];
+      this.#valueIndex = 0;
+      return this.#next();
+    } catch (error) {
+      this.#stop();
+      throw error;
+    }
+  }
+
+  /** Reads one unit from the sync input and submits it; false when the input is exhausted. */
+  #submitSync(): boolean {
+    const zip = this.#sync!;
+    if (this.#chunksize === 1) {
+      const row = zip.next();
+      if (row === undefined) {
+        this.#inputEnded = true;
+        return false;
+      }
+      this.#pending.push({ future: this.#host.call(row), chunk: false });
+      return true;
+    }
+    const chunk: unknown[][] = [];
+    let row: unknown[] | undefined;
+    while (chunk.length < this.#chunksize && (row = zip.next()) !== undefined) chunk.push(row);
+    if (row === undefined) this.#inputEnded = true;
+    if (chunk.length > 0) this.#pending.push({ future: this.#host.chunk(chunk), chunk: true });
+    return !this.#inputEnded;
+  }
+
+  /** Reads one unit from the async input and submits it; false when the input is exhausted. */
+  async #submitAsync(): Promise<boolean> {
+    const chunk: unknown[][] = [];
+    let row: unknown[] | undefined;
+    try {
+      while (chunk.length < this.#chunksize && !this.#finished && (row = await this.#async!.next()) !== undefined) chunk.push(row);
+    } catch (error) {
+      this.#inputError = { error };
+      row = undefined;
+    }
+    if (this.#finished) return false;
+    if (row === undefined) this.#inputEnded = true;
+    if (chunk.length > 0) {
+      this.#pending.push(this.#chunksize === 1 ? { future: this.#host.call(chunk[0]), chunk: false } : { future: this.#host.chunk(chunk), chunk: true });
+    }
+    this.#wake?.();
+    return !this.#inputEnded;
+  }
+
+  async #readInBackground(): Promise<void> {
+    try {
+      while (!this.#finished && (await this.#submitAsync())) {
+        // As fast as the input yields.
+      }
+    } catch (error) {
+      // A submit that throws (shutdown, broken pool) ends the input with that error.
+      this.#inputError = { error };
+      this.#inputEnded = true;
+      this.#wake?.();
+    }
+  }
+
+  async #fillAsync(): Promise<void> {
+    while (!this.#inputEnded && !this.#finished && this.#pending.length - this.#head < this.#buffersize!) {
+      await this.#submitAsync();
+    }
+  }
+
+  #waitForInput(): Promise<void> {
+    return this.#withDeadline(new Promise<void>((resolve) => (this.#wake = resolve))).finally(() => {
+      this.#wake = undefined;
+    });
+  }
+
+  async #resultOf(future: Future<unknown>): Promise<unknown> {
+    if (this.#deadline === undefined || future.done()) return future.result();
+    return this.#withDeadline(future.result());
+  }
+
+  /** Rejects with map's TimeoutError when the deadline passes first. */
+  #withDeadline<T>(promise: Promise<T>): Promise<T> {
+    if (this.#deadline === undefined) return promise;
+    const remaining = this.#deadline - performance.now();
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new TimeoutError(`map() timed out after ${this.#timeout} ms`)), Math.max(0, remaining));
+      promise.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  #cancelPending(): void {
+    for (let i = this.#head; i < this.#pending.length; i++) this.#pending[i].future.cancel();
+    this.#pending.length = 0;
+    this.#head = 0;
+  }
+
+  #finish(): void {
+    this.#finished = true;
+    this.#values = [];
+  }
+
+  /** The consumer stopped or an item failed: cancel what has not started and close the input. */
+  #stop(): void {
+    if (this.#finished) return;
+    this.#finish();
+    this.#cancelPending();
+    if (!this.#inputEnded) {
+      this.#inputEnded = true;
+      this.#sync?.close();
+      void this.#async?.close().catch(() => {});
+    }
+    this.#wake?.();
+  }
+}

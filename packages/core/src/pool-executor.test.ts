@@ -1,0 +1,184 @@
+import { describeExecutorSuite, until } from '@futures/executor-tests';
+import { tasks } from '@futures/executor-tests/fixtures/tasks.mjs';
+import { BrokenExecutorError, MAX_IN_FLIGHT, ShutdownError, TimeoutError } from '@futures/core';
+import { FakePoolExecutor, type FakeWorker } from '@futures/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+
+describeExecutorSuite('PoolExecutor on the fake transport', {
+  create: (options) => new FakePoolExecutor(options),
+  pool: true,
+  realWorkers: false,
+});
+
+/** Number of calls in each 'run' message a fake worker received. */
+function batchSizes(worker: FakeWorker): number[] {
+  return worker.received.filter((m) => m.t === 'run').map((m) => (m.t === 'run' ? m.calls.length / 4 : 0));
+}
+
+describe('PoolExecutor engine', () => {
+  const pools: FakePoolExecutor[] = [];
+  const make = (...args: ConstructorParameters<typeof FakePoolExecutor>) => {
+    const pool = new FakePoolExecutor(...args);
+    pools.push(pool);
+    return pool;
+  };
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((p) => p.shutdown({ cancelFutures: true })));
+  });
+
+  /** Runs short calls until the engine has seen that calls are short. */
+  async function warmUp(pool: FakePoolExecutor): Promise<void> {
+    await Promise.all(Array.from({ length: 8 }, (_, i) => pool.submit(tasks.add, i, 0)));
+  }
+
+  describe('worker death', () => {
+    it('fails only the running call with the exit code, requeues the calls dispatched behind it, and replaces the worker', async () => {
+      const pool = make({ maxWorkers: 1 });
+      await warmUp(pool);
+      const running = pool.submit(tasks.forever);
+      const behind = [pool.submit(tasks.add, 1, 1), pool.submit(tasks.add, 2, 2)];
+      await until(() => running.running() && behind.every((f) => f.running()), 'all three are dispatched');
+      const [first] = pool.transport.live;
+      expect(batchSizes(first).at(-1)).toBe(3);
+      first.exit({ code: 7, signal: null });
+      const error = (await running.exception()) as Error;
+      expect(BrokenExecutorError.isInstance(error)).toBe(true);
+      expect(error.message).toMatch(/fake worker 1 exited with code 7 while running forever/);
+      expect(await Promise.all(behind)).toEqual([2, 4]);
+      expect(pool.transport.workers).toHaveLength(2);
+      // The replacement got each requeued call exactly once.
+      expect(batchSizes(pool.transport.workers[1]).reduce((a, b) => a + b, 0)).toBe(2);
+    });
+
+    it('names the signal that killed a worker', async () => {
+      const pool = make({ maxWorkers: 1 });
+      const f = pool.submit(tasks.forever);
+      await until(() => f.running(), 'the call runs');
+      pool.transport.live[0].exit({ code: null, signal: 'SIGKILL' });
+      expect(((await f.exception()) as Error).message).toMatch(/killed by SIGKILL/);
+      expect(await pool.submit(tasks.add, 1, 2)).toBe(3);
+    });
+
+    it('a worker that cannot start breaks the pool: every pending call fails, submit throws, shutdown resolves', async () => {
+      for (const failStart of ['exit', 'throw'] as const) {
+        const pool = make({ maxWorkers: 2 }, { failStart });
+        const fs = [pool.submit(tasks.add, 1, 1), pool.submit(tasks.add, 2, 2), pool.submit(tasks.add, 3, 3)];
+        for (const f of fs) {
+          const error = (await f.exception()) as Error;
+          expect(BrokenExecutorError.isInstance(error)).toBe(true);
+          expect(error.message).toMatch(/could not start/);
+          expect(error.cause).toBeInstanceOf(Error);
+        }
+        expect(() => pool.submit(tasks.add, 1, 1)).toThrow(/could not start/);
+        await pool.shutdown();
+      }
+    });
+
+    it('ends a worker that answers garbage, failing only its running call', async () => {
+      const pool = make({ maxWorkers: 1 });
+      const f = pool.submit(tasks.forever);
+      await until(() => f.running(), 'the call runs');
+      pool.transport.live[0].inject({ t: 'nonsense' });
+      const error = (await f.exception()) as Error;
+      expect(BrokenExecutorError.isInstance(error)).toBe(true);
+      expect(error.message).toMatch(/unknown type/);
+      expect(await pool.submit(tasks.add, 1, 1)).toBe(2);
+
+      const g = pool.submit(tasks.forever);
+      await until(() => g.running(), 'the call runs');
+      pool.transport.live[0].inject({ t: 'done', results: [999_999, 0, 'forged'], busy: 0 });
+      expect(((await g.exception()) as Error).message).toMatch(/result for call 999999/);
+      expect(await pool.submit(tasks.add, 2, 2)).toBe(4);
+    });
+  });
+
+  describe('dispatch', () => {
+    it('starts with one call per worker, so long calls never wait behind a busy worker', async () => {
+      const pool = make({ maxWorkers: 2 });
+      const fs = Array.from({ length: 4 }, (_, i) => pool.submit(tasks.sleep, 20, i));
+      await until(() => pool.transport.live.length === 2 && fs.filter((f) => f.running()).length === 2, 'both workers run one call');
+      expect(fs.filter((f) => f.running())).toHaveLength(2);
+      expect(await Promise.all(fs)).toEqual([0, 1, 2, 3]);
+      for (const w of pool.transport.workers) for (const n of batchSizes(w)) expect(n).toBe(1);
+    });
+
+    it('once calls are short, batches up to MAX_IN_FLIGHT calls per worker and message', async () => {
+      const pool = make({ maxWorkers: 2 });
+      await warmUp(pool);
+      const fs = Array.from({ length: 2000 }, (_, i) => pool.submit(tasks.add, i, i));
+      expect(await Promise.all(fs)).toEqual(Array.from({ length: 2000 }, (_, i) => 2 * i));
+      const sizes = pool.transport.workers.flatMap(batchSizes);
+      expect(Math.max(...sizes)).toBe(MAX_IN_FLIGHT);
+      expect(sizes.length).toBeLessThan(2000 / 4);
+    });
+
+    it('never has more than MAX_IN_FLIGHT calls unanswered on one worker', async () => {
+      const pool = make({ maxWorkers: 1 });
+      await warmUp(pool);
+      const fs = Array.from({ length: 200 }, () => pool.submit(tasks.sleep, 0, 1));
+      let peak = 0;
+      while (fs.some((f) => !f.done())) {
+        peak = Math.max(peak, fs.filter((f) => f.running()).length);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(peak).toBeGreaterThan(1);
+      expect(peak).toBeLessThanOrEqual(MAX_IN_FLIGHT);
+    });
+
+    it('a timed-out call ends its worker; the calls dispatched behind it run on a replacement', async () => {
+      const pool = make({ maxWorkers: 1 });
+      await warmUp(pool);
+      const slow = pool.with({ timeout: 30 }).submit(tasks.forever);
+      const behind = pool.submit(tasks.add, 5, 5);
+      const error = await slow.exception();
+      expect(TimeoutError.isInstance(error)).toBe(true);
+      expect(String((error as Error).message)).toMatch(/within 30 ms/);
+      expect(await behind).toBe(10);
+      expect(pool.transport.workers.length).toBe(2);
+      expect(pool.transport.workers[0].alive).toBe(false);
+    });
+  });
+
+  describe('worker lifecycle', () => {
+    it('recycles a worker after maxTasksPerWorker calls', async () => {
+      const pool = make({ maxWorkers: 1, maxTasksPerWorker: 2 });
+      for (let i = 0; i < 5; i++) expect(await pool.submit(tasks.add, i, 1)).toBe(i + 1);
+      expect(pool.transport.workers.length).toBe(3);
+      for (const w of pool.transport.workers) expect(batchSizes(w).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2);
+    });
+
+    it('retires a worker idle for idleTimeout', async () => {
+      const pool = make({ maxWorkers: 1, idleTimeout: 5 });
+      expect(await pool.submit(tasks.add, 1, 1)).toBe(2);
+      await until(() => pool.transport.live.length === 0, 'the idle worker is retired');
+      expect(await pool.submit(tasks.add, 1, 2)).toBe(3);
+      expect(pool.transport.workers.length).toBe(2);
+    });
+
+    it('holds the event loop only while calls are outstanding', async () => {
+      const pool = make({ maxWorkers: 1 });
+      const f = pool.submit(tasks.sleep, 10, 1);
+      await until(() => pool.transport.live.length === 1, 'a worker starts');
+      expect(pool.transport.live[0].refed).toBe(true);
+      await f;
+      expect(pool.transport.live[0].refed).toBe(false);
+      const g = pool.submit(tasks.add, 1, 1);
+      expect(pool.transport.live[0].refed).toBe(true);
+      await g;
+      const h = pool.submit(tasks.sleep, 1000, 1);
+      h.cancel();
+      expect(pool.transport.live[0].refed).toBe(false);
+    });
+
+    it('shutdown while busy waits for running calls, then closes every worker and the transport', async () => {
+      const pool = make({ maxWorkers: 2 });
+      const fs = [pool.submit(tasks.sleep, 20, 'a'), pool.submit(tasks.sleep, 20, 'b'), pool.submit(tasks.sleep, 5, 'c')];
+      await until(() => fs.some((f) => f.running()), 'calls run');
+      await pool.shutdown();
+      expect(await Promise.all(fs)).toEqual(['a', 'b', 'c']);
+      expect(pool.transport.live).toHaveLength(0);
+      expect(pool.transport.closed).toBe(true);
+      expect(() => pool.submit(tasks.add, 1, 1)).toThrow(ShutdownError);
+    });
+  });
+});

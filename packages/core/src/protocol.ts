@@ -1,0 +1,88 @@
+/**
+ * The messages that the pool engine and the worker runtime exchange.
+ *
+ * They are plain data (arrays, numbers, strings, and the call's own arguments
+ * and results), so any codec that a transport uses can carry them: structured
+ * clone, the v8 serializer, or msgpackr. Errors travel as {@link SerializedError}
+ * records, never as `Error` objects, so that every codec keeps their class,
+ * message, code and properties the same way.
+ *
+ * Calls and results are packed into flat arrays (a fixed number of slots per
+ * call) because a batch of thousands of tiny calls is the hot path: one array
+ * costs far less to build and to encode than thousands of small objects.
+ */
+
+/** How a worker finds a function: by module URL and export name, or by source text. */
+export type TaskRef =
+  | { readonly kind: 'module'; readonly module: string; readonly name: string }
+  | { readonly kind: 'source'; readonly source: string; readonly name: string };
+
+/** An error as it crosses a worker boundary; rebuilt by `decodeError`. */
+export interface SerializedError {
+  /** The constructor's name as thrown (`TypeError`, `MyError`). */
+  name: string;
+  message: string;
+  stack?: string;
+  code?: unknown;
+  /** Own enumerable properties other than name/message/stack/code/cause. */
+  props?: Record<string, unknown>;
+  cause?: SerializedError | { value: unknown };
+}
+
+/** A call slot kind: one call with an argument list, or a chunk of argument lists (map's `chunksize`). */
+export const CALL = 0;
+export const CHUNK = 1;
+/** Slots per call in {@link RunMessage.calls}: id, fnId, kind, args. */
+export const CALL_STRIDE = 4;
+
+/** A result slot status. */
+export const OK = 0;
+/** The value is a {@link SerializedError}. */
+export const ERROR = 1;
+/** The call threw a value that is not an Error; the value is carried as is. */
+export const THROWN = 2;
+/** Slots per result in {@link DoneMessage.results}: id, status, value. */
+export const RESULT_STRIDE = 3;
+
+/** First message to a worker: run the initializer, then answer `ready` or `init-failed`. */
+export interface InitMessage {
+  t: 'init';
+  initializer?: TaskRef;
+  initargs: unknown[];
+}
+
+/**
+ * Calls to run in order, one at a time.
+ * `defs` introduces function ids this worker has not seen yet: `[fnId, ref, fnId, ref, ...]`.
+ * `calls` is `[id, fnId, kind, args, id, fnId, kind, args, ...]`; for a CHUNK, `args` is an array of argument lists.
+ */
+export interface RunMessage {
+  t: 'run';
+  defs?: unknown[];
+  calls: unknown[];
+}
+
+export type ToWorker = InitMessage | RunMessage;
+
+export interface ReadyMessage {
+  t: 'ready';
+}
+
+export interface InitFailedMessage {
+  t: 'init-failed';
+  error: SerializedError;
+}
+
+/**
+ * Results of finished calls, in the order the calls were sent:
+ * `[id, status, value, ...]`. A CHUNK's value is the array of its results.
+ * `busy` is the milliseconds spent running these calls, which the engine
+ * uses to tell short calls from long ones.
+ */
+export interface DoneMessage {
+  t: 'done';
+  results: unknown[];
+  busy: number;
+}
+
+export type FromWorker = ReadyMessage | InitFailedMessage | DoneMessage;

@@ -1,0 +1,248 @@
+/**
+ * The worker side of every transport: resolves task references (importing
+ * each module once, compiling source once), runs calls one at a time in the
+ * order received (an async call is awaited before the next starts), and
+ * sends results back in batches, errors encoded as records.
+ *
+ * A transport's worker entry builds a {@link WorkerPort} and calls
+ * {@link runWorkerRuntime}; it never touches calls itself.
+ */
+import { CALL_STRIDE, CHUNK, ERROR, OK, RESULT_STRIDE, THROWN, type InitMessage, type RunMessage, type TaskRef, type ToWorker } from './protocol.js';
+import { encodeError } from './remote-error.js';
+import { taskRegistry } from './tasks.js';
+import type { WorkerPort } from './transport.js';
+
+/** Send results once this many are waiting, so the engine can refill the worker while it runs the rest. */
+const FLUSH_COUNT = 8;
+/** ...or once the oldest waiting result is this old (ms). */
+const FLUSH_MS = 1;
+
+type Fn = (...args: unknown[]) => unknown;
+/** A task as resolved in this worker: the function, an import under way, or why it cannot be had. */
+type Resolved = { fn: Fn; ref: TaskRef } | { pending: Promise<void> } | { error: unknown; ref: TaskRef };
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+function isError(value: unknown): value is Error {
+  return value instanceof Error || (typeof value === 'object' && value !== null && typeof (value as Error).message === 'string' && typeof (value as Error).stack === 'string');
+}
+
+/** Compiles a self-contained function from its source text (arrow, function expression, or method shorthand). */
+function compile(source: string): Fn {
+  const attempts = [source, `function ${source}`, source.replace(/^async\s+/, 'async function ')];
+  let firstError: unknown;
+  for (const text of attempts) {
+    try {
+      const fn = new Function(`return (${text}\n);`)() as unknown;
+      if (typeof fn === 'function') return fn as Fn;
+    } catch (error) {
+      firstError ??= error;
+    }
+  }
+  throw firstError;
+}
+
+/** Starts the worker runtime on `port`. Call once per worker. */
+export function runWorkerRuntime(port: WorkerPort): void {
+  const runtime = new WorkerRuntime(port);
+  port.onMessage((message) => runtime.receive(message));
+}
+
+class WorkerRuntime {
+  readonly #port: WorkerPort;
+  readonly #tasks = new Map<number, Resolved>();
+  readonly #modules = new Map<string, Promise<Record<string, unknown>>>();
+  /** Calls received and not yet run: flat, CALL_STRIDE slots each, from #head. */
+  #queue: unknown[] = [];
+  #head = 0;
+  #draining = false;
+  #results: unknown[] = [];
+  #busy = 0;
+  #firstResultAt = 0;
+
+  constructor(port: WorkerPort) {
+    this.#port = port;
+  }
+
+  receive(message: ToWorker): void {
+    if (message.t === 'run') this.#run(message);
+    else if (message.t === 'init') void this.#initialize(message);
+  }
+
+  async #initialize(message: InitMessage): Promise<void> {
+    try {
+      if (message.initializer !== undefined) {
+        const fn = await this.#resolve(message.initializer);
+        const r = fn(...message.initargs);
+        if (isThenable(r)) await r;
+      }
+    } catch (error) {
+      this.#port.send({ t: 'init-failed', error: encodeError(error) });
+      return;
+    }
+    this.#port.send({ t: 'ready' });
+  }
+
+  #run(message: RunMessage): void {
+    const { defs, calls } = message;
+    if (defs !== undefined) {
+      for (let i = 0; i < defs.length; i += 2) this.#define(defs[i] as number, defs[i + 1] as TaskRef);
+    }
+    if (this.#head === this.#queue.length) {
+      this.#queue = calls;
+      this.#head = 0;
+    } else {
+      for (let i = 0; i < calls.length; i++) this.#queue.push(calls[i]);
+    }
+    if (!this.#draining) void this.#drain();
+  }
+
+  #define(fnId: number, ref: TaskRef): void {
+    if (ref.kind === 'source') {
+      try {
+        this.#tasks.set(fnId, { fn: compile(ref.source), ref });
+      } catch (error) {
+        this.#tasks.set(fnId, { error, ref });
+      }
+      return;
+    }
+    const pending = this.#resolve(ref).then(
+      (fn) => void this.#tasks.set(fnId, { fn, ref }),
+      (error) => void this.#tasks.set(fnId, { error, ref }),
+    );
+    this.#tasks.set(fnId, { pending });
+  }
+
+  /** Imports a task's module (once per module) and finds the function by name. */
+  async #resolve(ref: TaskRef): Promise<Fn> {
+    if (ref.kind === 'source') return compile(ref.source);
+    let loading = this.#modules.get(ref.module);
+    if (loading === undefined) {
+      loading = import(ref.module) as Promise<Record<string, unknown>>;
+      this.#modules.set(ref.module, loading);
+    }
+    const namespace = await loading;
+    const fn = taskRegistry().get(ref.module)?.[ref.name] ?? namespace[ref.name];
+    if (typeof fn !== 'function') {
+      throw new TypeError(
+        `task '${ref.name}' is not defined in ${ref.module}: define it there with defineTasks(import.meta.url, { ${ref.name} }) and export the result`,
+      );
+    }
+    return fn as Fn;
+  }
+
+  /** Runs queued calls one at a time; awaits only when a call (or an import) is asynchronous. */
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      while (this.#head < this.#queue.length) {
+        const q = this.#queue;
+        const h = this.#head;
+        const id = q[h];
+        const fnId = q[h + 1] as number;
+        const kind = q[h + 2];
+        const args = q[h + 3] as unknown[];
+        q[h + 3] = undefined;
+        this.#head = h + CALL_STRIDE;
+
+        let entry = this.#tasks.get(fnId);
+        if (entry !== undefined && 'pending' in entry) {
+          this.#flush();
+          await entry.pending;
+          entry = this.#tasks.get(fnId);
+        }
+        const task = entry as Exclude<Resolved, { pending: Promise<void> }> | undefined;
+        if (task === undefined) {
+          this.#record(id, ERROR, encodeError(new Error(`the engine sent call ${String(id)} for unknown function id ${fnId}`)), 0);
+          continue;
+        }
+        if ('error' in task) {
+          this.#record(id, ERROR, encodeError(task.error), 0);
+          continue;
+        }
+        const start = performance.now();
+        let status: number = OK;
+        let value: unknown;
+        try {
+          if (kind === CHUNK) {
+            const chunk = args as unknown[][];
+            const out = new Array<unknown>(chunk.length);
+            for (let i = 0; i < chunk.length; i++) {
+              let v = task.fn(...chunk[i]);
+              if (isThenable(v)) {
+                this.#flush();
+                v = await v;
+              }
+              out[i] = v;
+            }
+            value = out;
+          } else {
+            value = task.fn(...args);
+            if (isThenable(value)) {
+              this.#flush();
+              value = await value;
+            }
+          }
+        } catch (error) {
+          if (isError(error)) {
+            status = ERROR;
+            value = encodeError(task.ref.kind === 'source' && error instanceof ReferenceError ? explainScope(error, task.ref.name) : error);
+          } else {
+            status = THROWN;
+            value = error;
+          }
+        }
+        this.#record(id, status, value, performance.now() - start);
+      }
+    } finally {
+      this.#draining = false;
+      this.#flush();
+    }
+  }
+
+  #record(id: unknown, status: number, value: unknown, ms: number): void {
+    const r = this.#results;
+    if (r.length === 0) this.#firstResultAt = performance.now();
+    r.push(id, status, value);
+    this.#busy += ms;
+    if (r.length >= FLUSH_COUNT * RESULT_STRIDE || performance.now() - this.#firstResultAt >= FLUSH_MS) this.#flush();
+  }
+
+  /** Sends waiting results; if the batch cannot be encoded, sends them one by one, replacing each value that cannot go. */
+  #flush(): void {
+    const results = this.#results;
+    if (results.length === 0) return;
+    const busy = this.#busy;
+    this.#results = [];
+    this.#busy = 0;
+    try {
+      this.#port.send({ t: 'done', results, busy });
+      return;
+    } catch {
+      // Find the values at fault below.
+    }
+    for (let i = 0; i < results.length; i += RESULT_STRIDE) {
+      const one = [results[i], results[i + 1], results[i + 2]];
+      try {
+        this.#port.send({ t: 'done', results: one, busy: i === 0 ? busy : 0 });
+      } catch (error) {
+        const what = one[1] === OK ? 'the result' : 'the error thrown';
+        const replacement =
+          one[1] === THROWN
+            ? encodeError(new Error(String(one[2])))
+            : encodeError(new TypeError(`${what} cannot be sent back to the executor: ${(error as Error)?.message ?? String(error)}`));
+        this.#port.send({ t: 'done', results: [one[0], ERROR, replacement], busy: 0 });
+      }
+    }
+  }
+}
+
+/** A ReferenceError in a function sent as source almost always means it used its enclosing scope. */
+function explainScope(error: ReferenceError, name: string): ReferenceError {
+  error.message +=
+    ` (${name} was sent to the worker as source text, so it cannot use variables from its enclosing scope:` +
+    ' pass them as arguments, or define the function with defineTasks() in a module and submit it from there)';
+  return error;
+}

@@ -1,0 +1,434 @@
+/**
+ * The shared executor test suite, as CPython's `create_executor_tests`: every
+ * executor runs the same tests of the API.md contract. Transport packages call
+ * {@link describeExecutorSuite} from a `*.suite.test.ts` file and add only
+ * their own cases beside it.
+ */
+import {
+  asCompleted,
+  BrokenExecutorError,
+  CancelledError,
+  RemoteError,
+  ShutdownError,
+  TimeoutError,
+  wait,
+  type Executor,
+  type Future,
+} from '@futures/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tasks } from '../fixtures/tasks.mjs';
+
+export interface SuiteOptions {
+  /** Makes an executor; `options` are the executor's constructor options. */
+  create(options?: Record<string, unknown>): Executor;
+  /** The executor sends calls to workers (false for InlineExecutor). Enables codec, initializer and broken-pool tests. */
+  pool: boolean;
+  /** Workers are real threads/processes, so a task may call `process.exit`. */
+  realWorkers: boolean;
+}
+
+/** Resolves once `predicate` holds, checking on each turn of the event loop (for states that have no event). */
+export async function until(predicate: () => boolean, what: string, limitMs = 10_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const v of it) out.push(v);
+  return out;
+}
+
+export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
+  // A pool can end a call that never returns (it ends the worker); an in-thread executor cannot, so it gets a finite one.
+  const endless = (ex: Executor): Future<unknown> => (suite.pool ? ex.submit(tasks.forever) : ex.submit(tasks.sleep, 100, 'ignored'));
+  describe(`${name}: shared executor suite`, () => {
+    const open: Executor[] = [];
+    const make = (options?: Record<string, unknown>): Executor => {
+      const ex = suite.create(options);
+      open.push(ex);
+      return ex;
+    };
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((ex) => ex.shutdown({ cancelFutures: true })));
+    });
+
+    describe('submit', () => {
+      it('runs a defineTasks task and resolves with its result', async () => {
+        const ex = make({ maxWorkers: 2 });
+        const f = ex.submit(tasks.add, 2, 3);
+        expect(await f).toBe(5);
+        expect(f.state).toBe('FINISHED');
+        expect(f.done()).toBe(true);
+        expect(await f.exception()).toBeUndefined();
+      });
+
+      it('runs a plain self-contained function sent as source', async () => {
+        const ex = make({ maxWorkers: 1 });
+        expect(await ex.submit((a: number, b: number) => a * b, 6, 7)).toBe(42);
+        expect(await ex.submit(async function twice(x: string) { return x + x; }, 'ab')).toBe('abab');
+      });
+
+      it('awaits async tasks', async () => {
+        const ex = make({ maxWorkers: 1 });
+        expect(await ex.submit(tasks.sleep, 5, 'late')).toBe('late');
+      });
+
+      it('rejects a non-function with a TypeError naming fn', () => {
+        const ex = make({ maxWorkers: 1 });
+        expect(() => ex.submit(42 as never)).toThrow(TypeError);
+        expect(() => ex.submit(42 as never)).toThrow(/fn/);
+      });
+
+      it('keeps the class, message, code and properties of a thrown built-in error', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const error = (await ex.submit(tasks.fail, 'too big', 'E_BIG').exception()) as RangeError & { code: string; detail: unknown };
+        expect(error).toBeInstanceOf(RangeError);
+        expect(error.message).toBe('too big');
+        expect(error.code).toBe('E_BIG');
+        expect(error.detail).toEqual({ field: 'n', limit: 3 });
+        if (suite.pool) {
+          expect(RemoteError.isInstance(error.cause)).toBe(true);
+          expect(String((error.cause as Error).message)).toContain('fail');
+        }
+        await expect(ex.submit(tasks.fail, 'again', 'E')).rejects.toThrow(RangeError);
+      });
+
+      it("keeps a custom error's name and code", async () => {
+        const ex = make({ maxWorkers: 1 });
+        const error = (await ex.submit(tasks.failCustom, 'mine').exception()) as Error & { code: string };
+        expect(error).toBeInstanceOf(Error);
+        expect(error.name).toBe('MyError');
+        expect(error.message).toBe('mine');
+        expect(error.code).toBe('E_MINE');
+      });
+
+      it('delivers a thrown non-Error value as that value', async () => {
+        const ex = make({ maxWorkers: 1 });
+        await expect(ex.submit(tasks.throwValue, 'oops')).rejects.toBe('oops');
+        await expect(ex.submit(tasks.throwValue, { reason: 7 })).rejects.toEqual({ reason: 7 });
+      });
+
+      it('round-trips structured values', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const cyclic: Record<string, unknown> = { name: 'loop' };
+        cyclic.self = cyclic;
+        const value = {
+          map: new Map<unknown, unknown>([['a', 1], [2, { b: [3] }]]),
+          set: new Set([1, 'two']),
+          date: new Date(1_700_000_000_000),
+          big: 2n ** 70n,
+          bytes: new Uint8Array([1, 2, 3]),
+          floats: new Float64Array([0.5, -1]),
+          nested: { deep: [{ deeper: null }], undef: undefined },
+          cyclic,
+        };
+        const back = (await ex.submit(tasks.echo, value)) as typeof value;
+        expect(back.map).toEqual(value.map);
+        expect(back.set).toEqual(value.set);
+        expect(back.date.getTime()).toBe(value.date.getTime());
+        expect(back.big).toBe(value.big);
+        expect(back.bytes).toEqual(value.bytes);
+        expect(back.floats).toBeInstanceOf(Float64Array);
+        expect(Array.from(back.floats)).toEqual([0.5, -1]);
+        expect(back.nested).toEqual(value.nested);
+        expect(back.cyclic.self).toBe(back.cyclic);
+      });
+
+      it('runs thousands of calls, each with its own result', async () => {
+        const ex = make({ maxWorkers: 2 });
+        const fs = Array.from({ length: 3000 }, (_, i) => ex.submit(tasks.add, i, 1));
+        const results = await Promise.all(fs);
+        expect(results).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
+      });
+
+      if (suite.pool) {
+        it('refuses native and bound functions at submit with a TypeError', () => {
+          const ex = make({ maxWorkers: 1 });
+          expect(() => ex.submit(Math.max, 1, 2)).toThrow(TypeError);
+          expect(() => ex.submit(tasks.add.bind(null), 1, 2)).toThrow(/native or bound/);
+        });
+
+        it('explains a source function that uses its enclosing scope, pointing to defineTasks', async () => {
+          const ex = make({ maxWorkers: 1 });
+          const factor = 3;
+          const error = (await ex.submit((x: number) => x * factor, 2).exception()) as Error;
+          expect(error).toBeInstanceOf(ReferenceError);
+          expect(error.message).toMatch(/factor/);
+          expect(error.message).toMatch(/defineTasks/);
+        });
+
+        it('fails only the call whose argument cannot be sent, naming the argument', async () => {
+          const ex = make({ maxWorkers: 1 });
+          const bad = ex.submit(tasks.add, 1, (() => 2) as never);
+          const good = ex.submit(tasks.add, 1, 2);
+          const error = (await bad.exception()) as Error;
+          expect(error).toBeInstanceOf(TypeError);
+          expect(error.message).toMatch(/argument 2/);
+          expect(await good).toBe(3);
+          expect(await ex.submit(tasks.add, 2, 2)).toBe(4);
+        });
+
+        it('fails only the call whose result cannot be sent back', async () => {
+          const ex = make({ maxWorkers: 1 });
+          const error = (await ex.submit(tasks.returnFunction).exception()) as Error;
+          expect(error).toBeInstanceOf(TypeError);
+          expect(error.message).toMatch(/result/);
+          expect(await ex.submit(tasks.add, 1, 1)).toBe(2);
+        });
+      }
+    });
+
+    describe('map', () => {
+      it('yields results in input order, whatever order they finish in', async () => {
+        const ex = make({ maxWorkers: 2 });
+        const out = await collect(ex.map(tasks.sleep, [30, 1, 15, 0], ['a', 'b', 'c', 'd']));
+        expect(out).toEqual(['a', 'b', 'c', 'd']);
+      });
+
+      it('zips several iterables and stops at the shortest', async () => {
+        const ex = make({ maxWorkers: 2 });
+        expect(await collect(ex.map(tasks.add, [1, 2, 3], new Set([10, 20])))).toEqual([11, 22]);
+      });
+
+      it('reads async iterables', async () => {
+        const ex = make({ maxWorkers: 2 });
+        async function* numbers() {
+          for (let i = 0; i < 5; i++) yield i;
+        }
+        expect(await collect(ex.map(tasks.add, numbers(), [10, 10, 10, 10, 10, 10]))).toEqual([10, 11, 12, 13, 14]);
+      });
+
+      it('sends chunks and keeps input order', async () => {
+        const ex = make({ maxWorkers: 2 });
+        const xs = Array.from({ length: 103 }, (_, i) => i);
+        expect(await collect(ex.map(tasks.add, xs, xs, { chunksize: 10 }))).toEqual(xs.map((x) => 2 * x));
+      });
+
+      it('submits every call before returning for a sync input', async () => {
+        const ex = make({ maxWorkers: 1 });
+        let read = 0;
+        function* input() {
+          for (let i = 0; i < 4; i++) {
+            read++;
+            yield i;
+          }
+        }
+        const it = ex.map(tasks.echo, input());
+        expect(read).toBe(4);
+        expect(await collect(it)).toEqual([0, 1, 2, 3]);
+      });
+
+      it('with buffersize reads an infinite input lazily and closes it when the consumer stops', async () => {
+        const ex = make({ maxWorkers: 2 });
+        let read = 0;
+        let closed = false;
+        function* naturals() {
+          try {
+            for (let i = 0; ; i++) {
+              read++;
+              yield i;
+            }
+          } finally {
+            closed = true;
+          }
+        }
+        const out: number[] = [];
+        for await (const v of ex.map(tasks.echo, naturals(), { buffersize: 3 })) {
+          out.push(v as number);
+          if (out.length === 5) break;
+        }
+        expect(out).toEqual([0, 1, 2, 3, 4]);
+        expect(read).toBeLessThanOrEqual(5 + 3);
+        expect(closed).toBe(true);
+      });
+
+      it('throws the first failing item and cancels the calls still pending', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const it = ex.map(tasks.fail, ['boom', 'never', 'never'], ['E1', 'E2', 'E3']);
+        await expect(it.next()).rejects.toThrow('boom');
+        expect(await it.next()).toEqual({ value: undefined, done: true });
+      });
+
+      it('throws TimeoutError when the timeout from the map call passes', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const it = ex.map(tasks.sleep, [300], ['x'], { timeout: 20 });
+        await expect(it.next()).rejects.toSatisfy((e: unknown) => TimeoutError.isInstance(e));
+      });
+
+      it('rejects bad arguments at the call, naming them', () => {
+        const ex = make({ maxWorkers: 1 });
+        expect(() => ex.map(tasks.echo, 5 as never)).toThrow(/argument 2/);
+        expect(() => ex.map(tasks.echo)).toThrow(TypeError);
+        expect(() => ex.map(tasks.echo, [1], { chunksize: 0 })).toThrow(RangeError);
+        expect(() => ex.map(tasks.echo, [1], { chunksize: 0 })).toThrow(/chunksize/);
+        expect(() => ex.map(tasks.echo, [1], { timeout: -1 })).toThrow(RangeError);
+        expect(() => ex.map(tasks.echo, [1], { chunkSize: 2 } as never)).toThrow(/chunkSize/);
+      });
+    });
+
+    describe('cancellation, signals and timeouts', () => {
+      it('cancels a pending call, not a finished one', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const first = ex.submit(tasks.sleep, 20, 1);
+        const second = ex.submit(tasks.add, 1, 2);
+        expect(second.cancel()).toBe(true);
+        expect(second.cancel()).toBe(true);
+        expect(second.cancelled()).toBe(true);
+        expect(second.state).toBe('CANCELLED');
+        expect(await first).toBe(1);
+        expect(first.cancel()).toBe(false);
+        await expect(second.result()).rejects.toSatisfy((e: unknown) => CancelledError.isInstance(e));
+      });
+
+      it('an aborted signal cancels a call that has not started', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const ac = new AbortController();
+        ac.abort();
+        const f = ex.with({ signal: ac.signal }).submit(tasks.add, 1, 2);
+        expect(f.cancelled()).toBe(true);
+      });
+
+      it('aborting a running call fails it with the reason; the executor goes on', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const ac = new AbortController();
+        const f = endless(ex.with({ signal: ac.signal }));
+        await until(() => f.running(), 'the call runs');
+        const reason = new Error('stop it');
+        ac.abort(reason);
+        expect(await f.exception()).toBe(reason);
+        expect(await ex.submit(tasks.add, 2, 2)).toBe(4);
+      });
+
+      it('a call past its timeout fails with TimeoutError; the executor goes on', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const f = endless(ex.with({ timeout: 20 }));
+        const error = await f.exception();
+        expect(TimeoutError.isInstance(error)).toBe(true);
+        expect(await ex.submit(tasks.add, 2, 3)).toBe(5);
+      });
+
+      it('rejects bad with() options', () => {
+        const ex = make({ maxWorkers: 1 });
+        expect(() => ex.with({ timeout: -5 })).toThrow(RangeError);
+        expect(() => ex.with({ signal: 'no' as never })).toThrow(/signal/);
+        expect(() => ex.with({ timeOut: 5 } as never)).toThrow(/timeOut/);
+      });
+
+      it('result(timeout) rejects with TimeoutError without cancelling the call', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const f = ex.submit(tasks.sleep, 100, 'done');
+        await expect(f.result(5)).rejects.toSatisfy((e: unknown) => TimeoutError.isInstance(e));
+        expect(f.cancelled()).toBe(false);
+        expect(await f).toBe('done');
+      });
+    });
+
+    describe('shutdown', () => {
+      it('lets submitted calls finish, then refuses new ones with ShutdownError', async () => {
+        const ex = make({ maxWorkers: 2 });
+        const fs = [ex.submit(tasks.sleep, 20, 'a'), ex.submit(tasks.sleep, 10, 'b'), ex.submit(tasks.add, 1, 1)];
+        await ex.shutdown();
+        expect(fs.every((f) => f.done())).toBe(true);
+        expect(await Promise.all(fs)).toEqual(['a', 'b', 2]);
+        expect(() => ex.submit(tasks.add, 1, 1)).toThrow(ShutdownError);
+        expect(() => ex.map(tasks.echo, [1])).toThrow(ShutdownError);
+        await ex.shutdown();
+        await ex.shutdown({ wait: false });
+      });
+
+      it('cancelFutures cancels what has not started; a running call still finishes', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const running = ex.submit(tasks.sleep, 30, 'ran');
+        const queued = Array.from({ length: 5 }, () => ex.submit(tasks.add, 1, 1));
+        await until(() => running.running(), 'the first call runs');
+        await ex.shutdown({ cancelFutures: true });
+        expect(await running).toBe('ran');
+        for (const f of queued) expect(f.cancelled()).toBe(true);
+      });
+
+      it('wait: false returns at once and the work still completes', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const f = ex.submit(tasks.sleep, 20, 'later');
+        await ex.shutdown({ wait: false });
+        expect(await f).toBe('later');
+      });
+
+      it('is what Symbol.asyncDispose does', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const f = ex.submit(tasks.add, 1, 2);
+        await ex[Symbol.asyncDispose]();
+        expect(await f).toBe(3);
+        expect(() => ex.submit(tasks.add, 1, 1)).toThrow(ShutdownError);
+      });
+
+      it('rejects unknown shutdown options', () => {
+        const ex = make({ maxWorkers: 1 });
+        expect(() => ex.shutdown({ cancel: true } as never)).toThrow(/cancel/);
+      });
+    });
+
+    describe('wait and asCompleted on executor futures', () => {
+      it('wait(ALL_COMPLETED) and asCompleted see every call', async () => {
+        const ex = make({ maxWorkers: 2 });
+        const fs: Future<unknown>[] = [ex.submit(tasks.sleep, 10, 1), ex.submit(tasks.add, 1, 1), ex.submit(tasks.fail, 'x', 'E')];
+        const { done, notDone } = await wait(fs);
+        expect(done.size).toBe(3);
+        expect(notDone.size).toBe(0);
+        const seen = new Set<Future<unknown>>();
+        for await (const f of asCompleted(fs)) seen.add(f as unknown as Future<unknown>);
+        expect(seen.size).toBe(3);
+      });
+    });
+
+    describe('options', () => {
+      it('rejects unknown and mistyped options, naming them', () => {
+        expect(() => suite.create({ maxWorker: 2 })).toThrow(/maxWorker/);
+        expect(() => suite.create({ maxWorkers: -1 })).toThrow(RangeError);
+        expect(() => suite.create({ maxWorkers: 'two' })).toThrow(TypeError);
+      });
+    });
+
+    if (suite.pool) {
+      describe('pool lifecycle', () => {
+        it('runs the initializer with initargs in each worker before its calls', async () => {
+          const ex = make({ maxWorkers: 2, initializer: tasks.setGlobal, initargs: ['ready'] });
+          expect(await ex.submit(tasks.getGlobal)).toBe('ready');
+        });
+
+        it('an initializer that throws breaks the executor: pending calls fail and submit throws', async () => {
+          const ex = make({ maxWorkers: 2, initializer: tasks.initFail, initargs: ['no config'] });
+          const fs = [ex.submit(tasks.add, 1, 1), ex.submit(tasks.add, 2, 2), ex.submit(tasks.add, 3, 3)];
+          for (const f of fs) {
+            const error = (await f.exception()) as Error;
+            expect(BrokenExecutorError.isInstance(error)).toBe(true);
+            expect(String((error.cause as Error)?.message)).toContain('no config');
+          }
+          expect(() => ex.submit(tasks.add, 1, 1)).toThrow(/no config|initializer/);
+        });
+
+        it('recycles workers with maxTasksPerWorker and still completes every call', async () => {
+          const ex = make({ maxWorkers: 2, maxTasksPerWorker: 2 });
+          const fs = Array.from({ length: 9 }, (_, i) => ex.submit(tasks.add, i, i));
+          expect(await Promise.all(fs)).toEqual(Array.from({ length: 9 }, (_, i) => 2 * i));
+        });
+
+        if (suite.realWorkers) {
+          it('a worker that exits mid-call fails only that call; calls behind it still run', async () => {
+            const ex = make({ maxWorkers: 1 });
+            const dying = ex.submit(tasks.exit, 3);
+            const after = [ex.submit(tasks.add, 1, 2), ex.submit(tasks.add, 2, 3)];
+            const error = (await dying.exception()) as Error;
+            expect(BrokenExecutorError.isInstance(error)).toBe(true);
+            expect(error.message).toMatch(/code 3/);
+            expect(await Promise.all(after)).toEqual([3, 5]);
+            expect(await ex.submit(tasks.add, 1, 1)).toBe(2);
+          });
+        }
+      });
+    }
+  });
+}
