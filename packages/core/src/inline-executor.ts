@@ -55,7 +55,10 @@ export class InlineExecutor extends ExecutorBase {
   protected submitChunk(fn: Task, chunk: unknown[][], options: CallOptions): Future<unknown[]> {
     return this.#enqueue(async () => {
       const out = new Array<unknown>(chunk.length);
-      for (let i = 0; i < chunk.length; i++) out[i] = await fn(...chunk[i]);
+      for (let i = 0; i < chunk.length; i++) {
+        const v = fn(...chunk[i]);
+        out[i] = v !== null && typeof (v as PromiseLike<unknown>)?.then === 'function' ? await v : v;
+      }
       return out;
     }, options) as Future<unknown[]>;
   }
