@@ -1,0 +1,329 @@
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { makePayload, type Contender, type Op } from './contender.js';
+import type { ContenderKind } from './results.js';
+import { reasonOf, timeMs, withTimeout } from './timing.js';
+
+/** Counts replies and lets a caller await the next `n` of them. */
+class ReplyCounter {
+  #count = 0;
+  #target = 0;
+  #resolve: (() => void) | undefined;
+  #reject: ((err: Error) => void) | undefined;
+  last: unknown;
+
+  /** Resolves once `n` more replies (or bytes) have arrived since the call. */
+  expect(n: number): Promise<void> {
+    this.#target = this.#count + n;
+    if (this.#count >= this.#target) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  add(n: number, value?: unknown): void {
+    this.#count += n;
+    this.last = value;
+    if (this.#resolve && this.#count >= this.#target) {
+      const r = this.#resolve;
+      this.#resolve = this.#reject = undefined;
+      r();
+    }
+  }
+
+  fail(err: Error): void {
+    const r = this.#reject;
+    this.#resolve = this.#reject = undefined;
+    r?.(err);
+  }
+}
+
+function byteLengthOf(value: unknown): number {
+  return ArrayBuffer.isView(value) ? value.byteLength : -1;
+}
+
+const workerFile = (name: string): URL => new URL(`./workers/${name}`, import.meta.url);
+const TINY = 0;
+
+/**
+ * The floor of one medium: one echo peer on the far side of a bare
+ * `postMessage`, IPC channel or Unix socket, with no executor in between.
+ * Our executor on the same medium can only be slower (or batch smarter).
+ */
+abstract class FloorContender implements Contender {
+  readonly kind: ContenderKind = 'floor';
+  readonly requires = 'node';
+  abstract readonly id: string;
+  abstract readonly label: string;
+  protected readonly replies = new ReplyCounter();
+  readonly #payloads = new Map<string, Uint8Array | Float64Array>();
+
+  supports(op: Op): boolean {
+    return op.kind === 'rtt' || op.kind === 'burst' || (op.kind === 'echo' && !op.transfer);
+  }
+
+  abstract open(): Promise<void>;
+  abstract close(): Promise<string | undefined>;
+  abstract kill(): void;
+  /** Send one tiny message; a reply counts 1. */
+  protected abstract sendTiny(i: number): void;
+  /** Send a payload; resolves when it is back, with the byte length that came back (-1: not bytes at all). */
+  protected abstract roundTrip(payload: Uint8Array | Float64Array): Promise<number>;
+
+  async run(op: Op): Promise<number> {
+    switch (op.kind) {
+      case 'rtt':
+        return timeMs(async () => {
+          for (let i = 0; i < op.n; i++) {
+            const p = this.replies.expect(1);
+            this.sendTiny(i);
+            await p;
+          }
+        });
+      case 'burst':
+        return timeMs(async () => {
+          const p = this.replies.expect(op.n);
+          for (let i = 0; i < op.n; i++) this.sendTiny(i);
+          await p;
+        });
+      case 'echo': {
+        const key = `${op.type}:${op.bytes}`;
+        let payload = this.#payloads.get(key);
+        if (!payload) this.#payloads.set(key, (payload = makePayload(op.bytes, op.type)));
+        const sent = payload;
+        let back = 0;
+        const ms = await timeMs(async () => {
+          for (let i = 0; i < op.reps; i++) back = await this.roundTrip(sent);
+        });
+        if (back !== sent.byteLength) throw new Error(`${this.label} echoed ${back} bytes instead of ${sent.byteLength}`);
+        return ms;
+      }
+      default:
+        throw new Error(`${this.label} does not run ${op.kind}`);
+    }
+  }
+}
+
+/** Bare `postMessage` to a worker thread that posts it back (structured clone both ways). */
+export class ThreadFloor extends FloorContender {
+  readonly id = 'floor-postmessage';
+  readonly label = 'floor: bare postMessage';
+  #worker: Worker | undefined;
+
+  async open(): Promise<void> {
+    const worker = new Worker(workerFile('raw-thread-echo.js'));
+    this.#worker = worker;
+    worker.on('message', (m) => this.replies.add(1, m));
+    worker.on('error', (err) => this.replies.fail(err));
+    worker.on('exit', (code) => this.replies.fail(new Error(`echo thread exited (${code})`)));
+    await new Promise<void>((resolve, reject) => {
+      worker.once('online', resolve);
+      worker.once('error', reject);
+    });
+  }
+
+  protected sendTiny(i: number): void {
+    this.#worker!.postMessage(i);
+  }
+
+  protected async roundTrip(payload: Uint8Array | Float64Array): Promise<number> {
+    const p = this.replies.expect(1);
+    this.#worker!.postMessage(payload);
+    await p;
+    return byteLengthOf(this.replies.last);
+  }
+
+  async close(): Promise<undefined> {
+    const w = this.#worker;
+    this.#worker = undefined;
+    await w?.terminate();
+    return undefined;
+  }
+
+  kill(): void {
+    const w = this.#worker;
+    this.#worker = undefined;
+    void w?.terminate();
+  }
+}
+
+/** Bare IPC (`child_process.fork`, `serialization: 'advanced'`) to a child that sends it back. */
+export class IpcFloor extends FloorContender {
+  readonly id = 'floor-ipc';
+  readonly label = 'floor: bare IPC (v8)';
+  #child: ChildProcess | undefined;
+  readonly #closeTimeoutMs: number;
+
+  constructor(closeTimeoutMs: number) {
+    super();
+    this.#closeTimeoutMs = closeTimeoutMs;
+  }
+
+  async open(): Promise<void> {
+    const child = fork(workerFile('raw-ipc-echo.js'), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.#child = child;
+    child.on('message', (m) => this.replies.add(1, m));
+    child.on('error', (err) => this.replies.fail(err));
+    child.on('exit', (code, signal) => this.replies.fail(new Error(`echo process exited (${signal ?? code})`)));
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    // One round trip, so the child's script has loaded before anything is timed.
+    const p = this.replies.expect(1);
+    child.send(TINY);
+    await p;
+  }
+
+  protected sendTiny(i: number): void {
+    this.#child!.send(i);
+  }
+
+  protected async roundTrip(payload: Uint8Array | Float64Array): Promise<number> {
+    const p = this.replies.expect(1);
+    this.#child!.send(payload);
+    await p;
+    return byteLengthOf(this.replies.last);
+  }
+
+  async close(): Promise<string | undefined> {
+    const child = this.#child;
+    this.#child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return undefined;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.disconnect();
+    try {
+      await withTimeout(exited, this.#closeTimeoutMs, 'echo process exit');
+      return undefined;
+    } catch (err) {
+      child.kill('SIGKILL');
+      return `${reasonOf(err)}; killed`;
+    }
+  }
+
+  kill(): void {
+    const child = this.#child;
+    this.#child = undefined;
+    child?.kill('SIGKILL');
+  }
+}
+
+/** Bare Unix-socket write/read to a child that writes every byte back (no framing, no codec). */
+export class SocketFloor extends FloorContender {
+  readonly id = 'floor-socket';
+  readonly label = 'floor: bare socket write/read';
+  #dir: string | undefined;
+  #server: Server | undefined;
+  #child: ChildProcess | undefined;
+  #socket: Socket | undefined;
+  readonly #tiny = Buffer.alloc(8);
+  readonly #closeTimeoutMs: number;
+
+  constructor(closeTimeoutMs: number) {
+    super();
+    this.#closeTimeoutMs = closeTimeoutMs;
+  }
+
+  async open(): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'futures-bench-'));
+    this.#dir = dir;
+    const path = join(dir, 'echo.sock');
+    const server = createServer();
+    this.#server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, resolve);
+    });
+    const connected = new Promise<Socket>((resolve) => server.once('connection', resolve));
+    const child = spawn(process.execPath, [workerFile('raw-socket-echo.js').pathname, path], { stdio: ['ignore', 'inherit', 'inherit'] });
+    this.#child = child;
+    const failed = new Promise<never>((_, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code, signal) => reject(new Error(`echo process exited (${signal ?? code})`)));
+    });
+    const socket = await Promise.race([connected, failed]);
+    failed.catch(() => {});
+    this.#socket = socket;
+    socket.on('data', (chunk: Buffer) => this.replies.add(chunk.length, chunk));
+    socket.on('error', (err) => this.replies.fail(err));
+    socket.on('close', () => this.replies.fail(new Error('echo socket closed')));
+  }
+
+  protected sendTiny(): void {
+    this.#socket!.write(this.#tiny);
+  }
+
+  override async run(op: Op): Promise<number> {
+    // Replies are counted in bytes here: a tiny message is 8 bytes.
+    if (op.kind === 'rtt' || op.kind === 'burst') {
+      const n = op.n;
+      if (op.kind === 'rtt') {
+        return timeMs(async () => {
+          for (let i = 0; i < n; i++) {
+            const p = this.replies.expect(8);
+            this.sendTiny();
+            await p;
+          }
+        });
+      }
+      return timeMs(async () => {
+        const p = this.replies.expect(8 * n);
+        for (let i = 0; i < n; i++) this.sendTiny();
+        await p;
+      });
+    }
+    return super.run(op);
+  }
+
+  protected async roundTrip(payload: Uint8Array | Float64Array): Promise<number> {
+    const p = this.replies.expect(payload.byteLength);
+    this.#socket!.write(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
+    await p;
+    // Counted in bytes as they came back, in however many chunks.
+    return payload.byteLength;
+  }
+
+  async close(): Promise<string | undefined> {
+    const { socket, child } = this.#take();
+    socket?.end();
+    let note: string | undefined;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      try {
+        await withTimeout(exited, this.#closeTimeoutMs, 'socket echo exit');
+      } catch (err) {
+        child.kill('SIGKILL');
+        note = `${reasonOf(err)}; killed`;
+      }
+    }
+    this.#cleanup();
+    return note;
+  }
+
+  kill(): void {
+    const { socket, child } = this.#take();
+    socket?.destroy();
+    child?.kill('SIGKILL');
+    this.#cleanup();
+  }
+
+  #take(): { socket: Socket | undefined; child: ChildProcess | undefined } {
+    const socket = this.#socket;
+    const child = this.#child;
+    this.#socket = undefined;
+    this.#child = undefined;
+    return { socket, child };
+  }
+
+  #cleanup(): void {
+    this.#server?.close();
+    this.#server = undefined;
+    if (this.#dir) rmSync(this.#dir, { recursive: true, force: true });
+    this.#dir = undefined;
+  }
+}

@@ -1,0 +1,63 @@
+import { fmtBytes, fmtMs, fmtRatio } from './format.js';
+import type { CaseResult, Entry, RatioLine } from './results.js';
+
+function find(cases: readonly CaseResult[], caseId: string, entryId: string): { c?: CaseResult; e?: Entry } {
+  const c = cases.find((x) => x.id === caseId);
+  return { c, e: c?.entries.find((x) => x.id === entryId) };
+}
+
+function why(e: Entry | undefined, name: string): string {
+  return e ? `${name} n/a: ${e.reason ?? 'no figure'}` : `${name} not measured`;
+}
+
+/** `a ÷ b` of two medians (times), with a sentence that says who is faster and by how much. */
+function ratio(cases: readonly CaseResult[], name: string, num: [string, string], den: [string, string]): RatioLine {
+  const a = find(cases, ...num).e;
+  const b = find(cases, ...den).e;
+  const line: RatioLine = { name, numerator: num.join('/'), denominator: den.join('/'), text: '' };
+  if (!a?.ms || !b?.ms) {
+    line.text = `${name}: n/a (${!a?.ms ? why(a, num.join('/')) : why(b, den.join('/'))})`;
+    return line;
+  }
+  const v = a.ms.median / b.ms.median;
+  line.value = v;
+  const who = v <= 1 ? `${a.label} is ${fmtRatio(1 / v)} as fast` : `${a.label} takes ${fmtRatio(v)} as long`;
+  line.text = `${name} = ${v.toFixed(2)}  (${fmtMs(a.ms.median)} vs ${fmtMs(b.ms.median)}; ${who})`;
+  return line;
+}
+
+function ideal(cases: readonly CaseResult[], id: string): RatioLine {
+  const { e } = find(cases, 'peers.fib', id);
+  const name = `fib ideal ratio (${id})`;
+  const line: RatioLine = { name, numerator: `peers.fib/${id}`, denominator: `peers.fib/${id.startsWith('python') ? 'python-single' : 'single-thread'} ÷ workers`, text: '' };
+  const x = e?.extra?.xIdeal;
+  if (!e?.ms || x === undefined) {
+    line.text = `${name}: n/a (${e?.ms ? 'no single-thread baseline' : why(e, `peers.fib/${id}`)})`;
+    return line;
+  }
+  line.value = x;
+  line.text = `${name} = ${x.toFixed(2)}  (${fmtMs(e.ms.median)} vs ideal ${fmtMs(e.extra!.idealMs)} = single-thread ÷ workers; 1.00 is perfect scaling)`;
+  return line;
+}
+
+/** The ratios the other issues quote, from the peers cases. */
+export function ratioLines(cases: readonly CaseResult[]): RatioLine[] {
+  const py = 'python-process';
+  const bytes = Number(cases.find((c) => c.id === 'peers.payload16')?.params.bytes ?? 16 << 20);
+  const big = fmtBytes(bytes);
+  return [
+    ratio(cases, 'thread burst ÷ piscina burst', ['peers.burst', 'thread'], ['peers.burst', 'piscina']),
+    ratio(cases, 'thread map ÷ python map', ['peers.map', 'thread'], ['peers.map', py]),
+    ideal(cases, 'thread'),
+    ideal(cases, 'process'),
+    ideal(cases, 'socket'),
+    ideal(cases, py),
+    ratio(cases, 'process burst ÷ python submit', ['peers.burst', 'process'], ['peers.burst', py]),
+    ratio(cases, 'process map ÷ python map', ['peers.map', 'process'], ['peers.map', py]),
+    ratio(cases, 'socket burst ÷ python submit', ['peers.burst', 'socket'], ['peers.burst', py]),
+    ratio(cases, 'socket burst ÷ process burst', ['peers.burst', 'socket'], ['peers.burst', 'process']),
+    ratio(cases, 'socket map ÷ python map', ['peers.map', 'socket'], ['peers.map', py]),
+    ratio(cases, `${big} round trip: thread ÷ process`, ['peers.payload16', 'thread'], ['peers.payload16', 'process']),
+    ratio(cases, `${big} round trip: socket ÷ process`, ['peers.payload16', 'socket'], ['peers.payload16', 'process']),
+  ];
+}
