@@ -71,6 +71,8 @@ class WorkItem {
   /** setRunningOrNotifyCancel() already moved the future to RUNNING (it stays so when requeued). */
   started = false;
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Sends of this item that failed with no value at fault (a broken channel, or values too big together). */
+  sendFailures = 0;
 
   constructor(
     readonly future: Future<unknown>,
@@ -272,18 +274,18 @@ export class PoolExecutor extends ExecutorBase {
       const depth = this.#averageCallMs !== undefined && this.#averageCallMs < SHORT_CALL_MS ? MAX_IN_FLIGHT : 1;
       const open: WorkerSlot[] = [];
       for (const w of this.#workers) {
-        if (w.ready && !w.dead && !w.closing && w.busy < depth && w.assigned < this.#maxTasks) open.push(w);
+        if (w.ready && !w.dead && !w.closing && w.busy < depth && this.#tasksLeft(w) > 0) open.push(w);
       }
       if (open.length > 1) open.sort((a, b) => a.busy - b.busy);
       for (let i = 0; i < open.length && remaining > 0; i++) {
         const w = open[i];
         const share = Math.ceil(remaining / (open.length - i));
-        const room = Math.min(depth - w.busy, this.#maxTasks - w.assigned, share);
+        const room = Math.min(depth - w.busy, this.#tasksLeft(w), share);
         const batch = this.#take(room);
         if (batch.length > 0) this.#send(w, batch);
         remaining = this.#queued();
         // Calls that could not be sent left this worker room: offer it the next ones.
-        if (remaining > 0 && w.busy < depth && !w.dead && w.assigned < this.#maxTasks) this.#scheduleDispatch();
+        if (remaining > 0 && w.busy < depth && !w.dead && this.#tasksLeft(w) > 0) this.#scheduleDispatch();
       }
       if (remaining > 0) this.#startWorkers(remaining);
     }
@@ -291,6 +293,11 @@ export class PoolExecutor extends ExecutorBase {
       for (const w of this.#workers) if (w.busy === 0 && !w.closing && !w.dead) this.#retire(w);
       this.#checkShutdownComplete();
     }
+  }
+
+  /** Calls `w` may still be given before maxTasksPerWorker retires it (external workers are never retired). */
+  #tasksLeft(w: WorkerSlot): number {
+    return w.external ? Infinity : this.#maxTasks - w.assigned;
   }
 
   /** Takes up to `n` runnable items from the front of the queue, marking them RUNNING. */
@@ -346,7 +353,7 @@ export class PoolExecutor extends ExecutorBase {
     try {
       slot.channel.send(this.#init);
     } catch (error) {
-      const check = this.#transport.checkValue ?? ((v: unknown) => void structuredClone(v));
+      const check = this.#checkValue;
       let what = 'a worker could not start';
       try {
         check((this.#init as { initargs: unknown[] }).initargs);
@@ -424,13 +431,24 @@ export class PoolExecutor extends ExecutorBase {
       item.future.setException(culprit);
       return;
     }
+    // No value is at fault on its own: either the values are too big together, or the channel
+    // is broken. A call that failed to go out twice is failed rather than retried forever.
+    if (++item.sendFailures >= 2) {
+      const name = describeTask(this.#refs[item.fnId]);
+      item.future.setException(
+        new TypeError(`the call to ${name} cannot be sent to a ${this.#transport.kind} worker: ${(error as Error)?.message ?? String(error)}`, {
+          cause: error,
+        }),
+      );
+      return;
+    }
     this.#requeue([item]);
     this.#endWorker(w, undefined);
   }
 
   /** A TypeError naming the argument that the transport's codec cannot carry, if any. */
   #findUnsendable(item: WorkItem): TypeError | undefined {
-    const check = this.#transport.checkValue ?? ((v: unknown) => void structuredClone(v));
+    const check = this.#checkValue;
     const name = this.#refs[item.fnId].name;
     const lists = item.kind === CHUNK ? (item.args as unknown[][]) : [item.args];
     for (let k = 0; k < lists.length; k++) {
@@ -523,7 +541,8 @@ export class PoolExecutor extends ExecutorBase {
       this.#averageCallMs = this.#averageCallMs === undefined ? sample : this.#averageCallMs + AVERAGE_WEIGHT * (sample - this.#averageCallMs);
     }
     if (w.busy === 0) {
-      if (w.completed >= this.#maxTasks) this.#retire(w);
+      // External workers are not ours to recycle: nothing would replace them.
+      if (w.completed >= this.#maxTasks && !w.external) this.#retire(w);
       else if (this.#idleTimeout !== undefined && !w.external) this.#armIdle(w);
     } else {
       this.#armHead(w);
@@ -623,6 +642,12 @@ export class PoolExecutor extends ExecutorBase {
   }
 
   /** The pool cannot work: every pending call fails with the broken error; `submit` throws it from now on. */
+  /** Throws if the transport's codec cannot carry `value`. */
+  readonly #checkValue = (value: unknown): void => {
+    if (this.#transport.checkValue !== undefined) this.#transport.checkValue(value);
+    else structuredClone(value);
+  };
+
   #break(message: string, cause: unknown): void {
     if (this.#broken) return;
     const error = this.#transport.broken(message, cause);

@@ -79,8 +79,9 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
 
       it('rejects a non-function with a TypeError naming fn', () => {
         const ex = make({ maxWorkers: 1 });
-        expect(() => ex.submit(42 as never)).toThrow(TypeError);
-        expect(() => ex.submit(42 as never)).toThrow(/fn/);
+        const untypedSubmit = ex.submit.bind(ex) as (fn: unknown) => unknown;
+        expect(() => untypedSubmit(42)).toThrow(TypeError);
+        expect(() => untypedSubmit(42)).toThrow(/fn/);
       });
 
       it('keeps the class, message, code and properties of a thrown built-in error', async () => {

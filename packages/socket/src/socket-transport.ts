@@ -1,0 +1,379 @@
+/**
+ * The Unix domain socket transport: the executor listens on a socket, and
+ * every worker, whether this transport spawned it or it was started by hand
+ * (`futures-worker --connect PATH`), connects, authenticates, and then
+ * exchanges length-prefixed msgpackr frames with the engine. Scheduling,
+ * errors and recycling are the engine's; this file only listens, spawns,
+ * moves messages and reports how a worker ended.
+ *
+ * A spawned worker is paired with its connection by a random spawn id that
+ * it receives in its environment and presents in the handshake; a connection
+ * without one is an external worker, which the engine attaches on arrival.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { FromWorker, ToWorker, Transport, TransportHost, WorkerChannel, WorkerEvents, WorkerExit } from '@futures/core';
+import { MessageCodec } from './codec.js';
+import { BrokenSocketPoolError } from './errors.js';
+import { fromTuple, toTuple } from './envelope.js';
+import { encodeFrame, FrameError, FrameReader } from './frames.js';
+import { acceptHandshake, tokenKey } from './handshake.js';
+import { checkSocketPath, createDefaultSocketLocation, removeSocketLocation, restrictSocket, type SocketLocation } from './socket-path.js';
+
+/** The worker command, next to this module in `dist/`. */
+const WORKER_ENTRY = fileURLToPath(new URL('./cli.js', import.meta.url));
+
+/** What the transport needs; validated by `SocketPoolExecutor`. */
+export interface SocketTransportOptions {
+  /** Class name for messages. */
+  where: string;
+  /** A path chosen by the user; undefined for a fresh private directory. */
+  path: string | undefined;
+  token: string;
+  maxFrameBytes: number;
+  /** Spawned workers set their `process.title` to `${name}-1`, `${name}-2`, ... */
+  name: string;
+  /** Deadline for a connecting client's handshake, ms. */
+  handshakeTimeout: number;
+  /** How long a worker asked to leave (or whose connection closed) may take before it is killed, ms. */
+  gracePeriod: number;
+}
+
+export class SocketTransport implements Transport {
+  readonly kind = 'socket';
+  readonly #options: SocketTransportOptions;
+  readonly #key: Buffer;
+  /** One codec for the whole transport: encoding and decoding are synchronous, so they never interleave. */
+  readonly #codec = new MessageCodec();
+  #location: SocketLocation | undefined;
+  #server: Server | undefined;
+  #host: TransportHost | undefined;
+  #closed = false;
+  /** Spawned workers that have not connected yet, by spawn id. */
+  readonly #pending = new Map<string, SocketChannel>();
+  /** Every accepted connection, so that close() can end those that never became a worker. */
+  readonly #sockets = new Set<Socket>();
+  #started = 0;
+  #externals = 0;
+  readonly #removeOnExit = (): void => {
+    if (this.#location !== undefined) removeSocketLocation(this.#location);
+  };
+
+  constructor(options: SocketTransportOptions) {
+    this.#options = options;
+    this.#key = tokenKey(options.token);
+  }
+
+  /** The socket path; defined once the engine opened the transport. */
+  get address(): string {
+    if (this.#location === undefined) throw new Error('the socket transport is not open');
+    return this.#location.path;
+  }
+
+  broken(message: string, cause?: unknown): BrokenSocketPoolError {
+    return new BrokenSocketPoolError(message, cause === undefined ? undefined : { cause });
+  }
+
+  /** Creates the socket (synchronously, so that `address` is usable at once) and starts accepting workers. */
+  open(host: TransportHost): void {
+    const { where, path } = this.#options;
+    const location = path === undefined ? createDefaultSocketLocation() : checkSocketPath(path, where);
+    const server = createServer((socket) => this.#accept(socket));
+    let failure: Error | undefined;
+    server.on('error', (error) => {
+      failure ??= error;
+    });
+    // Listening on a path binds at once; only the error event is deferred, hence the `listening` check.
+    server.listen(location.path);
+    if (!server.listening) {
+      server.close();
+      // Only a path in our own fresh directory is ours to remove; a user's path may be someone else's socket.
+      if (location.dir !== undefined) removeSocketLocation(location);
+      throw new Error(`${where}: cannot listen on ${location.path}${failure ? `: ${failure.message}` : ''}`);
+    }
+    try {
+      restrictSocket(location.path);
+    } catch (error) {
+      server.close();
+      removeSocketLocation(location);
+      throw error;
+    }
+    // An idle pool must not keep the process alive; the engine refs the server while calls wait.
+    server.unref();
+    this.#server = server;
+    this.#location = location;
+    this.#host = host;
+    process.on('exit', this.#removeOnExit);
+  }
+
+  startWorker(events: WorkerEvents): WorkerChannel {
+    const id = randomBytes(12).toString('base64url');
+    this.#started += 1;
+    const child = spawn(process.execPath, [WORKER_ENTRY, '--connect', this.address, '--name', `${this.#options.name}-${this.#started}`], {
+      env: { ...process.env, FUTURES_TOKEN: this.#options.token, FUTURES_WORKER_ID: id },
+      // stdin is not the workers' to read; their output goes where ours does.
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const label = child.pid === undefined ? 'a worker that did not spawn' : `pid ${child.pid}`;
+    const channel = new SocketChannel(label, this.#codec, this.#options, events, child, () => this.#pending.delete(id));
+    this.#pending.set(id, channel);
+    return channel;
+  }
+
+  /** Bound: the engine calls it as a plain function. */
+  readonly checkValue = (value: unknown): void => {
+    const { body, attachments } = this.#codec.encode(value);
+    // Throws a RangeError when the value alone is too large for a frame.
+    encodeFrame(body, attachments, this.#options.maxFrameBytes);
+  };
+
+  ref(): void {
+    this.#server?.ref();
+  }
+
+  unref(): void {
+    this.#server?.unref();
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    process.off('exit', this.#removeOnExit);
+    for (const socket of this.#sockets) socket.destroy();
+    const server = this.#server;
+    const location = this.#location;
+    return new Promise((resolve) => {
+      if (server === undefined) return resolve();
+      server.close(() => {
+        if (location !== undefined) removeSocketLocation(location);
+        resolve();
+      });
+      // The file goes at once: no new worker should find it while the last connections end.
+      if (location !== undefined) removeSocketLocation(location);
+    });
+  }
+
+  #accept(socket: Socket): void {
+    if (this.#closed) {
+      socket.destroy();
+      return;
+    }
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
+    // A stranger's handshake must not keep the process alive.
+    socket.unref();
+    acceptHandshake(socket, {
+      key: this.#key,
+      maxFrameBytes: this.#options.maxFrameBytes,
+      timeout: this.#options.handshakeTimeout,
+      admit: (workerId) => {
+        if (this.#closed) return 'the executor is shutting down';
+        if (workerId !== undefined && !this.#pending.has(workerId)) return 'no worker was spawned with this id';
+        return undefined;
+      },
+    }).then(
+      ({ workerId, pid, rest }) => {
+        this.#sockets.delete(socket);
+        if (socket.destroyed) return;
+        if (workerId !== undefined) {
+          const channel = this.#pending.get(workerId);
+          if (channel === undefined) socket.destroy();
+          else channel.connect(socket, rest);
+          return;
+        }
+        let channel: SocketChannel | undefined;
+        const attached = this.#host!.attachWorker((events) => {
+          this.#externals += 1;
+          channel = new SocketChannel(`external worker ${this.#externals} (pid ${pid})`, this.#codec, this.#options, events, undefined, () => {});
+          return channel;
+        });
+        if (attached) channel!.connect(socket, rest);
+        else socket.end(() => socket.destroy());
+      },
+      () => {
+        // Refused: the handshake already told the client why (if it deserved it) and closed the socket.
+      },
+    );
+  }
+}
+
+/**
+ * One worker: an optional child process (when spawned) and its connection.
+ * The exit is reported once, when both the connection and the child (if any)
+ * are gone, so that every result the worker sent before it died is delivered
+ * first, and the exit code or signal is known.
+ */
+class SocketChannel implements WorkerChannel {
+  readonly label: string;
+  readonly #codec: MessageCodec;
+  readonly #maxFrameBytes: number;
+  readonly #gracePeriod: number;
+  readonly #events: WorkerEvents;
+  readonly #child: ChildProcess | undefined;
+  readonly #unpend: () => void;
+  #socket: Socket | undefined;
+  /** Frames sent before the connection was authenticated. */
+  #queue: Buffer[] | undefined = [];
+  #socketDone = false;
+  #childExit: { code: number | null; signal: string | null } | undefined;
+  #error: unknown = undefined;
+  #reported = false;
+  #closing = false;
+  #terminated = false;
+  #refed = true;
+  #killTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    label: string,
+    codec: MessageCodec,
+    options: SocketTransportOptions,
+    events: WorkerEvents,
+    child: ChildProcess | undefined,
+    unpend: () => void,
+  ) {
+    this.#codec = codec;
+    this.#maxFrameBytes = options.maxFrameBytes;
+    this.#gracePeriod = options.gracePeriod;
+    this.#events = events;
+    this.#child = child;
+    this.#unpend = unpend;
+    this.label = label;
+    if (child === undefined) return;
+    child.on('error', (error) => {
+      this.#error ??= error;
+    });
+    // 'close' also follows a spawn failure, where 'exit' may never come.
+    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
+      clearTimeout(this.#killTimer);
+      this.#unpend();
+      // A spawn failure reports a negative errno as code; the error says more.
+      this.#childExit = { code: code !== null && code < 0 ? null : code, signal };
+      if (this.#socket === undefined) this.#socketDone = true;
+      else if (!this.#socketDone) {
+        // The worker's end of the connection closed with it: read what is left, then the socket closes.
+        // Should anything hold it open, do not wait for it.
+        setTimeout(() => this.#socket?.destroy(), this.#gracePeriod).unref();
+      }
+      this.#maybeReport();
+    });
+  }
+
+  /** Takes over an authenticated connection: flushes what was queued and starts reading frames. */
+  connect(socket: Socket, rest: Buffer): void {
+    this.#unpend();
+    this.#socket = socket;
+    if (this.#refed) socket.ref();
+    else socket.unref();
+    const reader = new FrameReader(this.#maxFrameBytes, (body, attachments) => {
+      if (this.#reported) return;
+      let message: FromWorker;
+      try {
+        message = fromTuple(this.#codec.decode(body, attachments)) as FromWorker;
+      } catch (error) {
+        throw new FrameError(`it sent a frame that does not decode: ${(error as Error)?.message ?? String(error)}`, 'ERR_FRAME_GARBLED', { cause: error });
+      }
+      this.#events.message(message);
+    });
+    const receive = (chunk: Buffer) => {
+      try {
+        reader.push(chunk);
+      } catch (error) {
+        // Anything but a bad frame is a bug (the engine's or ours), and must surface.
+        if (!(error instanceof FrameError)) throw error;
+        // Garbled or oversized: this connection is over; every other one goes on.
+        this.#error ??= error;
+        socket.destroy();
+      }
+    };
+    socket.on('data', receive);
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      // A reset or broken pipe is how a killed worker's connection ends: the exit says more.
+      if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') this.#error ??= error;
+    });
+    socket.once('close', () => {
+      this.#socketDone = true;
+      this.#onConnectionClosed();
+      this.#maybeReport();
+    });
+    const queued = this.#queue ?? [];
+    this.#queue = undefined;
+    if (this.#terminated) {
+      // Ended before its connection was handed over (the pool broke while attaching it).
+      socket.destroy();
+      return;
+    }
+    if (this.#closing) {
+      socket.end();
+    } else {
+      for (const frame of queued) socket.write(frame);
+    }
+    if (rest.length > 0) receive(rest);
+    socket.resume();
+  }
+
+  send(message: ToWorker): void {
+    // Throws synchronously, sending nothing, when a value cannot be encoded or the frame is too large.
+    const { body, attachments } = this.#codec.encode(toTuple(message));
+    const frame = encodeFrame(body, attachments, this.#maxFrameBytes);
+    if (this.#queue !== undefined) {
+      this.#queue.push(frame);
+      return;
+    }
+    const socket = this.#socket!;
+    // A worker that is gone reports its exit soon; what is sent to it now is lost with it.
+    if (!socket.writable) return;
+    socket.write(frame);
+  }
+
+  close(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    // The worker exits when its connection ends. One that does not (its event loop is blocked)
+    // is killed, or for an external worker, cut off. The timer also holds the event loop until
+    // the exit is reported (shutdown waits for it).
+    this.#killTimer = setTimeout(() => this.terminate(), this.#gracePeriod);
+    if (this.#socket !== undefined) this.#socket.end();
+    else if (this.#child !== undefined) this.#kill('SIGTERM');
+  }
+
+  terminate(): void {
+    this.#terminated = true;
+    this.#socket?.destroy();
+    this.#kill('SIGKILL');
+  }
+
+  ref(): void {
+    this.#refed = true;
+    this.#socket?.ref();
+    this.#child?.ref();
+  }
+
+  unref(): void {
+    this.#refed = false;
+    this.#socket?.unref();
+    this.#child?.unref();
+  }
+
+  #onConnectionClosed(): void {
+    const child = this.#child;
+    if (child === undefined || this.#childExit !== undefined) return;
+    // A spawned worker exits by itself when its connection ends; give it the grace period.
+    clearTimeout(this.#killTimer);
+    this.#killTimer = setTimeout(() => this.#kill('SIGKILL'), this.#gracePeriod);
+  }
+
+  #kill(signal: NodeJS.Signals): void {
+    const child = this.#child;
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill(signal);
+  }
+
+  #maybeReport(): void {
+    if (this.#reported || !this.#socketDone) return;
+    if (this.#child !== undefined && this.#childExit === undefined) return;
+    this.#reported = true;
+    clearTimeout(this.#killTimer);
+    const exit: WorkerExit = this.#childExit ?? { code: null, signal: null };
+    this.#events.exit(this.#error === undefined ? exit : { ...exit, error: this.#error });
+  }
+}
