@@ -96,8 +96,11 @@ export abstract class ExecutorBase implements Executor {
    */
   protected abstract submitCall(fn: Task, args: unknown[], options: CallOptions): Future<unknown>;
 
-  /** Schedules `fn` over each argument list of `chunk`, one message and one future for the whole chunk. */
-  protected abstract submitChunk(fn: Task, chunk: unknown[][], options: CallOptions): Future<unknown[]>;
+  /**
+   * Schedules `fn` over a chunk of calls, one message and one future for the
+   * whole chunk: `columns[i][j]` is argument i of call j.
+   */
+  protected abstract submitChunk(fn: Task, columns: unknown[][], options: CallOptions): Future<unknown[]>;
 
   /** Throws if `fn` cannot be used with this executor (not a function, native, ...). */
   protected abstract checkTask(fn: unknown, argName: string): void;
@@ -134,7 +137,7 @@ export abstract class ExecutorBase implements Executor {
     return mapCalls(
       {
         call: (args) => this.submitCall(fn, args, options),
-        chunk: (chunk) => this.submitChunk(fn, chunk, options),
+        chunk: (columns) => this.submitChunk(fn, columns, options),
       },
       iterables,
       mapOptions,

@@ -52,11 +52,11 @@ export class InlineExecutor extends ExecutorBase {
     return this.#enqueue(() => fn(...args), options);
   }
 
-  protected submitChunk(fn: Task, chunk: unknown[][], options: CallOptions): Future<unknown[]> {
+  protected submitChunk(fn: Task, columns: unknown[][], options: CallOptions): Future<unknown[]> {
     return this.#enqueue(async () => {
-      const out = new Array<unknown>(chunk.length);
-      for (let i = 0; i < chunk.length; i++) {
-        const v = fn(...chunk[i]);
+      const out = new Array<unknown>(columns[0].length);
+      for (let i = 0; i < out.length; i++) {
+        const v = fn(...columns.map((column) => column[i]));
         out[i] = v !== null && typeof (v as PromiseLike<unknown>)?.then === 'function' ? await v : v;
       }
       return out;

@@ -25,7 +25,8 @@ export interface MapOptions {
 /** How `mapCalls` schedules work on its executor. */
 export interface MapHost {
   call(args: unknown[]): Future<unknown>;
-  chunk(chunk: unknown[][]): Future<unknown[]>;
+  /** One message for many calls: `columns[i][j]` is argument i of call j (one column per iterable). */
+  chunk(columns: unknown[][]): Future<unknown[]>;
 }
 
 type AnyIterable = Iterable<unknown> | AsyncIterable<unknown>;
@@ -80,6 +81,28 @@ class SyncZip {
     }
     return row;
   }
+  /**
+   * Reads up to `n` rows straight into columns (one per iterable), so a chunk
+   * costs no array per item; `ended` is set when the shortest input ends.
+   */
+  nextColumns(n: number): unknown[][] {
+    const its = this.#its;
+    const columns = its.map(() => [] as unknown[]);
+    for (let count = 0; count < n; count++) {
+      for (let i = 0; i < its.length; i++) {
+        const r = its[i].next();
+        if (r.done) {
+          for (let j = 0; j < i; j++) columns[j].pop();
+          this.close(i);
+          this.ended = true;
+          return columns;
+        }
+        columns[i].push(r.value);
+      }
+    }
+    return columns;
+  }
+  ended = false;
   /** Closes every iterator except `except` (which ended by itself). */
   close(except = -1): void {
     this.#its.forEach((it, i) => {
@@ -109,6 +132,11 @@ class AsyncZip {
   async close(except = -1): Promise<void> {
     await Promise.all(this.#its.map((it, i) => (i === except ? undefined : it.return?.())));
   }
+}
+
+/** Rows (argument lists) to columns (one array per argument position). */
+function toColumns(rows: unknown[][]): unknown[][] {
+  return rows[0].map((_, i) => rows.map((row) => row[i]));
 }
 
 /** One submitted unit: a single call, or a chunk whose result is an array. */
@@ -253,11 +281,9 @@ class MapIterator implements AsyncIterableIterator<unknown> {
       this.#pending.push({ future: this.#host.call(row), chunk: false });
       return true;
     }
-    const chunk: unknown[][] = [];
-    let row: unknown[] | undefined;
-    while (chunk.length < this.#chunksize && (row = zip.next()) !== undefined) chunk.push(row);
-    if (row === undefined) this.#inputEnded = true;
-    if (chunk.length > 0) this.#pending.push({ future: this.#host.chunk(chunk), chunk: true });
+    const columns = zip.nextColumns(this.#chunksize);
+    if (zip.ended) this.#inputEnded = true;
+    if (columns[0].length > 0) this.#pending.push({ future: this.#host.chunk(columns), chunk: true });
     return !this.#inputEnded;
   }
 
@@ -274,7 +300,9 @@ class MapIterator implements AsyncIterableIterator<unknown> {
     if (this.#finished) return false;
     if (row === undefined) this.#inputEnded = true;
     if (chunk.length > 0) {
-      this.#pending.push(this.#chunksize === 1 ? { future: this.#host.call(chunk[0]), chunk: false } : { future: this.#host.chunk(chunk), chunk: true });
+      this.#pending.push(
+        this.#chunksize === 1 ? { future: this.#host.call(chunk[0]), chunk: false } : { future: this.#host.chunk(toColumns(chunk)), chunk: true },
+      );
     }
     this.#wake?.();
     return !this.#inputEnded;

@@ -190,8 +190,8 @@ export class PoolExecutor extends ExecutorBase {
     return this.#submit(this.#fnIdOf(fn, 'fn'), CALL, args, options);
   }
 
-  protected submitChunk(fn: Task, chunk: unknown[][], options: CallOptions): Future<unknown[]> {
-    return this.#submit(this.#fnIdOf(fn, 'fn'), CHUNK, chunk, options) as Future<unknown[]>;
+  protected submitChunk(fn: Task, columns: unknown[][], options: CallOptions): Future<unknown[]> {
+    return this.#submit(this.#fnIdOf(fn, 'fn'), CHUNK, columns, options) as Future<unknown[]>;
   }
 
   /**
@@ -450,11 +450,12 @@ export class PoolExecutor extends ExecutorBase {
   #findUnsendable(item: WorkItem): TypeError | undefined {
     const check = this.#checkValue;
     const name = this.#refs[item.fnId].name;
-    const lists = item.kind === CHUNK ? (item.args as unknown[][]) : [item.args];
-    for (let k = 0; k < lists.length; k++) {
-      for (let i = 0; i < lists[k].length; i++) {
+    // A chunk's args are columns: columns[i][k] is argument i of call k.
+    const columns = item.kind === CHUNK ? (item.args as unknown[][]) : item.args.map((arg) => [arg]);
+    for (let k = 0; k < (columns[0]?.length ?? 0); k++) {
+      for (let i = 0; i < columns.length; i++) {
         try {
-          check(lists[k][i]);
+          check(columns[i][k]);
         } catch (error) {
           const where = item.kind === CHUNK ? `argument ${i + 1} of ${name} (map item ${k + 1} of the chunk)` : `argument ${i + 1} of ${name}`;
           return new TypeError(

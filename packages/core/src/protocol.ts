@@ -54,7 +54,8 @@ export interface InitMessage {
 /**
  * Calls to run in order, one at a time.
  * `defs` introduces function ids this worker has not seen yet: `[fnId, ref, fnId, ref, ...]`.
- * `calls` is `[id, fnId, kind, args, id, fnId, kind, args, ...]`; for a CHUNK, `args` is an array of argument lists.
+ * `calls` is `[id, fnId, kind, args, id, fnId, kind, args, ...]`; for a CHUNK, `args` holds columns:
+ * `args[i][j]` is argument i of call j (no array per call, which is what makes chunked `map` cheap).
  */
 export interface RunMessage {
   t: 'run';

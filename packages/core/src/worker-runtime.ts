@@ -167,10 +167,14 @@ class WorkerRuntime {
         let value: unknown;
         try {
           if (kind === CHUNK) {
-            const chunk = args as unknown[][];
-            const out = new Array<unknown>(chunk.length);
-            for (let i = 0; i < chunk.length; i++) {
-              let v = task.fn(...chunk[i]);
+            const columns = args as unknown[][];
+            const fn = task.fn;
+            const c0 = columns[0];
+            const c1 = columns[1];
+            const out = new Array<unknown>(c0.length);
+            for (let i = 0; i < out.length; i++) {
+              let v =
+                columns.length === 1 ? fn(c0[i]) : columns.length === 2 ? fn(c0[i], c1[i]) : fn(...columns.map((column) => column[i]));
               if (isThenable(v)) {
                 this.#flush();
                 v = await v;
