@@ -563,6 +563,7 @@ export class PoolExecutor extends ExecutorBase {
   /** Asks an idle worker to exit on its own. */
   #retire(w: WorkerSlot): void {
     w.closing = true;
+    w.channel.ref();
     if (w.idleTimer !== undefined) clearTimeout(w.idleTimer);
     w.channel.close();
   }
@@ -687,7 +688,8 @@ export class PoolExecutor extends ExecutorBase {
   #setRef(on: boolean): void {
     for (const w of this.#workers) {
       if (on) w.channel.ref();
-      else w.channel.unref();
+      // A worker on its way out stays ref'd, so that `await shutdown()` sees it exit.
+      else if (!w.closing && !w.dead) w.channel.unref();
     }
     if (on) this.#transport.ref?.();
     else this.#transport.unref?.();

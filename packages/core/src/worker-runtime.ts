@@ -236,11 +236,16 @@ class WorkerRuntime {
         const replacement =
           one[1] === THROWN
             ? encodeError(new Error(String(one[2])))
-            : encodeError(new TypeError(`${what} cannot be sent back to the executor: ${(error as Error)?.message ?? String(error)}`));
+            : encodeError(new TypeError(`${what} cannot be sent back to the executor: ${shorten((error as Error)?.message ?? String(error))}`));
         this.#port.send({ t: 'done', results: [one[0], ERROR, replacement], busy: 0 });
       }
     }
   }
+}
+
+/** Codec messages quote the value (a function's whole source): keep the start. */
+function shorten(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 /** A ReferenceError in a function sent as source almost always means it used its enclosing scope. */

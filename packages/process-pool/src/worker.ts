@@ -1,1 +1,33 @@
-export {};
+/**
+ * The entry script of every child process: it connects the worker runtime of
+ * `@futures/core` to the IPC channel and does nothing else.
+ */
+import { runWorkerRuntime, type FromWorker, type ToWorker } from '@futures/core';
+
+const send = process.send?.bind(process);
+if (send === undefined) {
+  throw new Error('@futures/process-pool: worker.js is the entry of a ProcessPoolExecutor child; start it with fork()');
+}
+const title = process.argv[2];
+if (title) process.title = title;
+
+// The parent disconnects to retire this child, and the channel also disconnects when the parent
+// dies, however it dies: either way the child must not outlive it.
+process.on('disconnect', () => process.exit(0));
+
+/**
+ * A write that fails (EPIPE: the parent is gone or has just closed the channel) would otherwise be
+ * an uncaught 'error' on process; the disconnect that follows ends this child.
+ */
+function ignoreWriteError(): void {}
+
+runWorkerRuntime({
+  send(message: FromWorker) {
+    // After a disconnect nobody is listening; the exit above is already on its way.
+    // While connected, send throws synchronously, sending nothing, when the v8 serializer refuses a value.
+    if (process.connected) send(message, undefined, undefined, ignoreWriteError);
+  },
+  onMessage(handler: (message: ToWorker) => void) {
+    process.on('message', (message) => handler(message as ToWorker));
+  },
+});

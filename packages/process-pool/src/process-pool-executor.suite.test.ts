@@ -1,0 +1,15 @@
+// The shared executor suite (API.md's contract), run against ProcessPoolExecutor.
+import { describeExecutorSuite } from '@futures/executor-tests';
+import { ProcessPoolExecutor } from '@futures/process-pool';
+import { afterAll, expect } from 'vitest';
+import { childrenOf } from './process-probes.testing.js';
+
+describeExecutorSuite('ProcessPoolExecutor', {
+  create: (options) => new ProcessPoolExecutor(options),
+  pool: true,
+  realWorkers: true,
+});
+
+afterAll(() => {
+  expect(childrenOf(process.pid)).toEqual([]);
+});

@@ -1,0 +1,7 @@
+// Run as its own process: creates a pool, runs one call and never shuts the pool down.
+// The process must still exit by itself once the call is done, and its children with it.
+import { ProcessPoolExecutor } from '@futures/process-pool';
+import { tasks } from './tasks.mjs';
+
+const pool = new ProcessPoolExecutor({ maxWorkers: 2 });
+console.log(await pool.submit(tasks.echo, 'done'));

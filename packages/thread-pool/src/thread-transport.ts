@@ -1,0 +1,109 @@
+/**
+ * The worker_threads transport: each worker is a `Worker` running
+ * `worker.js`, and messages cross by structured clone with transfer lists.
+ * Scheduling, errors and recycling are the engine's; this file only starts
+ * threads, moves messages and reports how a thread ended.
+ */
+import { SHARE_ENV, Worker, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
+import type { FromWorker, ToWorker, Transport, WorkerChannel, WorkerEvents } from '@futures/core';
+import { CLOSE_MESSAGE } from './close-message.js';
+import { BrokenThreadPoolError } from './broken-thread-pool-error.js';
+
+/** What the transport needs to start a thread; validated by `ThreadPoolExecutor`. */
+export interface ThreadTransportOptions {
+  /** Threads are named `${name}-1`, `${name}-2`, ... */
+  name: string;
+  resourceLimits?: ResourceLimits;
+  /** `undefined` inherits the parent's `process.execArgv` (and so a loader such as tsx). */
+  execArgv?: string[];
+}
+
+/** The worker entry script, next to this module in `dist/`. */
+const WORKER_ENTRY = new URL('./worker.js', import.meta.url);
+
+export class ThreadTransport implements Transport {
+  readonly kind = 'thread';
+  readonly #options: ThreadTransportOptions;
+  /** Threads started so far, for their names. */
+  #started = 0;
+
+  constructor(options: ThreadTransportOptions) {
+    this.#options = options;
+  }
+
+  broken(message: string, cause?: unknown): BrokenThreadPoolError {
+    return new BrokenThreadPoolError(message, cause === undefined ? undefined : { cause });
+  }
+
+  startWorker(events: WorkerEvents): WorkerChannel {
+    const { name, resourceLimits, execArgv } = this.#options;
+    this.#started += 1;
+    // Throws synchronously for invalid execArgv: the engine takes that as "cannot start".
+    const worker = new Worker(WORKER_ENTRY, {
+      name: `${name}-${this.#started}`,
+      // Threads share the process environment, as threads do in Python.
+      env: SHARE_ENV,
+      ...(resourceLimits === undefined ? {} : { resourceLimits }),
+      ...(execArgv === undefined ? {} : { execArgv }),
+    });
+    return new ThreadChannel(worker, events);
+  }
+}
+
+class ThreadChannel implements WorkerChannel {
+  readonly label: string;
+  readonly #worker: Worker;
+  /** The uncaught error (or out-of-memory) that ended the thread; 'exit' follows 'error'. */
+  #error: unknown = undefined;
+  /** close() or terminate() was called: the thread holds the event loop until its exit is reported. */
+  #ending = false;
+
+  constructor(worker: Worker, events: WorkerEvents) {
+    this.#worker = worker;
+    this.label = `thread ${worker.threadId}`;
+    worker.on('message', (message: FromWorker) => events.message(message));
+    worker.on('error', (error: unknown) => {
+      this.#error ??= error;
+    });
+    // A result that cannot be deserialized here is lost: end the thread so the calls it held fail instead of hanging.
+    worker.on('messageerror', (error: unknown) => {
+      this.#error ??= error;
+      this.terminate();
+    });
+    worker.once('exit', (code: number) => {
+      events.exit(this.#error === undefined ? { code, signal: null } : { code, signal: null, error: this.#error });
+    });
+  }
+
+  send(message: ToWorker, transfer?: readonly TransferListItem[]): void {
+    // Throws a DataCloneError synchronously, sending nothing, when a value cannot be cloned or transferred.
+    this.#worker.postMessage(message, transfer);
+  }
+
+  close(): void {
+    this.#end();
+    this.#worker.postMessage(CLOSE_MESSAGE);
+  }
+
+  terminate(): void {
+    this.#end();
+    void this.#worker.terminate();
+  }
+
+  /**
+   * The exit is near: hold the event loop until it is reported, whatever ref/unref follows, or
+   * `await pool.shutdown()` could see the process end under it with nothing else to keep it alive.
+   */
+  #end(): void {
+    this.#ending = true;
+    this.#worker.ref();
+  }
+
+  ref(): void {
+    this.#worker.ref();
+  }
+
+  unref(): void {
+    if (!this.#ending) this.#worker.unref();
+  }
+}
