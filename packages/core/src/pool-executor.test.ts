@@ -1,13 +1,14 @@
 import { describeExecutorSuite, until } from '@futures/executor-tests';
 import { tasks } from '@futures/executor-tests/fixtures/tasks.mjs';
 import { BrokenExecutorError, MAX_IN_FLIGHT, ShutdownError, TimeoutError } from '@futures/core';
-import { FakePoolExecutor, type FakeWorker } from '@futures/core/testing';
+import { BrokenFakePoolError, FakePoolExecutor, type FakeWorker } from '@futures/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
 describeExecutorSuite('PoolExecutor on the fake transport', {
   create: (options) => new FakePoolExecutor(options),
   pool: true,
   realWorkers: false,
+  brokenError: BrokenFakePoolError,
 });
 
 /** Number of calls in each 'run' message a fake worker received. */

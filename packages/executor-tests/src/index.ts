@@ -25,6 +25,8 @@ export interface SuiteOptions {
   pool: boolean;
   /** Workers are real threads/processes, so a task may call `process.exit`. */
   realWorkers: boolean;
+  /** The pool's own `Broken…Error` class, which worker deaths and broken pools must use. */
+  brokenError?: abstract new (...args: never[]) => Error;
 }
 
 /** Resolves once `predicate` holds, checking on each turn of the event loop (for states that have no event). */
@@ -406,6 +408,7 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
           for (const f of fs) {
             const error = (await f.exception()) as Error;
             expect(BrokenExecutorError.isInstance(error)).toBe(true);
+            if (suite.brokenError) expect(error).toBeInstanceOf(suite.brokenError);
             expect(String((error.cause as Error)?.message)).toContain('no config');
           }
           expect(() => ex.submit(tasks.add, 1, 1)).toThrow(/no config|initializer/);
@@ -424,6 +427,7 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
             const after = [ex.submit(tasks.add, 1, 2), ex.submit(tasks.add, 2, 3)];
             const error = (await dying.exception()) as Error;
             expect(BrokenExecutorError.isInstance(error)).toBe(true);
+            if (suite.brokenError) expect(error).toBeInstanceOf(suite.brokenError);
             expect(error.message).toMatch(/code 3/);
             expect(await Promise.all(after)).toEqual([3, 5]);
             expect(await ex.submit(tasks.add, 1, 1)).toBe(2);

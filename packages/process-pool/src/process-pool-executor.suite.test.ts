@@ -1,6 +1,6 @@
 // The shared executor suite (API.md's contract), run against ProcessPoolExecutor.
 import { describeExecutorSuite } from '@futures/executor-tests';
-import { ProcessPoolExecutor } from '@futures/process-pool';
+import { ProcessPoolExecutor, BrokenProcessPoolError } from '@futures/process-pool';
 import { afterAll, expect } from 'vitest';
 import { childrenOf } from './process-probes.testing.js';
 
@@ -8,6 +8,7 @@ describeExecutorSuite('ProcessPoolExecutor', {
   create: (options) => new ProcessPoolExecutor(options),
   pool: true,
   realWorkers: true,
+  brokenError: BrokenProcessPoolError,
 });
 
 afterAll(() => {

@@ -171,17 +171,6 @@ describe('ProcessPoolExecutor: child death', () => {
 });
 
 describe('ProcessPoolExecutor: a pool that cannot work', () => {
-  it('breaks when the initializer throws: pending calls fail with the cause, submit throws', async () => {
-    const p = pool({ initializer: tasks.failInit, initargs: ['no database'] });
-    const calls = [p.submit(tasks.add, 1, 2), p.submit(tasks.add, 3, 4)];
-    for (const call of calls) {
-      const error = (await call.exception()) as BrokenProcessPoolError;
-      expect(error).toBeInstanceOf(BrokenProcessPoolError);
-      expect((error.cause as Error).message).toBe('no database');
-    }
-    expect(() => p.submit(tasks.add, 1, 2)).toThrow(BrokenProcessPoolError);
-  });
-
   it('breaks when a child exits before it is ready, naming the exit code', async () => {
     // A preload that exits stands for any child that cannot start (a bad flag, a missing loader).
     const p = pool({ execArgv: ['--import=data:text/javascript,process.exit(7)'] });

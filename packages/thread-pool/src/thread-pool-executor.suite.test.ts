@@ -1,9 +1,10 @@
 // The shared executor suite (API.md's contract), run against ThreadPoolExecutor.
 import { describeExecutorSuite } from '@futures/executor-tests';
-import { ThreadPoolExecutor } from '@futures/thread-pool';
+import { ThreadPoolExecutor, BrokenThreadPoolError } from '@futures/thread-pool';
 
 describeExecutorSuite('ThreadPoolExecutor', {
   create: (options) => new ThreadPoolExecutor(options),
   pool: true,
   realWorkers: true,
+  brokenError: BrokenThreadPoolError,
 });

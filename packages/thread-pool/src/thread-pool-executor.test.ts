@@ -163,17 +163,6 @@ describe('ThreadPoolExecutor: worker death', () => {
 });
 
 describe('ThreadPoolExecutor: a pool that cannot work', () => {
-  it('breaks when the initializer throws: pending calls fail with the cause, submit throws', async () => {
-    const p = pool({ initializer: tasks.failInit, initargs: ['no database'] });
-    const calls = [p.submit(tasks.add, 1, 2), p.submit(tasks.add, 3, 4)];
-    for (const call of calls) {
-      const error = (await call.exception()) as BrokenThreadPoolError;
-      expect(error).toBeInstanceOf(BrokenThreadPoolError);
-      expect((error.cause as Error).message).toBe('no database');
-    }
-    expect(() => p.submit(tasks.add, 1, 2)).toThrow(BrokenThreadPoolError);
-  });
-
   it('breaks when a thread cannot start (invalid execArgv), with the cause', async () => {
     const p = pool({ execArgv: ['--no-such-node-flag'] });
     const error = (await p.submit(tasks.add, 1, 2).exception()) as BrokenThreadPoolError;
