@@ -242,7 +242,7 @@ class MapIterator implements AsyncIterableIterator<unknown> {
       return { value, done: false };
     }
     try {
-      if (this.#async !== undefined && this.#buffersize !== undefined) await this.#fillAsync();
+      if (this.#async !== undefined && this.#buffersize !== undefined) this.#fillAsync();
       while (this.#head >= this.#pending.length) {
         if (this.#inputEnded) {
           if (this.#inputError !== undefined) throw this.#inputError.error;
@@ -259,6 +259,7 @@ class MapIterator implements AsyncIterableIterator<unknown> {
         this.#head = 0;
       }
       if (this.#sync !== undefined && this.#buffersize !== undefined && !this.#inputEnded) this.#submitSync();
+      if (this.#async !== undefined && this.#buffersize !== undefined) this.#fillAsync();
       if (!unit.chunk) return { value, done: false };
       this.#values = value as unknown[];
       this.#valueIndex = 0;
@@ -321,10 +322,29 @@ class MapIterator implements AsyncIterableIterator<unknown> {
     }
   }
 
-  async #fillAsync(): Promise<void> {
-    while (!this.#inputEnded && !this.#finished && this.#pending.length - this.#head < this.#buffersize!) {
-      await this.#submitAsync();
-    }
+  /** The background read that keeps `buffersize` units submitted, if one is under way. */
+  #filling: Promise<void> | undefined;
+
+  /**
+   * Tops the buffer up in the background; the consumer waits on `#waitForInput`
+   * (which keeps map's deadline) rather than on a slow input.
+   */
+  #fillAsync(): void {
+    if (this.#filling !== undefined) return;
+    this.#filling = (async () => {
+      try {
+        while (!this.#inputEnded && !this.#finished && this.#pending.length - this.#head < this.#buffersize!) {
+          await this.#submitAsync();
+        }
+      } catch (error) {
+        // A submit that throws (shutdown, broken pool) ends the input with that error.
+        this.#inputError = { error };
+        this.#inputEnded = true;
+        this.#wake?.();
+      } finally {
+        this.#filling = undefined;
+      }
+    })();
   }
 
   #waitForInput(): Promise<void> {

@@ -140,7 +140,24 @@ describe('PoolExecutor engine', () => {
     });
   });
 
+  describe('task definitions', () => {
+    it('sends the source of equal closures once per worker, under one id', async () => {
+      const pool = make({ maxWorkers: 1 });
+      for (let i = 0; i < 50; i++) expect(await pool.submit((x: number) => x + 1, i)).toBe(i + 1);
+      const defs = pool.transport.workers[0].received.flatMap((m) => (m.t === 'run' && m.defs ? m.defs : []));
+      expect(defs).toHaveLength(2);
+    });
+  });
+
   describe('worker lifecycle', () => {
+    it('retires a worker that started but never got a call after idleTimeout', async () => {
+      const pool = make({ maxWorkers: 1, idleTimeout: 5 });
+      const f = pool.submit(tasks.add, 1, 1);
+      await until(() => pool.transport.workers.length === 1, 'a worker starts');
+      f.cancel();
+      await until(() => pool.transport.live.length === 0, 'the unused worker is retired');
+    });
+
     it('recycles a worker after maxTasksPerWorker calls', async () => {
       const pool = make({ maxWorkers: 1, maxTasksPerWorker: 2 });
       for (let i = 0; i < 5; i++) expect(await pool.submit(tasks.add, i, 1)).toBe(i + 1);

@@ -23,6 +23,7 @@ import { ExecutorBase, validateShutdownOptions, type CallOptions, type ShutdownO
 import { Future } from './future.js';
 import { CALL, CALL_STRIDE, CHUNK, ERROR, OK, RESULT_STRIDE, THROWN, type FromWorker, type SerializedError, type TaskRef, type ToWorker } from './protocol.js';
 import { decodeError } from './remote-error.js';
+import { PROGRESS_DONE, PROGRESS_RUNNING } from './worker-runtime.js';
 import { describeTask, taskRefOf } from './tasks.js';
 import type { Transport, WorkerChannel, WorkerEvents, WorkerExit } from './transport.js';
 import { rejectUnknownOptions, validateArray, validateInteger, validateOptionsObject, validateString, validateTimeout } from './validate.js';
@@ -71,8 +72,19 @@ class WorkItem {
   /** setRunningOrNotifyCancel() already moved the future to RUNNING (it stays so when requeued). */
   started = false;
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  /** Sends of this item that failed with no value at fault (a broken channel, or values too big together). */
-  sendFailures = 0;
+
+  /**
+   * A call with a signal or a timeout runs alone on its worker: nothing is
+   * dispatched ahead of it or behind it, so ending that worker ends this call
+   * and no other, and an abort before it starts still finds it in the queue.
+   */
+  get exclusive(): boolean {
+    // A call with a transfer list too: its buffers are gone once sent, so it must never be sent twice.
+    return this.options.signal !== undefined || this.options.timeout !== undefined || this.options.transfer !== undefined;
+  }
+
+  /** Times this call went back to the queue because its worker died before running it. */
+  requeues = 0;
 
   constructor(
     readonly future: Future<unknown>,
@@ -103,6 +115,11 @@ class WorkerSlot {
   idleTimer: ReturnType<typeof setTimeout> | undefined = undefined;
 
   constructor(readonly external: boolean) {}
+
+  /** Whether the call in flight must stay alone (see WorkItem.exclusive). */
+  get holdsExclusive(): boolean {
+    return this.busy > 0 && this.inflight[this.head].exclusive;
+  }
 
   get busy(): number {
     return this.inflight.length - this.head;
@@ -142,6 +159,8 @@ export class PoolExecutor extends ExecutorBase {
   #dispatchScheduled = false;
 
   readonly #fnIds = new WeakMap<Function, number>();
+  /** Ids by reference key, so that new closures with the same source (or task) reuse one id and one compiled function. */
+  readonly #refIds = new Map<string, number>();
   readonly #refs: TaskRef[] = [];
   #nextCallId = 1;
 
@@ -216,7 +235,12 @@ export class PoolExecutor extends ExecutorBase {
     let id = this.#fnIds.get(fn as Function);
     if (id === undefined) {
       const ref = taskRefOf(fn, argName);
-      id = this.#refs.push(ref) - 1;
+      const key = ref.kind === 'module' ? `m:${ref.module}#${ref.name}` : `s:${ref.source}`;
+      id = this.#refIds.get(key);
+      if (id === undefined) {
+        id = this.#refs.push(ref) - 1;
+        this.#refIds.set(key, id);
+      }
       this.#fnIds.set(fn as Function, id);
     }
     return id;
@@ -262,6 +286,10 @@ export class PoolExecutor extends ExecutorBase {
     if (this.#queueHead > 0 && this.#queueHead === this.#queue.length) {
       this.#queue = [];
       this.#queueHead = 0;
+    } else if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+      // Under a steady backlog the queue never empties: drop the taken slots now and then.
+      this.#queue = this.#queue.slice(this.#queueHead);
+      this.#queueHead = 0;
     }
     return this.#queue.length - this.#queueHead;
   }
@@ -274,18 +302,19 @@ export class PoolExecutor extends ExecutorBase {
       const depth = this.#averageCallMs !== undefined && this.#averageCallMs < SHORT_CALL_MS ? MAX_IN_FLIGHT : 1;
       const open: WorkerSlot[] = [];
       for (const w of this.#workers) {
-        if (w.ready && !w.dead && !w.closing && w.busy < depth && this.#tasksLeft(w) > 0) open.push(w);
+        // A busy worker is topped up only once half its calls are done, so each message carries several calls.
+        if (w.ready && !w.dead && !w.closing && (w.busy === 0 || w.busy <= depth / 2) && !w.holdsExclusive && this.#tasksLeft(w) > 0) open.push(w);
       }
       if (open.length > 1) open.sort((a, b) => a.busy - b.busy);
       for (let i = 0; i < open.length && remaining > 0; i++) {
         const w = open[i];
         const share = Math.ceil(remaining / (open.length - i));
         const room = Math.min(depth - w.busy, this.#tasksLeft(w), share);
-        const batch = this.#take(room);
+        const batch = this.#take(room, w.busy === 0);
         if (batch.length > 0) this.#send(w, batch);
         remaining = this.#queued();
         // Calls that could not be sent left this worker room: offer it the next ones.
-        if (remaining > 0 && w.busy < depth && !w.dead && this.#tasksLeft(w) > 0) this.#scheduleDispatch();
+        if (remaining > 0 && w.busy < depth && !w.dead && !w.holdsExclusive && this.#tasksLeft(w) > 0 && batch.length > 0) this.#scheduleDispatch();
       }
       if (remaining > 0) this.#startWorkers(remaining);
     }
@@ -300,11 +329,18 @@ export class PoolExecutor extends ExecutorBase {
     return w.external ? Infinity : this.#maxTasks - w.assigned;
   }
 
-  /** Takes up to `n` runnable items from the front of the queue, marking them RUNNING. */
-  #take(n: number): WorkItem[] {
+  /**
+   * Takes up to `n` runnable items from the front of the queue, marking them
+   * RUNNING. An exclusive item is taken only alone, for an idle worker.
+   */
+  #take(n: number, idle: boolean): WorkItem[] {
     const batch: WorkItem[] = [];
     while (batch.length < n && this.#queueHead < this.#queue.length) {
       const item = this.#queue[this.#queueHead];
+      if (item.exclusive && !item.future.done()) {
+        if (!idle || batch.length > 0) break;
+        n = 1;
+      }
       this.#queue[this.#queueHead++] = undefined as unknown as WorkItem;
       if (item.started) {
         if (!item.future.done()) batch.push(item);
@@ -381,13 +417,16 @@ export class PoolExecutor extends ExecutorBase {
       this.#post(w, batch);
     } catch (error) {
       if (batch.length === 1) return this.#sendFailed(w, batch[0], error);
-      for (const item of batch) {
+      for (let i = 0; i < batch.length; i++) {
         try {
-          this.#post(w, [item]);
+          this.#post(w, [batch[i]]);
         } catch (e) {
-          this.#sendFailed(w, item, e);
+          this.#sendFailed(w, batch[i], e);
         }
-        if (w.dead) break;
+        if (w.dead) {
+          this.#requeue(batch.slice(i + 1));
+          break;
+        }
       }
       return;
     }
@@ -406,7 +445,9 @@ export class PoolExecutor extends ExecutorBase {
       const item = batch[i];
       if (!w.known.has(item.fnId)) (defs ??= []).push(item.fnId, this.#refs[item.fnId]);
       if (item.options.transfer !== undefined) (transfer ??= []).push(...item.options.transfer);
-      item.id = this.#nextCallId++;
+      item.id = this.#nextCallId;
+      // Ids are published in an Int32Array by the worker (WorkerPort.progress).
+      this.#nextCallId = this.#nextCallId === 0x7fffffff ? 1 : this.#nextCallId + 1;
       calls[j] = item.id;
       calls[j + 1] = item.fnId;
       calls[j + 2] = item.kind;
@@ -431,25 +472,30 @@ export class PoolExecutor extends ExecutorBase {
       item.future.setException(culprit);
       return;
     }
-    // No value is at fault on its own: either the values are too big together, or the channel
-    // is broken. A call that failed to go out twice is failed rather than retried forever.
-    if (++item.sendFailures >= 2) {
-      const name = describeTask(this.#refs[item.fnId]);
-      item.future.setException(
-        new TypeError(`the call to ${name} cannot be sent to a ${this.#transport.kind} worker: ${(error as Error)?.message ?? String(error)}`, {
-          cause: error,
-        }),
-      );
-      return;
-    }
-    this.#requeue([item]);
-    this.#endWorker(w, undefined);
+    // No value is at fault on its own: the values are too big together, or the channel is going
+    // down (its exit will follow and is handled there). Either way only this call fails: the
+    // worker and the calls running on it are left alone.
+    const name = describeTask(this.#refs[item.fnId]);
+    item.future.setException(
+      new TypeError(`the call to ${name} cannot be sent to a ${this.#transport.kind} worker: ${(error as Error)?.message ?? String(error)}`, {
+        cause: error,
+      }),
+    );
   }
 
   /** A TypeError naming the argument that the transport's codec cannot carry, if any. */
   #findUnsendable(item: WorkItem): TypeError | undefined {
     const check = this.#checkValue;
     const name = this.#refs[item.fnId].name;
+    for (const [i, entry] of (item.options.transfer ?? []).entries()) {
+      try {
+        structuredClone(entry, { transfer: [entry] as never });
+      } catch (error) {
+        return new TypeError(`transfer[${i}] of the call to ${name} cannot be transferred: ${(error as Error)?.message ?? String(error)}`, {
+          cause: error,
+        });
+      }
+    }
     // A chunk's args are columns: columns[i][k] is argument i of call k.
     const columns = item.kind === CHUNK ? (item.args as unknown[][]) : item.args.map((arg) => [arg]);
     for (let k = 0; k < (columns[0]?.length ?? 0); k++) {
@@ -486,9 +532,8 @@ export class PoolExecutor extends ExecutorBase {
     if (item.future.cancel()) return;
     if (item.future.done()) return;
     item.future.setException(reason);
-    const w = item.worker;
-    // Only the call at the head is running; one dispatched behind it has not started, and its answer will be dropped.
-    if (w !== undefined && w.inflight[w.head] === item) this.#endWorker(w, undefined);
+    // An item with a signal runs alone on its worker (WorkItem.exclusive): ending that worker ends only this call.
+    if (item.worker !== undefined) this.#endWorker(item.worker, undefined);
   }
 
   #onMessage(w: WorkerSlot, message: FromWorker): void {
@@ -500,7 +545,9 @@ export class PoolExecutor extends ExecutorBase {
       case 'ready':
         if (w.ready) return this.#misbehaved(w, "a second 'ready'");
         w.ready = true;
-        return this.#dispatch();
+        this.#dispatch();
+        if (w.busy === 0 && !w.dead && !w.closing && !w.external && this.#idleTimeout !== undefined) this.#armIdle(w);
+        return;
       case 'init-failed': {
         const cause = decodeError(message.error as SerializedError);
         if (w.external) {
@@ -574,22 +621,68 @@ export class PoolExecutor extends ExecutorBase {
   }
 
   /**
-   * Ends `w` now. Its running call fails with `headError` (unless already
+   * Ends `w` now. Its running call fails with `runningError` (unless already
    * settled); the calls behind it never started and go back to the queue.
    */
-  #endWorker(w: WorkerSlot, headError: Error | undefined): void {
+  #endWorker(w: WorkerSlot, runningError: Error | undefined): void {
     if (w.dead) return;
     w.dead = true;
-    const items = w.drain();
-    const head = items.shift();
-    if (head !== undefined) {
-      head.worker = undefined;
-      if (head.timer !== undefined) clearTimeout(head.timer);
-      if (!head.future.done()) head.future.setException(headError ?? this.#transport.broken(`${this.#where}: ${w.channel.label} was ended`));
-    }
-    this.#requeue(items);
+    const error = runningError ?? this.#transport.broken(`${this.#where}: ${w.channel.label} was ended`);
+    this.#salvage(w, () => error, `${w.channel.label} was ended`);
     w.channel.terminate();
     this.#scheduleDispatch();
+  }
+
+  /**
+   * Sorts the calls in flight on a dead or ended worker: the one it was
+   * running fails with `runningError(item)`; those it had finished but whose
+   * results were lost fail too (they must not run twice); those it had not
+   * started go back to the front of the queue.
+   */
+  #salvage(w: WorkerSlot, runningError: (item: WorkItem) => Error, what: string): void {
+    const items = w.drain();
+    if (items.length === 0) return;
+    let running = 0; // Without shared progress the worker reports results before each call: the first unanswered one runs.
+    let finished = 0;
+    const progress = w.channel.progress;
+    if (progress !== undefined) {
+      const runningId = Atomics.load(progress, PROGRESS_RUNNING);
+      const doneId = Atomics.load(progress, PROGRESS_DONE);
+      const doneAt = items.findIndex((item) => item.id === doneId);
+      const runningAt = runningId === doneId ? -1 : items.findIndex((item) => item.id === runningId);
+      finished = runningAt >= 0 ? runningAt : doneAt + 1;
+      running = runningAt >= 0 ? runningAt : -1;
+    }
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (i < finished || i === running) {
+        item.worker = undefined;
+        if (item.timer !== undefined) clearTimeout(item.timer);
+        if (item.future.done()) continue;
+        item.future.setException(
+          i === running
+            ? runningError(item)
+            : this.#transport.broken(`${this.#where}: ${describeTask(this.#refs[item.fnId])} finished, but its result was lost: ${what}`),
+        );
+      }
+    }
+    const notStarted = items.slice(Math.max(finished, running + 1));
+    for (const item of notStarted) {
+      // A call whose buffers were transferred cannot be sent again; one that keeps killing
+      // workers before it starts (a message they cannot decode) must not loop forever.
+      if (item.options.transfer !== undefined || ++item.requeues > 2) {
+        item.worker = undefined;
+        if (!item.future.done()) {
+          item.future.setException(
+            this.#transport.broken(
+              `${this.#where}: ${describeTask(this.#refs[item.fnId])} had not started when ${what}` +
+                (item.options.transfer !== undefined ? '; its transferred buffers are gone, so it is not sent again' : ' (for the third time)'),
+            ),
+          );
+        }
+      }
+    }
+    this.#requeue(notStarted);
   }
 
   /** Puts items that never started back at the front of the queue, in order. */
@@ -621,22 +714,16 @@ export class PoolExecutor extends ExecutorBase {
         const detail = exit.error instanceof Error ? `: ${exit.error.message}` : '';
         this.#break(`${this.#where}: a worker could not start (${w.channel.label} ${describeExit(exit)} before it was ready)${detail}`, exit.error);
       } else {
-        const items = w.drain();
-        const head = items.shift();
-        if (head !== undefined) {
-          if (head.timer !== undefined) clearTimeout(head.timer);
-          head.worker = undefined;
-          if (!head.future.done()) {
-            const detail = exit.error instanceof Error ? ` (${exit.error.message})` : '';
-            head.future.setException(
-              this.#transport.broken(
-                `${this.#where}: ${w.channel.label} ${describeExit(exit)} while running ${describeTask(this.#refs[head.fnId])}${detail}`,
-                exit.error,
-              ),
-            );
-          }
-        }
-        this.#requeue(items);
+        const detail = exit.error instanceof Error ? ` (${exit.error.message})` : '';
+        this.#salvage(
+          w,
+          (item) =>
+            this.#transport.broken(
+              `${this.#where}: ${w.channel.label} ${describeExit(exit)} while running ${describeTask(this.#refs[item.fnId])}${detail}`,
+              exit.error,
+            ),
+          `${w.channel.label} ${describeExit(exit)}`,
+        );
       }
     }
     if (this.#broken || this.#shuttingDown) this.#checkShutdownComplete();

@@ -49,6 +49,13 @@ export interface WorkerChannel {
   ref(): void;
   /** Let the process exit even though this worker is alive (nothing outstanding). */
   unref(): void;
+  /**
+   * Optional: an `Int32Array` on shared memory that the worker's
+   * {@link WorkerPort.progress} also sees (threads can; processes cannot).
+   * It lets the worker batch results freely while the engine can still tell,
+   * when the worker dies or is ended, which call was running.
+   */
+  readonly progress?: Int32Array;
 }
 
 /** What the engine offers a transport whose workers can arrive on their own (external socket workers). */
@@ -97,4 +104,11 @@ export interface WorkerPort {
   send(message: FromWorker): void;
   /** Register the handler for messages from the engine. Called once. */
   onMessage(handler: (message: ToWorker) => void): void;
+  /**
+   * Memory shared with the engine's {@link WorkerChannel.progress}, where the
+   * runtime publishes the id of the call it is running and of the last one it
+   * finished. Without it, the runtime sends the results it holds before it
+   * starts each call, so the engine always knows which call is running.
+   */
+  readonly progress?: Int32Array;
 }

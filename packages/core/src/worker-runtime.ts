@@ -8,7 +8,7 @@
  * {@link runWorkerRuntime}; it never touches calls itself.
  */
 import { CALL_STRIDE, CHUNK, ERROR, OK, RESULT_STRIDE, THROWN, type InitMessage, type RunMessage, type TaskRef, type ToWorker } from './protocol.js';
-import { encodeError } from './remote-error.js';
+import { encodeError, isErrorLike } from './remote-error.js';
 import { taskRegistry } from './tasks.js';
 import type { WorkerPort } from './transport.js';
 
@@ -23,10 +23,6 @@ type Resolved = { fn: Fn; ref: TaskRef } | { pending: Promise<void> } | { error:
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
-}
-
-function isError(value: unknown): value is Error {
-  return value instanceof Error || (typeof value === 'object' && value !== null && typeof (value as Error).message === 'string' && typeof (value as Error).stack === 'string');
 }
 
 /** Compiles a self-contained function from its source text (arrow, function expression, or method shorthand). */
@@ -50,6 +46,10 @@ export function runWorkerRuntime(port: WorkerPort): void {
   port.onMessage((message) => runtime.receive(message));
 }
 
+/** Slots of a progress word (see `WorkerPort.progress`). */
+export const PROGRESS_RUNNING = 0;
+export const PROGRESS_DONE = 1;
+
 class WorkerRuntime {
   readonly #port: WorkerPort;
   readonly #tasks = new Map<number, Resolved>();
@@ -62,8 +62,12 @@ class WorkerRuntime {
   #busy = 0;
   #firstResultAt = 0;
 
+  /** Shared with the engine where the transport allows it; else results are sent before each next call. */
+  readonly #progress: Int32Array | undefined;
+
   constructor(port: WorkerPort) {
     this.#port = port;
+    this.#progress = port.progress;
   }
 
   receive(message: ToWorker): void {
@@ -162,6 +166,12 @@ class WorkerRuntime {
           this.#record(id, ERROR, encodeError(task.error), 0);
           continue;
         }
+        // The engine must always know which call is running, so that a crash, an abort or a timeout
+        // fails that call and no other: publish it in shared memory, or else send the results of the
+        // calls before it first.
+        const progress = this.#progress;
+        if (progress !== undefined) Atomics.store(progress, PROGRESS_RUNNING, id as number);
+        else if (this.#results.length > 0) this.#flush();
         const start = performance.now();
         let status: number = OK;
         let value: unknown;
@@ -190,7 +200,7 @@ class WorkerRuntime {
             }
           }
         } catch (error) {
-          if (isError(error)) {
+          if (isErrorLike(error)) {
             status = ERROR;
             value = encodeError(task.ref.kind === 'source' && error instanceof ReferenceError ? explainScope(error, task.ref.name) : error);
           } else {
@@ -198,6 +208,7 @@ class WorkerRuntime {
             value = error;
           }
         }
+        if (progress !== undefined) Atomics.store(progress, PROGRESS_DONE, id as number);
         this.#record(id, status, value, performance.now() - start);
       }
     } finally {
@@ -233,9 +244,10 @@ class WorkerRuntime {
         this.#port.send({ t: 'done', results: one, busy: i === 0 ? busy : 0 });
       } catch (error) {
         const what = one[1] === OK ? 'the result' : 'the error thrown';
+        // encodeError turns any value into a plain record and never throws.
         const replacement =
           one[1] === THROWN
-            ? encodeError(new Error(String(one[2])))
+            ? encodeError(one[2])
             : encodeError(new TypeError(`${what} cannot be sent back to the executor: ${shorten((error as Error)?.message ?? String(error))}`));
         this.#port.send({ t: 'done', results: [one[0], ERROR, replacement], busy: 0 });
       }

@@ -113,6 +113,9 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         const ex = make({ maxWorkers: 1 });
         await expect(ex.submit(tasks.throwValue, 'oops')).rejects.toBe('oops');
         await expect(ex.submit(tasks.throwValue, { reason: 7 })).rejects.toEqual({ reason: 7 });
+        // An object that merely looks like an error is still a plain value.
+        const lookalike = { message: 'boom', stack: 'not a real stack', status: 404 };
+        await expect(ex.submit(tasks.throwValue, lookalike)).rejects.toEqual(lookalike);
       });
 
       it('round-trips structured values', async () => {
@@ -256,6 +259,19 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         expect(await it.next()).toEqual({ value: undefined, done: true });
       });
 
+      it('keeps its timeout while a lazily read async input is slow', async () => {
+        const ex = make({ maxWorkers: 1 });
+        expect(await ex.submit(tasks.add, 1, 1)).toBe(2); // the worker is up: the timeout below measures the input only
+        async function* slowInput() {
+          yield 1;
+          await new Promise((resolve) => setTimeout(resolve, 5_000));
+          yield 2;
+        }
+        const it = ex.map(tasks.echo, slowInput(), { timeout: 300, buffersize: 2 });
+        expect(await it.next()).toEqual({ value: 1, done: false });
+        await expect(it.next()).rejects.toSatisfy((e: unknown) => TimeoutError.isInstance(e));
+      });
+
       it('throws TimeoutError when the timeout from the map call passes', async () => {
         const ex = make({ maxWorkers: 1 });
         const it = ex.map(tasks.sleep, [300], ['x'], { timeout: 20 });
@@ -304,6 +320,29 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         ac.abort(reason);
         expect(await f.exception()).toBe(reason);
         expect(await ex.submit(tasks.add, 2, 2)).toBe(4);
+      });
+
+      it('an aborted call queued behind a running one is cancelled and never runs', async () => {
+        const ex = make({ maxWorkers: 1 });
+        await Promise.all(Array.from({ length: 20 }, (_, i) => ex.submit(tasks.add, i, 1)));
+        await ex.submit(tasks.setGlobal, 'before');
+        const ac = new AbortController();
+        const running = ex.submit(tasks.sleep, 30, 'ran');
+        const queued = ex.with({ signal: ac.signal }).submit(tasks.setGlobal, 'side effect');
+        await until(() => running.running(), 'the first call runs');
+        ac.abort();
+        expect(queued.cancelled()).toBe(true);
+        expect(await running).toBe('ran');
+        expect(await ex.submit(tasks.getGlobal)).toBe('before');
+      });
+
+      it('a timeout is kept for a call submitted right behind short ones', async () => {
+        const ex = make({ maxWorkers: 1 });
+        await Promise.all(Array.from({ length: 20 }, (_, i) => ex.submit(tasks.add, i, 1)));
+        const quick = ex.submit(tasks.add, 1, 2);
+        const slow = endless(ex.with({ timeout: 30 }));
+        expect(await quick).toBe(3);
+        expect(TimeoutError.isInstance(await slow.exception())).toBe(true);
       });
 
       it('a call past its timeout fails with TimeoutError; the executor goes on', async () => {

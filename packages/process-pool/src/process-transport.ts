@@ -83,7 +83,11 @@ export class ProcessTransport implements Transport {
    */
   endAll(signal: NodeJS.Signals, by: string): void {
     this.#ended ??= by;
-    for (const channel of this.#live) channel.kill(signal);
+    for (const channel of this.#live) {
+      channel.kill(signal);
+      // A child that ignores SIGTERM is killed after the grace period, so the promise of terminateWorkers() settles.
+      if (signal !== 'SIGKILL') channel.killAfterGrace();
+    }
   }
 }
 
@@ -147,15 +151,21 @@ class ProcessChannel implements WorkerChannel {
   }
 
   close(): void {
-    if (this.#killTimer !== undefined) return;
+    if (this.#ending) return;
     this.#end();
     // The child exits when its IPC channel disconnects; one that does not (its event loop is blocked) is killed.
-    this.#killTimer = setTimeout(() => this.kill('SIGKILL'), this.#gracePeriod);
+    this.killAfterGrace();
     if (this.#child.connected) this.#child.disconnect();
   }
 
   terminate(): void {
     this.kill('SIGKILL');
+  }
+
+  /** SIGKILL once the grace period has passed, if the child is still there. */
+  killAfterGrace(): void {
+    if (this.#killTimer !== undefined) return;
+    this.#killTimer = setTimeout(() => this.kill('SIGKILL'), this.#gracePeriod);
   }
 
   /**

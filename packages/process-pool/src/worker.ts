@@ -2,6 +2,7 @@
  * The entry script of every child process: it connects the worker runtime of
  * `@futures/core` to the IPC channel and does nothing else.
  */
+import { deserialize, serialize } from 'node:v8';
 import { runWorkerRuntime, type FromWorker, type ToWorker } from '@futures/core';
 
 const send = process.send?.bind(process);
@@ -21,10 +22,27 @@ process.on('disconnect', () => process.exit(0));
  */
 function ignoreWriteError(): void {}
 
+/**
+ * v8 writes some values that it cannot read back (an Error whose `cause` leads back to itself),
+ * and a message the parent cannot read fails inside Node's IPC reader, out of reach of any
+ * handler. Results holding an Error are checked here so that such a value fails its call instead.
+ */
+function checkReadable(message: FromWorker): void {
+  if (message.t !== 'done') return;
+  const results = message.results;
+  for (let i = 2; i < results.length; i += 3) {
+    const value = results[i];
+    if (value instanceof Error || (typeof value === 'object' && value !== null && Object.values(value).some((v) => v instanceof Error))) {
+      deserialize(serialize(value));
+    }
+  }
+}
+
 runWorkerRuntime({
   send(message: FromWorker) {
     // After a disconnect nobody is listening; the exit above is already on its way.
     // While connected, send throws synchronously, sending nothing, when the v8 serializer refuses a value.
+    checkReadable(message);
     if (process.connected) send(message, undefined, undefined, ignoreWriteError);
   },
   onMessage(handler: (message: ToWorker) => void) {

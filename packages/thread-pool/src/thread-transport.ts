@@ -18,6 +18,9 @@ export interface ThreadTransportOptions {
   execArgv?: string[];
 }
 
+/** How long a retiring thread may take to exit on its own before it is terminated. */
+const CLOSE_GRACE_MS = 5_000;
+
 /** The worker entry script, next to this module in `dist/`. */
 const WORKER_ENTRY = new URL('./worker.js', import.meta.url);
 
@@ -39,14 +42,17 @@ export class ThreadTransport implements Transport {
     const { name, resourceLimits, execArgv } = this.#options;
     this.#started += 1;
     // Throws synchronously for invalid execArgv: the engine takes that as "cannot start".
+    // Where the worker publishes which call it runs, so it can batch results and a crash still fails the right call.
+    const progress = new Int32Array(new SharedArrayBuffer(8));
     const worker = new Worker(WORKER_ENTRY, {
       name: `${name}-${this.#started}`,
+      workerData: { progress },
       // Threads share the process environment, as threads do in Python.
       env: SHARE_ENV,
       ...(resourceLimits === undefined ? {} : { resourceLimits }),
       ...(execArgv === undefined ? {} : { execArgv }),
     });
-    return new ThreadChannel(worker, events);
+    return new ThreadChannel(worker, events, progress);
   }
 }
 
@@ -58,8 +64,11 @@ class ThreadChannel implements WorkerChannel {
   /** close() or terminate() was called: the thread holds the event loop until its exit is reported. */
   #ending = false;
 
-  constructor(worker: Worker, events: WorkerEvents) {
+  readonly progress: Int32Array;
+
+  constructor(worker: Worker, events: WorkerEvents, progress: Int32Array) {
     this.#worker = worker;
+    this.progress = progress;
     this.label = `thread ${worker.threadId}`;
     worker.on('message', (message: FromWorker) => events.message(message));
     worker.on('error', (error: unknown) => {
@@ -83,6 +92,8 @@ class ThreadChannel implements WorkerChannel {
   close(): void {
     this.#end();
     this.#worker.postMessage(CLOSE_MESSAGE);
+    // A thread whose event loop is blocked never reads the message: end it after a grace period.
+    setTimeout(() => void this.#worker.terminate(), CLOSE_GRACE_MS).unref();
   }
 
   terminate(): void {

@@ -2,7 +2,7 @@
  * The entry script of every worker thread: it connects the worker runtime of
  * `@futures/core` to `parentPort` and does nothing else.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { runWorkerRuntime, type ToWorker } from '@futures/core';
 import { CLOSE_MESSAGE } from './close-message.js';
 
@@ -12,9 +12,15 @@ if (parentPort === null) {
 const port = parentPort;
 
 runWorkerRuntime({
+  progress: (workerData as { progress: Int32Array }).progress,
   // postMessage throws a DataCloneError synchronously, sending nothing, for a value it cannot clone.
   send: (message) => port.postMessage(message),
   onMessage(handler) {
+    // Calls this thread cannot decode (v8 wrote a value it cannot read back): end the thread with
+    // the reason, so the pool fails the calls instead of waiting for them forever.
+    port.on('messageerror', (error) => {
+      throw new Error(`a message from the pool could not be decoded in this thread: ${error.message}`);
+    });
     port.on('message', (message: ToWorker | typeof CLOSE_MESSAGE) => {
       // process.exit in a worker ends this thread only, even when a task left timers or sockets open.
       if (message === CLOSE_MESSAGE) process.exit(0);
