@@ -31,11 +31,18 @@ function checkReadable(message: FromWorker): void {
   if (message.t !== 'done') return;
   const results = message.results;
   for (let i = 2; i < results.length; i += 3) {
-    const value = results[i];
-    if (value instanceof Error || (typeof value === 'object' && value !== null && Object.values(value).some((v) => v instanceof Error))) {
-      deserialize(serialize(value));
-    }
+    if (mayHoldError(results[i])) deserialize(serialize(results[i]));
   }
+}
+
+/** An Error, or a small array or plain object with an Error in it (a shallow look: cheap on big values). */
+function mayHoldError(value: unknown): boolean {
+  if (value instanceof Error) return true;
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return false;
+  if (Array.isArray(value)) return value.length <= 64 && value.some((v) => v instanceof Error);
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  const values = Object.values(value);
+  return values.length <= 64 && values.some((v) => v instanceof Error);
 }
 
 runWorkerRuntime({
