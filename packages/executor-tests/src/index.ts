@@ -15,6 +15,8 @@ import {
   type Executor,
   type Future,
 } from '@futures/core';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tasks } from '../fixtures/tasks.mjs';
 
@@ -36,6 +38,25 @@ export async function until(predicate: () => boolean, what: string, limitMs = 10
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+/** A loader (`node --import`) that compiles `.ts` modules, standing in for tsx in tests of TypeScript task modules. */
+export const TS_LOADER_URL = new URL('../fixtures/ts-loader.mjs', import.meta.url).href;
+
+/**
+ * Runs `node ...args` as its own process (a script that uses a pool); resolves
+ * with how it ended and what it printed. Bounded: a process kept alive by its
+ * pool is killed after `limitMs`, which the caller's assertion then reports.
+ */
+export async function runScript(...args: string[]): Promise<{ code: number | null; signal: string | null; out: string }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  // 'close' also waits for stdout, which a pool's children inherit: it comes once they are all gone too.
+  const [code, signal] = (await once(child, 'close')) as [number | null, string | null];
+  clearTimeout(timer);
+  return { code, signal, out: out.trim() };
 }
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {

@@ -7,6 +7,7 @@ import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { runScript, TS_LOADER_URL } from '@futures/executor-tests';
 import { BrokenExecutorError, ShutdownError } from '@futures/core';
 import { BrokenProcessPoolError, ProcessPoolExecutor, type ProcessPoolOptions } from '@futures/process-pool';
 import { tasks } from '../test-fixtures/tasks.mjs';
@@ -37,18 +38,6 @@ afterAll(() => {
   expect([...seen].filter(isAlive)).toEqual([]);
 });
 
-/** Runs `node ...args` as its own process; resolves with how it ended and what it printed. */
-async function runScript(...args: string[]): Promise<{ code: number | null; signal: string | null; out: string }> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  // Bounded: a process kept alive by its pool would otherwise hang the test until the suite timeout.
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  // 'close' also waits for stdout, which the pool's children inherit: it comes once they are all gone too.
-  const [code, signal] = (await once(child, 'close')) as [number | null, string | null];
-  clearTimeout(timer);
-  return { code, signal, out: out.trim() };
-}
 
 describe('ProcessPoolExecutor: values', () => {
   it('round-trips what the v8 serializer carries: typed arrays, Buffer, Map, Set, Date, BigInt, Error, cycles', async () => {
@@ -267,7 +256,7 @@ describe('ProcessPoolExecutor: children', () => {
   });
 
   it('imports task modules written in TypeScript through the loader the parent runs under (as with tsx)', async () => {
-    expect(await runScript('--import', fixtureUrl('ts-loader.mjs').href, fixture('ts-main.mjs'))).toEqual({
+    expect(await runScript('--import', TS_LOADER_URL, fixture('ts-main.mjs'))).toEqual({
       code: 0,
       signal: null,
       out: '{"length":5,"inWorker":true}',

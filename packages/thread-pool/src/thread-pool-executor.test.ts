@@ -1,11 +1,11 @@
 // Thread-specific behaviour of ThreadPoolExecutor; the shared executor suite covers submit/map/cancel/shutdown.
 // The tests import the built package, as users do: its worker entry is dist/worker.js.
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Session } from 'node:inspector';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runScript, TS_LOADER_URL } from '@futures/executor-tests';
 import { BrokenExecutorError, defineTasks, TimeoutError } from '@futures/core';
 import { BrokenThreadPoolError, ThreadPoolExecutor, type ThreadPoolOptions } from '@futures/thread-pool';
 import { tasks } from '../test-fixtures/tasks.mjs';
@@ -32,17 +32,6 @@ async function waitForSlot(shared: SharedArrayBuffer): Promise<void> {
   if (result.async) await result.value;
 }
 
-/** Runs `node ...args` as its own process; resolves with how it ended and what it printed. */
-async function runScript(...args: string[]): Promise<{ code: number | null; signal: string | null; out: string }> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  // Bounded: a process kept alive by its pool would otherwise hang the test until the suite timeout.
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  const [code, signal] = (await once(child, 'close')) as [number | null, string | null];
-  clearTimeout(timer);
-  return { code, signal, out: out.trim() };
-}
 
 describe('ThreadPoolExecutor: values', () => {
   it('moves a transferred ArrayBuffer: the sender is left with a detached buffer', async () => {
@@ -299,7 +288,7 @@ describe('ThreadPoolExecutor: threads', () => {
   });
 
   it('imports task modules written in TypeScript through the loader the parent runs under (as with tsx)', async () => {
-    const loader = fixture('ts-loader.mjs').href;
+    const loader = TS_LOADER_URL;
     expect(await runScript('--import', loader, fixturePath('ts-main.mjs'))).toEqual({
       code: 0,
       signal: null,
