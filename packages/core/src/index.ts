@@ -40,6 +40,15 @@ export {
 export type { Transport, TransportHost, WorkerChannel, WorkerEvents, WorkerExit, WorkerPort } from './transport.js';
 export type { ToWorker, FromWorker, TaskRef, SerializedError } from './protocol.js';
 export { runWorkerRuntime } from './worker-runtime.js';
+export {
+  SharedProgress,
+  FileProgress,
+  PROGRESS_RUNNING,
+  PROGRESS_DONE,
+  type ProgressReader,
+  type ProgressWriter,
+  type ProgressSlot,
+} from './progress.js';
 export { encodeError, decodeError } from './remote-error.js';
 export {
   validateTimeout,

@@ -23,7 +23,7 @@ import { ExecutorBase, validateShutdownOptions, type CallOptions, type ShutdownO
 import { Future } from './future.js';
 import { CALL, CALL_STRIDE, CHUNK, ERROR, OK, RESULT_STRIDE, THROWN, type FromWorker, type SerializedError, type TaskRef, type ToWorker } from './protocol.js';
 import { decodeError } from './remote-error.js';
-import { PROGRESS_DONE, PROGRESS_RUNNING } from './worker-runtime.js';
+import { PROGRESS_DONE, PROGRESS_RUNNING } from './progress.js';
 import { describeTask, taskRefOf } from './tasks.js';
 import type { Transport, WorkerChannel, WorkerEvents, WorkerExit } from './transport.js';
 import { rejectUnknownOptions, validateArray, validateInteger, validateOptionsObject, validateString, validateTimeout } from './validate.js';
@@ -446,7 +446,7 @@ export class PoolExecutor extends ExecutorBase {
       if (!w.known.has(item.fnId)) (defs ??= []).push(item.fnId, this.#refs[item.fnId]);
       if (item.options.transfer !== undefined) (transfer ??= []).push(...item.options.transfer);
       item.id = this.#nextCallId;
-      // Ids are published in an Int32Array by the worker (WorkerPort.progress).
+      // Ids are published as 32-bit integers on the worker's progress board.
       this.#nextCallId = this.#nextCallId === 0x7fffffff ? 1 : this.#nextCallId + 1;
       calls[j] = item.id;
       calls[j + 1] = item.fnId;
@@ -646,8 +646,8 @@ export class PoolExecutor extends ExecutorBase {
     let finished = 0;
     const progress = w.channel.progress;
     if (progress !== undefined) {
-      const runningId = Atomics.load(progress, PROGRESS_RUNNING);
-      const doneId = Atomics.load(progress, PROGRESS_DONE);
+      const runningId = progress.get(PROGRESS_RUNNING);
+      const doneId = progress.get(PROGRESS_DONE);
       const doneAt = items.findIndex((item) => item.id === doneId);
       const runningAt = runningId === doneId ? -1 : items.findIndex((item) => item.id === runningId);
       finished = runningAt >= 0 ? runningAt : doneAt + 1;

@@ -12,6 +12,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './protocol.js';
 import type { BrokenExecutorError } from './errors.js';
+import type { ProgressReader, ProgressWriter } from './progress.js';
 
 /** How a worker ended. Exactly one is reported per worker. */
 export interface WorkerExit {
@@ -50,12 +51,13 @@ export interface WorkerChannel {
   /** Let the process exit even though this worker is alive (nothing outstanding). */
   unref(): void;
   /**
-   * Optional: an `Int32Array` on shared memory that the worker's
-   * {@link WorkerPort.progress} also sees (threads can; processes cannot).
-   * It lets the worker batch results freely while the engine can still tell,
-   * when the worker dies or is ended, which call was running.
+   * Optional: the engine's side of a progress board that the worker's
+   * {@link WorkerPort.progress} writes (shared memory for threads, a shared
+   * file descriptor for local child processes; see `progress.ts`). It lets the
+   * worker batch results freely while the engine can still tell, when the
+   * worker dies or is ended, which call was running.
    */
-  readonly progress?: Int32Array;
+  readonly progress?: ProgressReader;
 }
 
 /** What the engine offers a transport whose workers can arrive on their own (external socket workers). */
@@ -105,10 +107,11 @@ export interface WorkerPort {
   /** Register the handler for messages from the engine. Called once. */
   onMessage(handler: (message: ToWorker) => void): void;
   /**
-   * Memory shared with the engine's {@link WorkerChannel.progress}, where the
-   * runtime publishes the id of the call it is running and of the last one it
-   * finished. Without it, the runtime sends the results it holds before it
-   * starts each call, so the engine always knows which call is running.
+   * The worker's side of the progress board that the engine reads through
+   * {@link WorkerChannel.progress}: the runtime publishes there the id of the
+   * call it is running and of the last one it finished. Without one, the
+   * runtime sends the results it holds before it starts each call, so the
+   * engine always knows which call is running.
    */
-  readonly progress?: Int32Array;
+  readonly progress?: ProgressWriter;
 }

@@ -9,6 +9,7 @@
  */
 import { CALL_STRIDE, CHUNK, ERROR, OK, RESULT_STRIDE, THROWN, type InitMessage, type RunMessage, type TaskRef, type ToWorker } from './protocol.js';
 import { encodeError, isErrorLike } from './remote-error.js';
+import { PROGRESS_DONE, PROGRESS_RUNNING, type ProgressWriter } from './progress.js';
 import { taskRegistry } from './tasks.js';
 import type { WorkerPort } from './transport.js';
 
@@ -46,9 +47,6 @@ export function runWorkerRuntime(port: WorkerPort): void {
   port.onMessage((message) => runtime.receive(message));
 }
 
-/** Slots of a progress word (see `WorkerPort.progress`). */
-export const PROGRESS_RUNNING = 0;
-export const PROGRESS_DONE = 1;
 
 class WorkerRuntime {
   readonly #port: WorkerPort;
@@ -63,7 +61,7 @@ class WorkerRuntime {
   #firstResultAt = 0;
 
   /** Shared with the engine where the transport allows it; else results are sent before each next call. */
-  readonly #progress: Int32Array | undefined;
+  readonly #progress: ProgressWriter | undefined;
 
   constructor(port: WorkerPort) {
     this.#port = port;
@@ -170,7 +168,7 @@ class WorkerRuntime {
         // fails that call and no other: publish it in shared memory, or else send the results of the
         // calls before it first.
         const progress = this.#progress;
-        if (progress !== undefined) Atomics.store(progress, PROGRESS_RUNNING, id as number);
+        if (progress !== undefined) progress.set(PROGRESS_RUNNING, id as number);
         else if (this.#results.length > 0) this.#flush();
         const start = performance.now();
         let status: number = OK;
@@ -208,7 +206,7 @@ class WorkerRuntime {
             value = error;
           }
         }
-        if (progress !== undefined) Atomics.store(progress, PROGRESS_DONE, id as number);
+        if (progress !== undefined) progress.set(PROGRESS_DONE, id as number);
         this.#record(id, status, value, performance.now() - start);
       }
     } finally {

@@ -16,6 +16,9 @@ import {
   type Future,
 } from '@futures/core';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tasks } from '../fixtures/tasks.mjs';
@@ -481,6 +484,33 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         });
 
         if (suite.realWorkers) {
+          it('blames the call that was running, not short ones before it whose results were still batched; none runs twice', async () => {
+            const ex = make({ maxWorkers: 1 });
+            // Short calls first, so the pool dispatches ahead and the worker batches its results.
+            await Promise.all(Array.from({ length: 50 }, (_, i) => ex.submit(tasks.add, i, 1)));
+            const dir = mkdtempSync(join(tmpdir(), 'futures-suite-'));
+            const log = join(dir, 'runs');
+            const appendThenExit = (path: string) => {
+              (process as unknown as { getBuiltinModule(id: string): typeof import('node:fs') }).getBuiltinModule('node:fs').appendFileSync(path, 'x');
+              process.exit(3);
+            };
+            try {
+              const quick = ex.submit(tasks.add, 1, 2);
+              const crash = ex.submit(appendThenExit, log);
+              const after = ex.submit(tasks.add, 5, 5);
+              const crashError = (await crash.exception()) as Error;
+              expect(BrokenExecutorError.isInstance(crashError)).toBe(true);
+              expect(crashError.message).toMatch(/code 3 while running appendThenExit/);
+              expect(await after).toBe(10);
+              // The quick call finished: if its result died with the worker it fails, but it is never re-run or blamed.
+              const quickError = await quick.exception();
+              if (quickError !== undefined) expect(String((quickError as Error).message)).toMatch(/finished, but its result was lost/);
+              expect(readFileSync(log, 'utf8')).toBe('x');
+            } finally {
+              rmSync(dir, { recursive: true, force: true });
+            }
+          });
+
           it('a worker that exits mid-call fails only that call; calls behind it still run', async () => {
             const ex = make({ maxWorkers: 1 });
             const dying = ex.submit(tasks.exit, 3);

@@ -5,9 +5,12 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { runScript, TS_LOADER_URL } from '@futures/executor-tests';
+import { runScript, TS_LOADER_URL, until } from '@futures/executor-tests';
 import { BrokenExecutorError, ShutdownError } from '@futures/core';
 import { BrokenProcessPoolError, ProcessPoolExecutor, type ProcessPoolOptions } from '@futures/process-pool';
 import { tasks } from '../test-fixtures/tasks.mjs';
@@ -220,10 +223,19 @@ describe('ProcessPoolExecutor: children', () => {
   ] as const)('%s ends running calls with %s, cancels pending ones and shuts the pool down', async (method, signal) => {
     const p = pool({ maxWorkers: 1 });
     const pid = track(await p.submit(tasks.slowPid, 5));
-    const running = p.submit(tasks.hang);
+    const dir = mkdtempSync(join(tmpdir(), 'futures-test-'));
+    const started = join(dir, 'started');
+    const markThenHang = (path: string) => {
+      (process as unknown as { getBuiltinModule(id: string): typeof import('node:fs') }).getBuiltinModule('node:fs').writeFileSync(path, '');
+      return new Promise(() => {});
+    };
+    const running = p.submit(markThenHang, started);
     const pending = p.submit(tasks.add, 1, 2);
     await Promise.resolve(); // the engine dispatches in a microtask
     expect([running.state, pending.state]).toEqual(['RUNNING', 'PENDING']);
+    // The child has really started the call (not merely been sent it).
+    await until(() => existsSync(started), 'the child starts the call');
+    rmSync(dir, { recursive: true, force: true });
     await p[method]();
     const error = (await running.exception()) as Error;
     expect(error).toBeInstanceOf(BrokenProcessPoolError);

@@ -8,7 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { serialize } from 'node:v8';
-import type { FromWorker, ToWorker, Transport, WorkerChannel, WorkerEvents } from '@futures/core';
+import { FileProgress, type FromWorker, type ToWorker, type Transport, type WorkerChannel, type WorkerEvents } from '@futures/core';
 import { BrokenProcessPoolError } from './broken-process-pool-error.js';
 
 /** What the transport needs to start a child; validated by `ProcessPoolExecutor`. */
@@ -25,6 +25,8 @@ export interface ProcessTransportOptions {
 
 /** The worker entry script, next to this module in `dist/`. */
 const WORKER_ENTRY = fileURLToPath(new URL('./worker.js', import.meta.url));
+/** The child's file descriptor for its progress board: the slot after stdin, stdout, stderr and IPC. */
+const PROGRESS_FD = 4;
 
 /** Why `startWorker` refuses after `terminateWorkers()`/`killWorkers()`. */
 export class WorkersEndedError extends Error {}
@@ -50,14 +52,16 @@ export class ProcessTransport implements Transport {
     if (this.#ended !== undefined) throw new WorkersEndedError(`the workers were ended by ${this.#ended}`);
     const { name, execArgv, env, gracePeriod } = this.#options;
     this.#started += 1;
-    const child = fork(WORKER_ENTRY, [`${name}-${this.#started}`], {
+    // The child publishes which call it runs on this board (its fd 4), so it can batch its results.
+    const progress = FileProgress.create();
+    const child = fork(WORKER_ENTRY, [`${name}-${this.#started}`, String(PROGRESS_FD)], {
       serialization: 'advanced',
       // stdin is not the children's to read; their output goes where the parent's does.
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc', progress.fd],
       ...(execArgv === undefined ? {} : { execArgv }),
       ...(env === undefined ? {} : { env }),
     });
-    const channel = new ProcessChannel(child, gracePeriod, {
+    const channel = new ProcessChannel(child, gracePeriod, progress, {
       message: (message) => events.message(message),
       exit: (exit) => {
         this.#live.delete(channel);
@@ -111,8 +115,11 @@ class ProcessChannel implements WorkerChannel {
   /** close() or terminate() was called: the child holds the event loop until its exit is reported. */
   #ending = false;
 
-  constructor(child: ChildProcess, gracePeriod: number, events: WorkerEvents) {
+  readonly progress: FileProgress;
+
+  constructor(child: ChildProcess, gracePeriod: number, progress: FileProgress, events: WorkerEvents) {
     this.#child = child;
+    this.progress = progress;
     this.#gracePeriod = gracePeriod;
     this.#events = events;
     this.label = child.pid === undefined ? 'a child that did not spawn' : `pid ${child.pid}`;
@@ -141,6 +148,8 @@ class ProcessChannel implements WorkerChannel {
     // A spawn failure reports a negative errno as its code; the error says more.
     const exitCode = code !== null && code < 0 ? null : code;
     this.#events.exit(this.#error === undefined ? { code: exitCode, signal } : { code: exitCode, signal, error: this.#error });
+    // The engine has read the board while handling the exit.
+    this.progress.close();
   }
 
   send(message: ToWorker): void {

@@ -3,7 +3,7 @@
  * `@futures/core` to the IPC channel and does nothing else.
  */
 import { deserialize, serialize } from 'node:v8';
-import { runWorkerRuntime, type FromWorker, type ToWorker } from '@futures/core';
+import { FileProgress, runWorkerRuntime, type FromWorker, type ToWorker } from '@futures/core';
 
 const send = process.send?.bind(process);
 if (send === undefined) {
@@ -11,6 +11,8 @@ if (send === undefined) {
 }
 const title = process.argv[2];
 if (title) process.title = title;
+/** The progress board the parent passed as an inherited file descriptor (see process-transport.ts). */
+const progressFd = Number(process.argv[3]);
 
 // The parent disconnects to retire this child, and the channel also disconnects when the parent
 // dies, however it dies: either way the child must not outlive it.
@@ -46,6 +48,7 @@ function mayHoldError(value: unknown): boolean {
 }
 
 runWorkerRuntime({
+  progress: Number.isInteger(progressFd) && progressFd > 2 ? FileProgress.fromFd(progressFd) : undefined,
   send(message: FromWorker) {
     // After a disconnect nobody is listening; the exit above is already on its way.
     // While connected, send throws synchronously, sending nothing, when the v8 serializer refuses a value.

@@ -14,7 +14,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { FromWorker, ToWorker, Transport, TransportHost, WorkerChannel, WorkerEvents, WorkerExit } from '@futures/core';
+import {
+  FileProgress,
+  type FromWorker,
+  type ToWorker,
+  type Transport,
+  type TransportHost,
+  type WorkerChannel,
+  type WorkerEvents,
+  type WorkerExit,
+} from '@futures/core';
 import { MessageCodec } from './codec.js';
 import { BrokenSocketPoolError } from './errors.js';
 import { fromTuple, toTuple } from './envelope.js';
@@ -111,13 +120,15 @@ export class SocketTransport implements Transport {
   startWorker(events: WorkerEvents): WorkerChannel {
     const id = randomBytes(12).toString('base64url');
     this.#started += 1;
+    // A spawned worker publishes which call it runs on this board (its fd 3), so it can batch its results.
+    const progress = FileProgress.create();
     const child = spawn(process.execPath, [WORKER_ENTRY, '--connect', this.address, '--name', `${this.#options.name}-${this.#started}`], {
-      env: { ...process.env, FUTURES_TOKEN: this.#options.token, FUTURES_WORKER_ID: id },
+      env: { ...process.env, FUTURES_TOKEN: this.#options.token, FUTURES_WORKER_ID: id, FUTURES_PROGRESS_FD: '3' },
       // stdin is not the workers' to read; their output goes where ours does.
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'inherit', 'inherit', progress.fd],
     });
     const label = child.pid === undefined ? 'a worker that did not spawn' : `pid ${child.pid}`;
-    const channel = new SocketChannel(label, this.#codec, this.#options, events, child, () => this.#pending.delete(id));
+    const channel = new SocketChannel(label, this.#codec, this.#options, events, child, () => this.#pending.delete(id), progress);
     this.#pending.set(id, channel);
     return channel;
   }
@@ -206,6 +217,8 @@ export class SocketTransport implements Transport {
  */
 class SocketChannel implements WorkerChannel {
   readonly label: string;
+  /** Spawned workers only; an external worker sends its results before each next call instead. */
+  readonly progress: FileProgress | undefined;
   readonly #codec: MessageCodec;
   readonly #maxFrameBytes: number;
   readonly #gracePeriod: number;
@@ -231,7 +244,9 @@ class SocketChannel implements WorkerChannel {
     events: WorkerEvents,
     child: ChildProcess | undefined,
     unpend: () => void,
+    progress?: FileProgress,
   ) {
+    this.progress = progress;
     this.#codec = codec;
     this.#maxFrameBytes = options.maxFrameBytes;
     this.#gracePeriod = options.gracePeriod;
@@ -375,5 +390,7 @@ class SocketChannel implements WorkerChannel {
     clearTimeout(this.#killTimer);
     const exit: WorkerExit = this.#childExit ?? { code: null, signal: null };
     this.#events.exit(this.#error === undefined ? exit : { ...exit, error: this.#error });
+    // The engine has read the board while handling the exit.
+    this.progress?.close();
   }
 }

@@ -4,7 +4,15 @@
  * executor goes away. `futures-worker` (cli.ts) is a thin wrapper around it.
  */
 import { createConnection, type Socket } from 'node:net';
-import { runWorkerRuntime, validateOptionsObject, validateString, rejectUnknownOptions, type FromWorker, type ToWorker } from '@futures/core';
+import {
+  FileProgress,
+  runWorkerRuntime,
+  validateOptionsObject,
+  validateString,
+  rejectUnknownOptions,
+  type FromWorker,
+  type ToWorker,
+} from '@futures/core';
 import { MessageCodec } from './codec.js';
 import { SocketConnectionError } from './errors.js';
 import { fromTuple, toTuple } from './envelope.js';
@@ -94,6 +102,7 @@ function serve(socket: Socket, maxFrameBytes: number, rest: Buffer): Promise<voi
       handler?.(message);
     });
     runWorkerRuntime({
+      progress: spawnedProgress(),
       send(message: FromWorker): void {
         // Throws synchronously, sending nothing, when a value cannot be encoded or the frame is too large:
         // the runtime then fails only the call whose result is at fault.
@@ -130,4 +139,15 @@ function serve(socket: Socket, maxFrameBytes: number, rest: Buffer): Promise<voi
     if (rest.length > 0) receive(rest);
     socket.resume();
   });
+}
+
+/**
+ * A worker spawned by the executor inherits a progress board (see FileProgress in
+ * @futures/core) on the descriptor named by FUTURES_PROGRESS_FD; one started by
+ * hand has none and sends its results before each next call instead.
+ */
+function spawnedProgress(): FileProgress | undefined {
+  const fd = Number(process.env.FUTURES_PROGRESS_FD);
+  delete process.env.FUTURES_PROGRESS_FD;
+  return Number.isInteger(fd) && fd > 2 ? FileProgress.fromFd(fd) : undefined;
 }

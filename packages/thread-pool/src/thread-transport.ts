@@ -5,7 +5,7 @@
  * threads, moves messages and reports how a thread ended.
  */
 import { SHARE_ENV, Worker, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
-import type { FromWorker, ToWorker, Transport, WorkerChannel, WorkerEvents } from '@futures/core';
+import { SharedProgress, type FromWorker, type ToWorker, type Transport, type WorkerChannel, type WorkerEvents } from '@futures/core';
 import { CLOSE_MESSAGE } from './close-message.js';
 import { BrokenThreadPoolError } from './broken-thread-pool-error.js';
 
@@ -43,10 +43,10 @@ export class ThreadTransport implements Transport {
     this.#started += 1;
     // Throws synchronously for invalid execArgv: the engine takes that as "cannot start".
     // Where the worker publishes which call it runs, so it can batch results and a crash still fails the right call.
-    const progress = new Int32Array(new SharedArrayBuffer(8));
+    const progress = new SharedProgress();
     const worker = new Worker(WORKER_ENTRY, {
       name: `${name}-${this.#started}`,
-      workerData: { progress },
+      workerData: { progress: progress.buffer },
       // Threads share the process environment, as threads do in Python.
       env: SHARE_ENV,
       ...(resourceLimits === undefined ? {} : { resourceLimits }),
@@ -64,9 +64,9 @@ class ThreadChannel implements WorkerChannel {
   /** close() or terminate() was called: the thread holds the event loop until its exit is reported. */
   #ending = false;
 
-  readonly progress: Int32Array;
+  readonly progress: SharedProgress;
 
-  constructor(worker: Worker, events: WorkerEvents, progress: Int32Array) {
+  constructor(worker: Worker, events: WorkerEvents, progress: SharedProgress) {
     this.#worker = worker;
     this.progress = progress;
     this.label = `thread ${worker.threadId}`;

@@ -3,7 +3,7 @@
  * `@futures/core` to `parentPort` and does nothing else.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runWorkerRuntime, type ToWorker } from '@futures/core';
+import { runWorkerRuntime, SharedProgress, type ToWorker } from '@futures/core';
 import { CLOSE_MESSAGE } from './close-message.js';
 
 if (parentPort === null) {
@@ -12,7 +12,7 @@ if (parentPort === null) {
 const port = parentPort;
 
 runWorkerRuntime({
-  progress: (workerData as { progress: Int32Array }).progress,
+  progress: new SharedProgress((workerData as { progress: SharedArrayBuffer }).progress),
   // postMessage throws a DataCloneError synchronously, sending nothing, for a value it cannot clone.
   send: (message) => port.postMessage(message),
   onMessage(handler) {
