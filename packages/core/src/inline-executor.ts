@@ -25,7 +25,8 @@ interface InlineItem {
  *
  * `signal` and `timeout` (from `with()`) settle the future with the signal's
  * reason or a `TimeoutError`, but cannot stop a function that is already
- * running in this thread: it runs on, and its eventual result is dropped.
+ * running in this thread: it runs on, keeps its `maxWorkers` slot until it
+ * returns, and its eventual result is dropped; `shutdown()` waits for it.
  */
 export class InlineExecutor extends ExecutorBase {
   readonly #maxWorkers: number;
