@@ -82,7 +82,11 @@ export class FileProgress implements ProgressWriter, ProgressReader {
 
   set(slot: ProgressSlot, id: number): void {
     this.#word[0] = id;
-    writeSync(this.fd, this.#bytes, 0, 4, slot * 4);
+    try {
+      writeSync(this.fd, this.#bytes, 0, 4, slot * 4);
+    } catch {
+      // The board is gone (a task closed the descriptor): calls still run; only crash blame gets coarser.
+    }
   }
 
   get(slot: ProgressSlot): number {
