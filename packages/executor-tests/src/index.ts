@@ -16,7 +16,7 @@ import {
   type Future,
 } from '@futures/core';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -41,6 +41,28 @@ export async function until(predicate: () => boolean, what: string, limitMs = 10
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+/**
+ * A self-contained task that creates the file at `path` once it really starts
+ * in a worker (not merely when it is dispatched to one), then never returns.
+ * Tests that end a worker mid-call wait for {@link startMarker}'s `started()`
+ * first: a call that had not started would go back to the queue instead.
+ */
+export const markThenHang = (path: string): Promise<never> => {
+  (process as unknown as { getBuiltinModule(id: string): typeof import('node:fs') }).getBuiltinModule('node:fs').writeFileSync(path, '');
+  return new Promise<never>(() => {});
+};
+
+/** A fresh marker path for {@link markThenHang}, a wait for it, and its cleanup. */
+export function startMarker(): { path: string; started(): Promise<void>; dispose(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'futures-marker-'));
+  const path = join(dir, 'started');
+  return {
+    path,
+    started: () => until(() => existsSync(path), 'the call starts in its worker'),
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** A loader (`node --import`) that compiles `.ts` modules, standing in for tsx in tests of TypeScript task modules. */

@@ -5,12 +5,9 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { runScript, TS_LOADER_URL, until } from '@futures/executor-tests';
+import { markThenHang, runScript, startMarker, TS_LOADER_URL } from '@futures/executor-tests';
 import { BrokenExecutorError, ShutdownError } from '@futures/core';
 import { BrokenProcessPoolError, ProcessPoolExecutor, type ProcessPoolOptions } from '@futures/process-pool';
 import { tasks } from '../test-fixtures/tasks.mjs';
@@ -119,10 +116,13 @@ describe('ProcessPoolExecutor: child death', () => {
   it('fails only the call whose child was SIGKILLed, naming pid and signal; the calls queued behind it run', async () => {
     const p = pool({ maxWorkers: 1 });
     const pid = track(await p.submit(tasks.pid));
-    const victim = p.submit(tasks.hang);
+    const marker = startMarker();
+    const victim = p.submit(markThenHang, marker.path);
     const behind = [p.submit(tasks.add, 1, 1), p.submit(tasks.add, 2, 2)];
     await Promise.resolve(); // the engine dispatches in a microtask
     expect(victim.running()).toBe(true);
+    await marker.started();
+    marker.dispose();
     process.kill(pid, 'SIGKILL');
     const error = await victim.exception();
     expect(error).toBeInstanceOf(BrokenProcessPoolError);
@@ -223,19 +223,13 @@ describe('ProcessPoolExecutor: children', () => {
   ] as const)('%s ends running calls with %s, cancels pending ones and shuts the pool down', async (method, signal) => {
     const p = pool({ maxWorkers: 1 });
     const pid = track(await p.submit(tasks.slowPid, 5));
-    const dir = mkdtempSync(join(tmpdir(), 'futures-test-'));
-    const started = join(dir, 'started');
-    const markThenHang = (path: string) => {
-      (process as unknown as { getBuiltinModule(id: string): typeof import('node:fs') }).getBuiltinModule('node:fs').writeFileSync(path, '');
-      return new Promise(() => {});
-    };
-    const running = p.submit(markThenHang, started);
+    const marker = startMarker();
+    const running = p.submit(markThenHang, marker.path);
     const pending = p.submit(tasks.add, 1, 2);
     await Promise.resolve(); // the engine dispatches in a microtask
     expect([running.state, pending.state]).toEqual(['RUNNING', 'PENDING']);
-    // The child has really started the call (not merely been sent it).
-    await until(() => existsSync(started), 'the child starts the call');
-    rmSync(dir, { recursive: true, force: true });
+    await marker.started();
+    marker.dispose();
     await p[method]();
     const error = (await running.exception()) as Error;
     expect(error).toBeInstanceOf(BrokenProcessPoolError);

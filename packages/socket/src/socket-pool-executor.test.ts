@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BrokenExecutorError } from '@futures/core';
 import { BrokenSocketPoolError, runWorker, SocketConnectionError, SocketPoolExecutor, type SocketPoolOptions } from '@futures/socket';
+import { markThenHang, startMarker } from '@futures/executor-tests';
 import { tasks } from '../test-fixtures/tasks.mjs';
 import { offerHandshake, tokenKey } from './handshake.js';
 
@@ -276,14 +277,17 @@ describe('SocketPoolExecutor: worker failures', () => {
   it('a spawned worker SIGKILLed mid-call fails only that call; a new worker replaces it', async () => {
     const p = pool({ maxWorkers: 1 });
     const firstPid = await p.submit(tasks.pid);
-    const dying = p.submit(tasks.forever);
+    const marker = startMarker();
+    const dying = p.submit(markThenHang, marker.path);
     const behind = p.submit(tasks.pid);
-    await until(() => dying.running(), 'the call runs');
+    // Wait until the worker has really started the call: one merely dispatched would go back to the queue.
+    await marker.started();
+    marker.dispose();
     process.kill(firstPid, 'SIGKILL');
     const error = (await dying.exception()) as Error;
     expect(error).toBeInstanceOf(BrokenSocketPoolError);
     expect((error as BrokenSocketPoolError).code).toBe('ERR_BROKEN_SOCKET_POOL');
-    expect(error.message).toContain(`pid ${firstPid} was killed by SIGKILL while running forever`);
+    expect(error.message).toContain(`pid ${firstPid} was killed by SIGKILL while running markThenHang`);
     const nextPid = await behind;
     expect(nextPid).not.toBe(firstPid);
     expect(await p.submit(tasks.add, 1, 1)).toBe(2);
