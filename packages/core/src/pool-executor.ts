@@ -78,10 +78,7 @@ class WorkItem {
    * dispatched ahead of it or behind it, so ending that worker ends this call
    * and no other, and an abort before it starts still finds it in the queue.
    */
-  get exclusive(): boolean {
-    // A call with a transfer list too: its buffers are gone once sent, so it must never be sent twice.
-    return this.options.signal !== undefined || this.options.timeout !== undefined || this.options.transfer !== undefined;
-  }
+  exclusive = false;
 
   /** Times this call went back to the queue because its worker died before running it. */
   requeues = 0;
@@ -113,6 +110,8 @@ class WorkerSlot {
   /** Function ids whose definition this worker has received. */
   readonly known = new Set<number>();
   idleTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Set when the engine ended this worker: the error for the call it was running. */
+  endError: Error | undefined = undefined;
 
   constructor(readonly external: boolean) {}
 
@@ -152,6 +151,8 @@ export class PoolExecutor extends ExecutorBase {
   readonly #maxTasks: number;
   readonly #idleTimeout: number | undefined;
   readonly #init: ToWorker;
+  /** The transport moves transferred buffers (threads) rather than ignoring transfer lists. */
+  readonly #moves: boolean;
 
   readonly #workers = new Set<WorkerSlot>();
   #queue: WorkItem[] = [];
@@ -198,6 +199,7 @@ export class PoolExecutor extends ExecutorBase {
     this.#init = { t: 'init', initializer, initargs };
     this.#where = where;
     this.#transport = transport;
+    this.#moves = transport.movesTransfers === true;
     transport.open?.({ attachWorker: (connect) => this.#attachWorker(connect) });
   }
 
@@ -256,6 +258,8 @@ export class PoolExecutor extends ExecutorBase {
       return future;
     }
     const item = new WorkItem(future, fnId, kind, args, options);
+    // A call whose buffers are transferred (where the transport moves memory) runs alone too: it must never be sent twice.
+    item.exclusive = signal !== undefined || options.timeout !== undefined || (options.transfer !== undefined && this.#moves);
     if (this.#outstanding++ === 0) this.#setRef(true);
     future.addDoneCallback(this.#onFutureDone);
     if (signal !== undefined) {
@@ -489,7 +493,9 @@ export class PoolExecutor extends ExecutorBase {
     const name = this.#refs[item.fnId].name;
     for (const [i, entry] of (item.options.transfer ?? []).entries()) {
       try {
-        structuredClone(entry, { transfer: [entry] as never });
+        // A copy finds a detached buffer without moving the caller's one; other objects must be transferable.
+        if (entry instanceof ArrayBuffer) structuredClone(entry);
+        else structuredClone(entry, { transfer: [entry] as never });
       } catch (error) {
         return new TypeError(`transfer[${i}] of the call to ${name} cannot be transferred: ${(error as Error)?.message ?? String(error)}`, {
           cause: error,
@@ -627,10 +633,9 @@ export class PoolExecutor extends ExecutorBase {
   #endWorker(w: WorkerSlot, runningError: Error | undefined): void {
     if (w.dead) return;
     w.dead = true;
-    const error = runningError ?? this.#transport.broken(`${this.#where}: ${w.channel.label} was ended`);
-    this.#salvage(w, () => error, `${w.channel.label} was ended`);
+    w.endError = runningError ?? this.#transport.broken(`${this.#where}: ${w.channel.label} was ended`);
+    // Its calls are sorted out when it has exited (#onExit): only then does its progress board stop moving.
     w.channel.terminate();
-    this.#scheduleDispatch();
   }
 
   /**
@@ -670,13 +675,15 @@ export class PoolExecutor extends ExecutorBase {
     for (const item of notStarted) {
       // A call whose buffers were transferred cannot be sent again; one that keeps killing
       // workers before it starts (a message they cannot decode) must not loop forever.
-      if (item.options.transfer !== undefined || ++item.requeues > 2) {
+      // Count a requeue only when no call can be blamed for the death (no running call known).
+      if (running < 0) item.requeues++;
+      if ((item.options.transfer !== undefined && this.#moves) || item.requeues > 2) {
         item.worker = undefined;
         if (!item.future.done()) {
           item.future.setException(
             this.#transport.broken(
               `${this.#where}: ${describeTask(this.#refs[item.fnId])} had not started when ${what}` +
-                (item.options.transfer !== undefined ? '; its transferred buffers are gone, so it is not sent again' : ' (for the third time)'),
+                (item.options.transfer !== undefined && this.#moves ? '; its transferred buffers are gone, so it is not sent again' : ' (for the third time)'),
             ),
           );
         }
@@ -708,7 +715,10 @@ export class PoolExecutor extends ExecutorBase {
     w.exited = true;
     this.#workers.delete(w);
     if (w.idleTimer !== undefined) clearTimeout(w.idleTimer);
-    if (!w.dead) {
+    if (w.endError !== undefined) {
+      const error = w.endError;
+      this.#salvage(w, () => error, `${w.channel.label} was ended`);
+    } else if (!w.dead) {
       w.dead = true;
       if (!w.ready && !w.external && !w.closing) {
         const detail = exit.error instanceof Error ? `: ${exit.error.message}` : '';

@@ -64,7 +64,12 @@ export class FileProgress implements ProgressWriter, ProgressReader {
    * processes end. Call {@link FileProgress.close} once the child has exited.
    */
   static create(): FileProgress {
-    const dir = mkdtempSync(join(existsShm() ? '/dev/shm' : tmpdir(), 'futures-progress-'));
+    let dir: string;
+    try {
+      dir = mkdtempSync(join(existsShm() ? '/dev/shm' : tmpdir(), 'futures-progress-'));
+    } catch {
+      dir = mkdtempSync(join(tmpdir(), 'futures-progress-'));
+    }
     const path = join(dir, 'board');
     try {
       const fd = openSync(path, 'w+', 0o600);

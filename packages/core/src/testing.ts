@@ -95,6 +95,7 @@ export class FakeWorker implements WorkerChannel {
 /** A {@link Transport} of {@link FakeWorker}s. */
 export class FakeTransport implements Transport {
   readonly kind = 'fake';
+  readonly movesTransfers = true;
   readonly workers: FakeWorker[] = [];
   closed = false;
   readonly #behaviour: FakeBehaviour;

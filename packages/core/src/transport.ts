@@ -75,6 +75,11 @@ export interface TransportHost {
 export interface Transport {
   /** `'thread'`, `'process'`, `'socket'`: used in messages. */
   readonly kind: string;
+  /**
+   * True when `send`'s transfer list moves memory (threads): such a call is
+   * then never sent twice. Transports that copy everything ignore transfer lists.
+   */
+  readonly movesTransfers?: boolean;
   /** Builds the pool's `Broken…Error` (BrokenThreadPoolError, ...). */
   broken(message: string, cause?: unknown): BrokenExecutorError;
   /**

@@ -17,6 +17,8 @@ import type { WorkerPort } from './transport.js';
 const FLUSH_COUNT = 8;
 /** ...or once the oldest waiting result is this old (ms). */
 const FLUSH_MS = 1;
+/** A call whose function last ran for less than this (ms) counts as short: results may wait in front of it. */
+const SHORT_MS = 0.25;
 
 type Fn = (...args: unknown[]) => unknown;
 /** A task as resolved in this worker: the function, an import under way, or why it cannot be had. */
@@ -62,6 +64,8 @@ class WorkerRuntime {
 
   /** Shared with the engine where the transport allows it; else results are sent before each next call. */
   readonly #progress: ProgressWriter | undefined;
+  /** How long each function's last call ran (ms), to tell short calls from possibly long ones. */
+  readonly #lastMs = new Map<number, number>();
 
   constructor(port: WorkerPort) {
     this.#port = port;
@@ -167,9 +171,12 @@ class WorkerRuntime {
         // The engine must always know which call is running, so that a crash, an abort or a timeout
         // fails that call and no other: publish it in shared memory, or else send the results of the
         // calls before it first.
+        // Results wait for company only in front of calls known to be short: before a call that may
+        // be long (a new function, or one that ran long last time) they go out now, so they are not
+        // held back for its duration nor lost if it crashes the worker.
         const progress = this.#progress;
+        if (this.#results.length > 0 && (progress === undefined || !((this.#lastMs.get(fnId) ?? Infinity) < SHORT_MS))) this.#flush();
         if (progress !== undefined) progress.set(PROGRESS_RUNNING, id as number);
-        else if (this.#results.length > 0) this.#flush();
         const start = performance.now();
         let status: number = OK;
         let value: unknown;
@@ -207,7 +214,9 @@ class WorkerRuntime {
           }
         }
         if (progress !== undefined) progress.set(PROGRESS_DONE, id as number);
-        this.#record(id, status, value, performance.now() - start);
+        const ms = performance.now() - start;
+        this.#lastMs.set(fnId, ms);
+        this.#record(id, status, value, ms);
       }
     } finally {
       this.#draining = false;

@@ -533,6 +533,15 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
             }
           });
 
+          it('a call queued behind several crashing calls still runs', async () => {
+            const ex = make({ maxWorkers: 1 });
+            await Promise.all(Array.from({ length: 50 }, (_, i) => ex.submit(tasks.add, i, 1)));
+            const crashes = [ex.submit(tasks.exit, 1), ex.submit(tasks.exit, 2), ex.submit(tasks.exit, 3)];
+            const innocent = ex.submit(tasks.add, 20, 22);
+            for (const f of crashes) expect(BrokenExecutorError.isInstance(await f.exception())).toBe(true);
+            expect(await innocent).toBe(42);
+          });
+
           it('a worker that exits mid-call fails only that call; calls behind it still run', async () => {
             const ex = make({ maxWorkers: 1 });
             const dying = ex.submit(tasks.exit, 3);

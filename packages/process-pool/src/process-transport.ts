@@ -54,13 +54,19 @@ export class ProcessTransport implements Transport {
     this.#started += 1;
     // The child publishes which call it runs on this board (its fd 4), so it can batch its results.
     const progress = FileProgress.create();
-    const child = fork(WORKER_ENTRY, [`${name}-${this.#started}`, String(PROGRESS_FD)], {
-      serialization: 'advanced',
-      // stdin is not the children's to read; their output goes where the parent's does.
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc', progress.fd],
-      ...(execArgv === undefined ? {} : { execArgv }),
-      ...(env === undefined ? {} : { env }),
-    });
+    let child: ChildProcess;
+    try {
+      child = fork(WORKER_ENTRY, [`${name}-${this.#started}`, String(PROGRESS_FD)], {
+        serialization: 'advanced',
+        // stdin is not the children's to read; their output goes where the parent's does.
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc', progress.fd],
+        ...(execArgv === undefined ? {} : { execArgv }),
+        ...(env === undefined ? {} : { env }),
+      });
+    } catch (error) {
+      progress.close();
+      throw error;
+    }
     const channel = new ProcessChannel(child, gracePeriod, progress, {
       message: (message) => events.message(message),
       exit: (exit) => {

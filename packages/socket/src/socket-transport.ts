@@ -122,11 +122,17 @@ export class SocketTransport implements Transport {
     this.#started += 1;
     // A spawned worker publishes which call it runs on this board (its fd 3), so it can batch its results.
     const progress = FileProgress.create();
-    const child = spawn(process.execPath, [WORKER_ENTRY, '--connect', this.address, '--name', `${this.#options.name}-${this.#started}`], {
-      env: { ...process.env, FUTURES_TOKEN: this.#options.token, FUTURES_WORKER_ID: id, FUTURES_PROGRESS_FD: '3' },
-      // stdin is not the workers' to read; their output goes where ours does.
-      stdio: ['ignore', 'inherit', 'inherit', progress.fd],
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, [WORKER_ENTRY, '--connect', this.address, '--name', `${this.#options.name}-${this.#started}`], {
+        env: { ...process.env, FUTURES_TOKEN: this.#options.token, FUTURES_WORKER_ID: id, FUTURES_PROGRESS_FD: '3' },
+        // stdin is not the workers' to read; their output goes where ours does.
+        stdio: ['ignore', 'inherit', 'inherit', progress.fd],
+      });
+    } catch (error) {
+      progress.close();
+      throw error;
+    }
     const label = child.pid === undefined ? 'a worker that did not spawn' : `pid ${child.pid}`;
     const channel = new SocketChannel(label, this.#codec, this.#options, events, child, () => this.#pending.delete(id), progress);
     this.#pending.set(id, channel);

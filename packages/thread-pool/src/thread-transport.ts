@@ -26,6 +26,7 @@ const WORKER_ENTRY = new URL('./worker.js', import.meta.url);
 
 export class ThreadTransport implements Transport {
   readonly kind = 'thread';
+  readonly movesTransfers = true;
   readonly #options: ThreadTransportOptions;
   /** Threads started so far, for their names. */
   #started = 0;
