@@ -1,8 +1,8 @@
-import { describeExecutorSuite, until } from '@futures/executor-tests';
+import { describeExecutorSuite, shutDownAfterEach, until } from '@futures/executor-tests';
 import { tasks } from '@futures/executor-tests/fixtures/tasks.mjs';
 import { BrokenExecutorError, MAX_IN_FLIGHT, ShutdownError, TimeoutError } from '@futures/core';
 import { BrokenFakePoolError, FakePoolExecutor, type FakeWorker } from '@futures/core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 describeExecutorSuite('PoolExecutor on the fake transport', {
   create: (options) => new FakePoolExecutor(options),
@@ -17,15 +17,7 @@ function batchSizes(worker: FakeWorker): number[] {
 }
 
 describe('PoolExecutor engine', () => {
-  const pools: FakePoolExecutor[] = [];
-  const make = (...args: ConstructorParameters<typeof FakePoolExecutor>) => {
-    const pool = new FakePoolExecutor(...args);
-    pools.push(pool);
-    return pool;
-  };
-  afterEach(async () => {
-    await Promise.all(pools.splice(0).map((p) => p.shutdown({ cancelFutures: true })));
-  });
+  const make = shutDownAfterEach((...args: ConstructorParameters<typeof FakePoolExecutor>) => new FakePoolExecutor(...args));
 
   /** Runs short calls until the engine has seen that calls are short. */
   async function warmUp(pool: FakePoolExecutor): Promise<void> {

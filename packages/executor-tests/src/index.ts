@@ -34,6 +34,23 @@ export interface SuiteOptions {
   brokenError?: abstract new (...args: never[]) => Error;
 }
 
+/**
+ * Wraps an executor factory so that every executor it makes in a test is
+ * shut down (cancelling what has not started) after that test. Call it inside
+ * a `describe` or at the top of a test file.
+ */
+export function shutDownAfterEach<A extends unknown[], E extends Pick<Executor, 'shutdown'>>(create: (...args: A) => E): (...args: A) => E {
+  const open: E[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((ex) => ex.shutdown({ cancelFutures: true })));
+  });
+  return (...args: A): E => {
+    const ex = create(...args);
+    open.push(ex);
+    return ex;
+  };
+}
+
 /** Resolves once `predicate` holds, checking on each turn of the event loop (for states that have no event). */
 export async function until(predicate: () => boolean, what: string, limitMs = 10_000): Promise<void> {
   const deadline = Date.now() + limitMs;
@@ -94,15 +111,7 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
   // A pool can end a call that never returns (it ends the worker); an in-thread executor cannot, so it gets a finite one.
   const endless = (ex: Executor): Future<unknown> => (suite.pool ? ex.submit(tasks.forever) : ex.submit(tasks.sleep, 100, 'ignored'));
   describe(`${name}: shared executor suite`, () => {
-    const open: Executor[] = [];
-    const make = (options?: Record<string, unknown>): Executor => {
-      const ex = suite.create(options);
-      open.push(ex);
-      return ex;
-    };
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((ex) => ex.shutdown({ cancelFutures: true })));
-    });
+    const make = shutDownAfterEach((options?: Record<string, unknown>) => suite.create(options));
 
     describe('submit', () => {
       it('runs a defineTasks task and resolves with its result', async () => {

@@ -6,8 +6,8 @@ import { once } from 'node:events';
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { markThenHang, runScript, startMarker, TS_LOADER_URL } from '@futures/executor-tests';
+import { afterAll, describe, expect, it } from 'vitest';
+import { markThenHang, runScript, shutDownAfterEach, startMarker, TS_LOADER_URL } from '@futures/executor-tests';
 import { BrokenExecutorError, ShutdownError } from '@futures/core';
 import { BrokenProcessPoolError, ProcessPoolExecutor, type ProcessPoolOptions } from '@futures/process-pool';
 import { tasks } from '../test-fixtures/tasks.mjs';
@@ -16,15 +16,7 @@ import { childrenOf, isAlive } from './process-probes.testing.js';
 const fixtureUrl = (name: string) => new URL(`../test-fixtures/${name}`, import.meta.url);
 const fixture = (name: string) => fileURLToPath(fixtureUrl(name));
 
-const pools: ProcessPoolExecutor[] = [];
-function pool(options: ProcessPoolOptions = {}): ProcessPoolExecutor {
-  const p = new ProcessPoolExecutor({ maxWorkers: 2, ...options });
-  pools.push(p);
-  return p;
-}
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.shutdown({ cancelFutures: true })));
-});
+const pool = shutDownAfterEach((options: ProcessPoolOptions = {}) => new ProcessPoolExecutor({ maxWorkers: 2, ...options }));
 
 /** Every child pid a test has seen, checked to be gone at the end. */
 const seen = new Set<number>();

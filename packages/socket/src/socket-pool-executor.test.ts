@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BrokenExecutorError } from '@futures/core';
 import { BrokenSocketPoolError, runWorker, SocketConnectionError, SocketPoolExecutor, type SocketPoolOptions } from '@futures/socket';
-import { markThenHang, startMarker } from '@futures/executor-tests';
+import { markThenHang, startMarker, until } from '@futures/executor-tests';
 import { tasks } from '../test-fixtures/tasks.mjs';
 import { offerHandshake, tokenKey } from './handshake.js';
 
@@ -95,14 +95,6 @@ async function closed(socket: Socket): Promise<void> {
   if (!socket.destroyed) await once(socket, 'close');
 }
 
-/** Resolves once `predicate` holds, checking on each turn of the event loop (for states that have no event). */
-async function until(predicate: () => boolean, what: string, limitMs = 10_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 function alive(pid: number): boolean {
   try {

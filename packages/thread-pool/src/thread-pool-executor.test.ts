@@ -4,8 +4,8 @@ import { once } from 'node:events';
 import { Session } from 'node:inspector';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
-import { runScript, TS_LOADER_URL } from '@futures/executor-tests';
+import { describe, expect, it } from 'vitest';
+import { runScript, shutDownAfterEach, TS_LOADER_URL } from '@futures/executor-tests';
 import { BrokenExecutorError, defineTasks, TimeoutError } from '@futures/core';
 import { BrokenThreadPoolError, ThreadPoolExecutor, type ThreadPoolOptions } from '@futures/thread-pool';
 import { tasks } from '../test-fixtures/tasks.mjs';
@@ -13,15 +13,7 @@ import { tasks } from '../test-fixtures/tasks.mjs';
 const fixture = (name: string) => new URL(`../test-fixtures/${name}`, import.meta.url);
 const fixturePath = (name: string) => fileURLToPath(fixture(name));
 
-const pools: ThreadPoolExecutor[] = [];
-function pool(options: ThreadPoolOptions = {}): ThreadPoolExecutor {
-  const p = new ThreadPoolExecutor({ maxWorkers: 2, ...options });
-  pools.push(p);
-  return p;
-}
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.shutdown({ cancelFutures: true })));
-});
+const pool = shutDownAfterEach((options: ThreadPoolOptions = {}) => new ThreadPoolExecutor({ maxWorkers: 2, ...options }));
 
 /** Resolves when slot 0 of `shared` is no longer 0 (a worker set it). */
 async function waitForSlot(shared: SharedArrayBuffer): Promise<void> {
