@@ -174,6 +174,8 @@ class MapIterator implements AsyncIterableIterator<unknown> {
   #wake: (() => void) | undefined;
   /** Serializes concurrent next() calls. */
   #tail: Promise<unknown> = Promise.resolve();
+  /** No next() is under way, so the fast path may hand out a value without waiting behind one. */
+  #tailIdle = true;
 
   constructor(host: MapHost, iterables: AnyIterable[], options: MapOptions & { chunksize: number }) {
     this.#host = host;
@@ -221,8 +223,6 @@ class MapIterator implements AsyncIterableIterator<unknown> {
     );
     return result;
   }
-
-  #tailIdle = true;
 
   async return(value?: unknown): Promise<IteratorResult<unknown>> {
     this.#stop();

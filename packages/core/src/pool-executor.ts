@@ -21,7 +21,7 @@ import { availableParallelism } from 'node:os';
 import { BrokenExecutorError, ShutdownError, TimeoutError } from './errors.js';
 import { ExecutorBase, validateShutdownOptions, type CallOptions, type ShutdownOptions, type Task } from './executor.js';
 import { Future } from './future.js';
-import { CALL, CALL_STRIDE, CHUNK, ERROR, OK, RESULT_STRIDE, THROWN, type FromWorker, type SerializedError, type TaskRef, type ToWorker } from './protocol.js';
+import { CALL, CALL_STRIDE, CHUNK, ERROR, OK, RESULT_STRIDE, THROWN, type FromWorker, type InitMessage, type SerializedError, type TaskRef } from './protocol.js';
 import { decodeError } from './remote-error.js';
 import { PROGRESS_DONE, PROGRESS_RUNNING } from './progress.js';
 import { describeTask, taskRefOf } from './tasks.js';
@@ -79,6 +79,8 @@ class WorkItem {
    * and no other, and an abort before it starts still finds it in the queue.
    */
   exclusive = false;
+  /** Its transfer list moves memory (threads): once sent, it can never be sent again. */
+  sendsOnce = false;
 
   /** Times this call went back to the queue because its worker died before running it. */
   requeues = 0;
@@ -150,7 +152,7 @@ export class PoolExecutor extends ExecutorBase {
   readonly #maxWorkers: number;
   readonly #maxTasks: number;
   readonly #idleTimeout: number | undefined;
-  readonly #init: ToWorker;
+  readonly #init: InitMessage;
   /** The transport moves transferred buffers (threads) rather than ignoring transfer lists. */
   readonly #moves: boolean;
 
@@ -259,7 +261,8 @@ export class PoolExecutor extends ExecutorBase {
     }
     const item = new WorkItem(future, fnId, kind, args, options);
     // A call whose buffers are transferred (where the transport moves memory) runs alone too: it must never be sent twice.
-    item.exclusive = signal !== undefined || options.timeout !== undefined || (options.transfer !== undefined && this.#moves);
+    item.sendsOnce = options.transfer !== undefined && this.#moves;
+    item.exclusive = item.sendsOnce || signal !== undefined || options.timeout !== undefined;
     if (this.#outstanding++ === 0) this.#setRef(true);
     future.addDoneCallback(this.#onFutureDone);
     if (signal !== undefined) {
@@ -393,10 +396,9 @@ export class PoolExecutor extends ExecutorBase {
     try {
       slot.channel.send(this.#init);
     } catch (error) {
-      const check = this.#checkValue;
       let what = 'a worker could not start';
       try {
-        check((this.#init as { initargs: unknown[] }).initargs);
+        this.#checkValue(this.#init.initargs);
       } catch {
         what = 'initargs cannot be sent to a worker';
       }
@@ -677,13 +679,13 @@ export class PoolExecutor extends ExecutorBase {
       // workers before it starts (a message they cannot decode) must not loop forever.
       // Count a requeue only when no call can be blamed for the death (no running call known).
       if (running < 0) item.requeues++;
-      if ((item.options.transfer !== undefined && this.#moves) || item.requeues > 2) {
+      if (item.sendsOnce || item.requeues > 2) {
         item.worker = undefined;
         if (!item.future.done()) {
           item.future.setException(
             this.#transport.broken(
               `${this.#where}: ${describeTask(this.#refs[item.fnId])} had not started when ${what}` +
-                (item.options.transfer !== undefined && this.#moves ? '; its transferred buffers are gone, so it is not sent again' : ' (for the third time)'),
+                (item.sendsOnce ? '; its transferred buffers are gone, so it is not sent again' : ' (for the third time)'),
             ),
           );
         }
