@@ -275,6 +275,69 @@ describe('await future (then)', () => {
     expect(await g.then(null, (e: Error) => e.message)).toBe('e');
     expect(await Promise.all([f, f.then((n) => n + 1)])).toEqual([2, 3]);
   });
+
+  it('runs handlers asynchronously, never inside then() or setResult()', async () => {
+    const order: string[] = [];
+    const done = new Future<number>();
+    done.setResult(1);
+    const p1 = done.then(() => order.push('done-handler'));
+    order.push('after then() on a done future');
+    const pending = new Future<number>();
+    const p2 = pending.then(() => order.push('pending-handler'));
+    pending.setResult(2);
+    order.push('after setResult()');
+    await Promise.all([p1, p2]);
+    expect(order).toEqual(['after then() on a done future', 'after setResult()', 'done-handler', 'pending-handler']);
+  });
+
+  it('runs the handlers of several then() calls in the order they were made', async () => {
+    const f = new Future<number>();
+    const order: number[] = [];
+    const ps = [1, 2, 3].map((i) => f.then(() => order.push(i)));
+    f.setResult(0);
+    await Promise.all(ps);
+    expect(order).toEqual([1, 2, 3]);
+  });
+
+  it('returns a Promise that adopts what the handler returns, or rejects with what it throws', async () => {
+    const f = new Future<number>();
+    f.setResult(2);
+    const adopted = f.then((n) => Promise.resolve(n * 100));
+    expect(adopted).toBeInstanceOf(Promise);
+    expect(await adopted).toBe(200);
+    const boom = new RangeError('handler failed');
+    expect(await outcome(f.then(() => {
+      throw boom;
+    }))).toEqual({ ok: false, error: boom });
+    const g = new Future<number>();
+    g.setException(new Error('call failed'));
+    expect(await outcome(g.then(undefined, () => {
+      throw boom;
+    }))).toEqual({ ok: false, error: boom });
+  });
+
+  it('passes the outcome through when the handler for it is missing', async () => {
+    const f = new Future<number>();
+    const error = new TypeError('nope');
+    const noHandlers = f.then();
+    const onlyRejected = f.then(undefined, () => 'unused');
+    f.setException(error);
+    expect(await outcome(noHandlers)).toEqual({ ok: false, error });
+    expect(await onlyRejected).toBe('unused');
+    const g = new Future<string>();
+    const onlyOnRejected = g.then(null, () => 'unused');
+    g.setResult('value');
+    expect(await onlyOnRejected).toBe('value');
+  });
+
+  it('gives onRejected a CancelledError for a cancelled future, before and after the cancel', async () => {
+    const f = new Future();
+    const before = f.then(() => 'no', (e: unknown) => e);
+    f.cancel();
+    const after = f.then(() => 'no', (e: unknown) => e);
+    expect(await before).toBeInstanceOf(CancelledError);
+    expect(await after).toBeInstanceOf(CancelledError);
+  });
 });
 
 describe('addDoneCallback', () => {

@@ -59,7 +59,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * that `Future<T>` stays covariant in T, as `Promise<T>` is.
    */
   #callbacks: AnyCallback | AnyCallback[] | undefined = undefined;
-  /** Made on the first `then`/`result()`; settles when the future is done. */
+  /** Pending `then` calls: one record each, settled when the future is done. */
+  #reactions: ThenReaction | ThenReaction[] | undefined = undefined;
+  /** Made on the first `result()`; settles when the future is done. */
   #promise: Promise<T> | undefined = undefined;
 
   /** `'PENDING' | 'RUNNING' | 'CANCELLED' | 'FINISHED'`. */
@@ -236,7 +238,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return this.#basePromise().then(onFulfilled, onRejected);
+    // One Promise per call, settled straight from the future: `await future`
+    // and Promise.all(futures) are on the hot path of every pool.
+    return new Promise<R1 | R2>((resolve, reject) => {
+      const reaction = new ThenReaction(resolve as (value: unknown) => void, reject, onFulfilled, onRejected);
+      if (this.#state >= S_CANCELLED) {
+        this.#react(reaction);
+        return;
+      }
+      const reactions = this.#reactions;
+      if (reactions === undefined) this.#reactions = reaction;
+      else if (reactions instanceof ThenReaction) this.#reactions = [reactions, reaction];
+      else reactions.push(reaction);
+    });
   }
 
   /** What `console.log(future)` shows: the private fields are invisible to `util.inspect`. */
@@ -254,6 +268,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #settle(state: number, value: unknown): void {
     this.#state = state;
     this.#value = value;
+    const reactions = this.#reactions;
+    if (reactions !== undefined) {
+      this.#reactions = undefined;
+      if (reactions instanceof ThenReaction) this.#react(reactions);
+      else for (let i = 0; i < reactions.length; i++) this.#react(reactions[i]);
+    }
     const callbacks = this.#callbacks;
     if (callbacks === undefined) return;
     // Detach first: a callback that adds another one sees a done future and
@@ -264,6 +284,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
       return;
     }
     for (let i = 0; i < callbacks.length; i++) this.#invoke(callbacks[i]);
+  }
+
+  /** Settles a `then` Promise from this done future; its handler runs later, in a microtask, as Promise handlers do. */
+  #react(r: ThenReaction): void {
+    const state = this.#state;
+    if (state === S_RESULT) {
+      if (typeof r.onFulfilled === 'function') r.resolve(new HandlerJob(r.onFulfilled, this.#value));
+      else r.resolve(this.#value);
+      return;
+    }
+    const reason = state === S_EXCEPTION ? this.#value : new CancelledError();
+    if (typeof r.onRejected === 'function') r.resolve(new HandlerJob(r.onRejected, reason));
+    else r.reject(reason);
   }
 
   #invoke(fn: AnyCallback): void {
@@ -310,6 +343,36 @@ export class Future<T = unknown> implements PromiseLike<T> {
       if (wantException) resolve(this.#value);
       else reject(this.#value);
     } else reject(new CancelledError());
+  }
+}
+
+/** A `then` waiting for its future: the returned Promise's resolvers and the handlers. */
+class ThenReaction {
+  constructor(
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (reason: unknown) => void,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    readonly onFulfilled: ((value: any) => unknown) | null | undefined,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    readonly onRejected: ((reason: any) => unknown) | null | undefined,
+  ) {}
+}
+
+/**
+ * Runs a `then` handler a microtask later: resolving a Promise with a
+ * thenable makes the Promise machinery call its `then` in a job of its own,
+ * and a throw there rejects the Promise. That is the asynchrony Promise
+ * handlers must have, without a second Promise or `queueMicrotask` (which
+ * creates an async resource per call in Node).
+ */
+class HandlerJob {
+  constructor(
+    readonly handler: (value: unknown) => unknown,
+    readonly arg: unknown,
+  ) {}
+
+  then(resolve: (value: unknown) => void): void {
+    resolve(this.handler(this.arg));
   }
 }
 
