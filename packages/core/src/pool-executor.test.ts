@@ -105,6 +105,25 @@ describe('PoolExecutor engine', () => {
       expect(sizes.length).toBeLessThan(2000 / 4);
     });
 
+    it('in a burst of short calls, each idle worker gets a full batch while the caller is still submitting', async () => {
+      const pool = make({ maxWorkers: 2 });
+      await warmUp(pool);
+      const fs = Array.from({ length: 3 * MAX_IN_FLIGHT }, (_, i) => pool.submit(tasks.add, i, 0));
+      // Still in the submitting tick: both workers got a batch; the third batch waits for room.
+      expect(fs.slice(0, 2 * MAX_IN_FLIGHT).every((f) => f.running())).toBe(true);
+      expect(fs.slice(2 * MAX_IN_FLIGHT).every((f) => f.state === 'PENDING')).toBe(true);
+      expect(pool.transport.live.map((w) => batchSizes(w).at(-1))).toEqual([MAX_IN_FLIGHT, MAX_IN_FLIGHT]);
+      expect(await Promise.all(fs)).toEqual(Array.from({ length: 3 * MAX_IN_FLIGHT }, (_, i) => i));
+    });
+
+    it('a lone call waits for the end of the tick, so submit then cancel in one tick cancels it', async () => {
+      const pool = make({ maxWorkers: 1 });
+      await warmUp(pool);
+      const f = pool.submit(tasks.add, 1, 1);
+      expect(f.cancel()).toBe(true);
+      expect(await pool.submit(tasks.add, 2, 2)).toBe(4);
+    });
+
     it('never has more than MAX_IN_FLIGHT calls unanswered on one worker', async () => {
       const pool = make({ maxWorkers: 1 });
       await warmUp(pool);

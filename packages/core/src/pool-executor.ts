@@ -271,8 +271,30 @@ export class PoolExecutor extends ExecutorBase {
       future.addDoneCallback(() => signal.removeEventListener('abort', onAbort));
     }
     this.#queue.push(item);
+    // In a burst of calls known to be short, each time a batch's worth is waiting an idle worker
+    // gets it at once: the workers start while the caller is still submitting, not after its loop.
+    // A lone call still waits for the microtask, so submit-then-cancel in one tick keeps working.
+    const depth = this.#depth();
+    if (depth > 1 && (this.#queue.length - this.#queueHead) % depth === 0) this.#sendToIdle(depth);
     this.#scheduleDispatch();
     return future;
+  }
+
+  /** Calls in flight allowed per worker: one until calls are seen to be short, then {@link MAX_IN_FLIGHT}. */
+  #depth(): number {
+    return this.#averageCallMs !== undefined && this.#averageCallMs < SHORT_CALL_MS ? MAX_IN_FLIGHT : 1;
+  }
+
+  /** Gives up to `depth` queued calls to the first ready worker that has none. */
+  #sendToIdle(depth: number): void {
+    for (const w of this.#workers) {
+      if (w.busy !== 0 || !w.ready || w.dead || w.closing) continue;
+      const left = this.#tasksLeft(w);
+      if (left <= 0) continue;
+      const batch = this.#take(Math.min(depth, left), true);
+      if (batch.length > 0) this.#send(w, batch);
+      return;
+    }
   }
 
   #scheduleDispatch(): void {
@@ -306,7 +328,7 @@ export class PoolExecutor extends ExecutorBase {
     if (this.#broken) return this.#checkShutdownComplete();
     let remaining = this.#queued();
     if (remaining > 0) {
-      const depth = this.#averageCallMs !== undefined && this.#averageCallMs < SHORT_CALL_MS ? MAX_IN_FLIGHT : 1;
+      const depth = this.#depth();
       const open: WorkerSlot[] = [];
       for (const w of this.#workers) {
         // A busy worker is topped up only once half its calls are done, so each message carries several calls.
