@@ -1,8 +1,14 @@
 /** How much work each mode does. Everything that decides the run time of the bench is here. */
 export interface Settings {
   mode: 'full' | 'quick' | 'tiny';
-  /** Measured rounds per case, after one warm-up round. */
+  /** Measured rounds per case, after the warm-up. */
   rounds: number;
+  /**
+   * Warm-up per contender and case: one run of the case's warm-up op, then
+   * full runs until this much time has gone, so the JIT has settled (hot
+   * paths optimized on both sides) before anything is timed.
+   */
+  warmupMs: number;
   /** A case stops starting new rounds after this long, once it has `minRounds`. */
   caseBudgetMs: number;
   minRounds: number;
@@ -41,6 +47,7 @@ export function settingsFor(mode: 'full' | 'quick' | 'tiny'): Settings {
       return {
         mode,
         rounds: 7,
+        warmupMs: 1_000,
         caseBudgetMs: 45_000,
         minRounds: 3,
         sampleTimeoutMs: 20_000,
@@ -65,6 +72,7 @@ export function settingsFor(mode: 'full' | 'quick' | 'tiny'): Settings {
       return {
         mode,
         rounds: 3,
+        warmupMs: 200,
         caseBudgetMs: 6_000,
         minRounds: 2,
         sampleTimeoutMs: 10_000,
@@ -90,6 +98,7 @@ export function settingsFor(mode: 'full' | 'quick' | 'tiny'): Settings {
       return {
         mode,
         rounds: 1,
+        warmupMs: 0,
         caseBudgetMs: 1_000,
         minRounds: 1,
         sampleTimeoutMs: 10_000,
