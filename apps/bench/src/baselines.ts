@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { checkFib, fibLocal, type Contender, type Op } from './contender.js';
 import type { ContenderKind } from './results.js';
 import { timeMs } from './timing.js';
@@ -29,4 +31,66 @@ export class SingleThreadBaseline implements Contender {
     return undefined;
   }
   kill(): void {}
+}
+
+/**
+ * No pool either, but `workers` threads started beforehand: one message gives
+ * each thread its share of the calls, which it runs in a plain loop. This is
+ * what the machine itself gives for parallel work (cores shared with other
+ * tenants, CPU frequency, memory): the ideal a pool is measured against
+ * assumes perfect scaling, and this row shows how close the hardware comes.
+ */
+export class ParallelFloorBaseline implements Contender {
+  readonly id = 'parallel-floor';
+  readonly label: string;
+  readonly kind: ContenderKind = 'baseline';
+  readonly requires = 'node';
+  readonly #workers: number;
+  #threads: Worker[] = [];
+
+  constructor(workers: number) {
+    this.#workers = workers;
+    this.label = `node ${workers} threads, no pool (one loop each)`;
+  }
+
+  supports(op: Op): boolean {
+    return op.kind === 'fib';
+  }
+
+  async open(): Promise<void> {
+    const file = new URL('./workers/fib-loop.js', import.meta.url);
+    this.#threads = Array.from({ length: this.#workers }, () => new Worker(file));
+    await Promise.all(this.#threads.map((t) => once(t, 'online')));
+  }
+
+  async run(op: Op): Promise<number> {
+    if (op.kind !== 'fib') throw new Error(`${this.label} only runs fib`);
+    const threads = this.#threads;
+    if (threads.length === 0) throw new Error(`${this.label} is not open`);
+    let sum = 0;
+    const ms = await timeMs(async () => {
+      const sums = await Promise.all(
+        threads.map((t, i) => {
+          // Shares differ by at most one call.
+          const count = Math.floor(op.count / threads.length) + (i < op.count % threads.length ? 1 : 0);
+          const reply = once(t, 'message') as Promise<[number]>;
+          t.postMessage({ n: op.n, count });
+          return reply;
+        }),
+      );
+      for (const [s] of sums) sum += s;
+    });
+    checkFib(sum, op.n, op.count, this.label);
+    return ms;
+  }
+
+  async close(): Promise<undefined> {
+    this.kill();
+    return undefined;
+  }
+
+  kill(): void {
+    for (const t of this.#threads) void t.terminate();
+    this.#threads = [];
+  }
 }

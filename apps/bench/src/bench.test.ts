@@ -15,7 +15,7 @@ const EXPECTED_CASES: Record<string, string[]> = {
   'transports.burst': POOLS_1W,
   'peers.burst': POOLS_2W,
   'peers.map': POOLS_2W,
-  'peers.fib': [...POOLS_2W, 'single-thread', 'python-single'],
+  'peers.fib': [...POOLS_2W, 'single-thread', 'parallel-floor', 'python-single'],
   'peers.payload16': [...POOLS_2W, 'thread-transfer', 'piscina-move'],
   'scaling.fib.w1': ['inline', 'thread', 'process', 'socket'],
 };
@@ -23,6 +23,8 @@ const RATIOS = [
   'thread burst ÷ piscina burst',
   'thread map ÷ python map',
   'fib ideal ratio (thread)',
+  'fib ideal ratio of the parallel floor (threads, no pool)',
+  'fib: thread ÷ parallel floor',
   'process burst ÷ python submit',
   'process map ÷ python map',
   'socket burst ÷ python submit',

@@ -28,7 +28,7 @@ function ratio(cases: readonly CaseResult[], name: string, num: [string, string]
 
 function ideal(cases: readonly CaseResult[], id: string): RatioLine {
   const { e } = find(cases, 'peers.fib', id);
-  const name = `fib ideal ratio (${id})`;
+  const name = id === 'parallel-floor' ? 'fib ideal ratio of the parallel floor (threads, no pool)' : `fib ideal ratio (${id})`;
   const line: RatioLine = { name, numerator: `peers.fib/${id}`, denominator: `peers.fib/${id.startsWith('python') ? 'python-single' : 'single-thread'} ÷ workers`, text: '' };
   const x = e?.extra?.xIdeal;
   if (!e?.ms || x === undefined) {
@@ -52,6 +52,8 @@ export function ratioLines(cases: readonly CaseResult[]): RatioLine[] {
     ideal(cases, 'process'),
     ideal(cases, 'socket'),
     ideal(cases, py),
+    ideal(cases, 'parallel-floor'),
+    ratio(cases, 'fib: thread ÷ parallel floor', ['peers.fib', 'thread'], ['peers.fib', 'parallel-floor']),
     ratio(cases, 'process burst ÷ python submit', ['peers.burst', 'process'], ['peers.burst', py]),
     ratio(cases, 'process map ÷ python map', ['peers.map', 'process'], ['peers.map', py]),
     ratio(cases, 'socket burst ÷ python submit', ['peers.burst', 'socket'], ['peers.burst', py]),

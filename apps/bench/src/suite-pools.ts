@@ -1,5 +1,5 @@
 import type { Section } from './args.js';
-import { SingleThreadBaseline } from './baselines.js';
+import { ParallelFloorBaseline, SingleThreadBaseline } from './baselines.js';
 import type { Contender, Op } from './contender.js';
 import { IpcFloor, SocketFloor, ThreadFloor } from './floors.js';
 import { fmtBytes, fmtCount } from './format.js';
@@ -131,7 +131,9 @@ export async function runPools(ctx: RunContext, sections: readonly Section[], py
           new PythonContender('thread', w, python, close),
         ]
       : [];
-    const baselines: Contender[] = has('peers') ? [new SingleThreadBaseline(), new PythonContender('single', 1, python, close)] : [];
+    const baselines: Contender[] = has('peers')
+      ? [new SingleThreadBaseline(), new ParallelFloorBaseline(w), new PythonContender('single', 1, python, close)]
+      : [];
     const pools = [...ours, ...peers].map((contender): EntrySpec => ({ contender }));
     const session = new Session(ctx);
     try {
@@ -208,13 +210,14 @@ export async function runPools(ctx: RunContext, sections: readonly Section[], py
   return out;
 }
 
-/** fib: how far each pool is from the ideal, its language's single-thread time ÷ workers. */
+/** fib: how far each pool (and the no-pool parallel floor) is from the ideal, its language's single-thread time ÷ workers. */
 function addIdeal(c: CaseResult, workers: number): void {
   const median = (id: string): number | undefined => c.entries.find((e) => e.id === id)?.ms?.median;
   const node = median('single-thread');
   const py = median('python-single');
   for (const e of c.entries) {
-    if (!e.ms || e.kind === 'baseline') continue;
+    // The parallel floor is a baseline too, but how far it is from the ideal is the point of it.
+    if (!e.ms || (e.kind === 'baseline' && e.id !== 'parallel-floor')) continue;
     const single = e.id.startsWith('python-') ? py : node;
     if (single) e.extra = { ...e.extra, idealMs: single / workers, xIdeal: e.ms.median / (single / workers) };
   }
