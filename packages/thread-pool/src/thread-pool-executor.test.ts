@@ -1,6 +1,9 @@
 // Thread-specific behaviour of ThreadPoolExecutor; the shared executor suite covers submit/map/cancel/shutdown.
 // The tests import the built package, as users do: its worker entry is dist/worker.js.
 import { once } from 'node:events';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Session } from 'node:inspector';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
@@ -197,6 +200,22 @@ describe('ThreadPoolExecutor: threads', () => {
       expect(titles).toContainEqual(expect.stringMatching(/\bresize-1$/));
     } finally {
       session.disconnect();
+    }
+  });
+
+  it('names each thread\'s --cpu-prof profile after the thread, and still starts when the parent has flags a thread refuses', async () => {
+    const named = mkdtempSync(join(tmpdir(), 'futures-cpu-prof-'));
+    const unnamed = mkdtempSync(join(tmpdir(), 'futures-cpu-prof-'));
+    try {
+      expect(await runScript('--cpu-prof', `--cpu-prof-dir=${named}`, fixturePath('profiled-pool.mjs'))).toEqual({ code: 0, signal: null, out: 'done' });
+      expect(readdirSync(named).filter((f) => /^CPU\.resize-1\.\d+\.[0-9a-f]{8}\.cpuprofile$/.test(f))).toHaveLength(1);
+      // A V8 heap flag cannot be given to a thread: the thread inherits the flags instead, and its profile keeps Node's name.
+      const heapFlag = ['--cpu-prof', `--cpu-prof-dir=${unnamed}`, '--max-old-space-size=512', fixturePath('profiled-pool.mjs')];
+      expect(await runScript(...heapFlag)).toEqual({ code: 0, signal: null, out: 'done' });
+      expect(readdirSync(unnamed).filter((f) => f.endsWith('.cpuprofile'))).toHaveLength(2);
+    } finally {
+      rmSync(named, { recursive: true, force: true });
+      rmSync(unnamed, { recursive: true, force: true });
     }
   });
 

@@ -4,6 +4,7 @@
  * Scheduling, errors and recycling are the engine's; this file only starts
  * threads, moves messages and reports how a thread ended.
  */
+import { randomUUID } from 'node:crypto';
 import { SHARE_ENV, Worker, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
 import { SharedProgress, type FromWorker, type ToWorker, type Transport, type WorkerChannel, type WorkerEvents } from '@futures/core';
 import { CLOSE_MESSAGE } from './close-message.js';
@@ -42,19 +43,43 @@ export class ThreadTransport implements Transport {
   startWorker(events: WorkerEvents): WorkerChannel {
     const { name, resourceLimits, execArgv } = this.#options;
     this.#started += 1;
-    // Throws synchronously for invalid execArgv: the engine takes that as "cannot start".
+    const threadName = `${name}-${this.#started}`;
     // Where the worker publishes which call it runs, so it can batch results and a crash still fails the right call.
     const progress = new SharedProgress();
-    const worker = new Worker(WORKER_ENTRY, {
-      name: `${name}-${this.#started}`,
-      workerData: { progress: progress.buffer },
-      // Threads share the process environment, as threads do in Python.
-      env: SHARE_ENV,
-      ...(resourceLimits === undefined ? {} : { resourceLimits }),
-      ...(execArgv === undefined ? {} : { execArgv }),
-    });
+    const start = (argv: string[] | undefined): Worker =>
+      new Worker(WORKER_ENTRY, {
+        name: threadName,
+        workerData: { progress: progress.buffer },
+        // Threads share the process environment, as threads do in Python.
+        env: SHARE_ENV,
+        ...(resourceLimits === undefined ? {} : { resourceLimits }),
+        ...(argv === undefined ? {} : { execArgv: argv }),
+      });
+    const named = withProfileName(execArgv, threadName);
+    let worker: Worker;
+    try {
+      // Throws synchronously for invalid execArgv: the engine takes that as "cannot start".
+      worker = start(named);
+    } catch (error) {
+      // The parent's own flags may include some a thread refuses (V8 heap sizes): then inherit them, unnamed.
+      if (named === execArgv || (error as { code?: unknown })?.code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+      worker = start(execArgv);
+    }
     return new ThreadChannel(worker, events, progress);
   }
+}
+
+/**
+ * The thread's execArgv. Under `--cpu-prof` each thread writes its own
+ * profile, which Node names by thread id only: give it the thread's name
+ * (`CPU.resize-1.<pid>.<random>.cpuprofile`) unless the caller chose a name.
+ * `undefined` keeps inheriting the parent's flags.
+ */
+function withProfileName(execArgv: string[] | undefined, threadName: string): string[] | undefined {
+  const flags = execArgv ?? process.execArgv;
+  if (!flags.includes('--cpu-prof') || flags.some((f) => f.startsWith('--cpu-prof-name'))) return execArgv;
+  // Unique per thread even across pools that share a name.
+  return [...flags, `--cpu-prof-name=CPU.${threadName}.${process.pid}.${randomUUID().slice(0, 8)}.cpuprofile`];
 }
 
 class ThreadChannel implements WorkerChannel {
