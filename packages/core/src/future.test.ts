@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError, InvalidStateError, TimeoutError } from './errors.js';
@@ -328,6 +329,26 @@ describe('await future (then)', () => {
     const onlyOnRejected = g.then(null, () => 'unused');
     g.setResult('value');
     expect(await onlyOnRejected).toBe('value');
+  });
+
+  it('keeps the AsyncLocalStorage context of the code that awaits, not of the code that settles', async () => {
+    const als = new AsyncLocalStorage<string>();
+    const f = new Future<number>();
+    const seen: (string | undefined)[] = [];
+    const waiting = [
+      als.run('await', async () => {
+        await f;
+        seen.push(als.getStore());
+      }),
+      als.run('then', () => f.then(() => seen.push(als.getStore()))),
+      als.run('all', async () => {
+        await Promise.all([f]);
+        seen.push(als.getStore());
+      }),
+    ];
+    als.run('settler', () => setImmediate(() => f.setResult(1)));
+    await Promise.all(waiting);
+    expect(seen.sort()).toEqual(['all', 'await', 'then']);
   });
 
   it('gives onRejected a CancelledError for a cancelled future, before and after the cancel', async () => {
