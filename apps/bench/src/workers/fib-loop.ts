@@ -1,12 +1,15 @@
 /**
- * The parallel floor's worker: one message asks for `count` calls of fib(`n`),
- * run in a plain loop with no pool around them, and the sum goes back.
+ * The parallel floor's worker: one message starts a loop that takes calls of
+ * fib(`n`) from a shared counter until `count` are taken (so threads that run
+ * slower take fewer, as in a pool, but nothing is sent per call), and the sum
+ * of its results goes back.
  */
 import { parentPort } from 'node:worker_threads';
 import { fib } from './peer-tasks.js';
 
-parentPort?.on('message', ({ n, count }: { n: number; count: number }) => {
+parentPort?.on('message', ({ n, count, next }: { n: number; count: number; next: SharedArrayBuffer }) => {
+  const taken = new Int32Array(next);
   let sum = 0;
-  for (let i = 0; i < count; i++) sum += fib(n);
+  while (Atomics.add(taken, 0, 1) < count) sum += fib(n);
   parentPort?.postMessage(sum);
 });
