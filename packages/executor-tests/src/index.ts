@@ -19,6 +19,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tasks } from '../fixtures/tasks.mjs';
@@ -82,8 +83,22 @@ export function startMarker(): { path: string; started(): Promise<void>; dispose
   };
 }
 
-/** A loader (`node --import`) that compiles `.ts` modules, standing in for tsx in tests of TypeScript task modules. */
-export const TS_LOADER_URL = new URL('../fixtures/ts-loader.mjs', import.meta.url).href;
+/**
+ * The `--import` loader of a stand-in for tsx (fixtures/tsx: a package named
+ * tsx with tsx's layout) that compiles `.ts` modules. Like tsx on Node 20, it
+ * registers its hooks on the main thread only, so tests of TypeScript task
+ * modules see what real tsx users see.
+ */
+export const TS_LOADER_URL = new URL('../fixtures/tsx/loader.mjs', import.meta.url).href;
+
+/**
+ * Runs `node --import <TS_LOADER_URL> fixtures/ts-main.mjs <pkg> <className>`: a program that
+ * submits tasks from a TypeScript module to a pool of that package. Its output is
+ * `{"length":5,"inWorker":true}` when the workers imported the module through the loader.
+ */
+export function runTypeScriptTasks(pkg: string, className: string): ReturnType<typeof runScript> {
+  return runScript('--import', TS_LOADER_URL, fileURLToPath(new URL('../fixtures/ts-main.mjs', import.meta.url)), pkg, className);
+}
 
 /**
  * Runs `node ...args` as its own process (a script that uses a pool); resolves

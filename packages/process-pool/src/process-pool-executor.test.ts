@@ -7,7 +7,7 @@ import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { markThenHang, runScript, shutDownAfterEach, startMarker, TS_LOADER_URL } from '@futures/executor-tests';
+import { markThenHang, runScript, runTypeScriptTasks, shutDownAfterEach, startMarker } from '@futures/executor-tests';
 import { BrokenExecutorError, ShutdownError } from '@futures/core';
 import { BrokenProcessPoolError, ProcessPoolExecutor, type ProcessPoolOptions } from '@futures/process-pool';
 import { tasks } from '../test-fixtures/tasks.mjs';
@@ -254,7 +254,7 @@ describe('ProcessPoolExecutor: children', () => {
   });
 
   it('imports task modules written in TypeScript through the loader the parent runs under (as with tsx)', async () => {
-    expect(await runScript('--import', TS_LOADER_URL, fixture('ts-main.mjs'))).toEqual({
+    expect(await runTypeScriptTasks('@futures/process-pool', 'ProcessPoolExecutor')).toEqual({
       code: 0,
       signal: null,
       out: '{"length":5,"inWorker":true}',

@@ -8,7 +8,7 @@ import { Session } from 'node:inspector';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { runScript, shutDownAfterEach, TS_LOADER_URL } from '@futures/executor-tests';
+import { runScript, runTypeScriptTasks, shutDownAfterEach } from '@futures/executor-tests';
 import { BrokenExecutorError, defineTasks, TimeoutError } from '@futures/core';
 import { BrokenThreadPoolError, ThreadPoolExecutor, type ThreadPoolOptions } from '@futures/thread-pool';
 import { tasks } from '../test-fixtures/tasks.mjs';
@@ -277,8 +277,7 @@ describe('ThreadPoolExecutor: threads', () => {
   });
 
   it('imports task modules written in TypeScript through the loader the parent runs under (as with tsx)', async () => {
-    const loader = TS_LOADER_URL;
-    expect(await runScript('--import', loader, fixturePath('ts-main.mjs'))).toEqual({
+    expect(await runTypeScriptTasks('@futures/thread-pool', 'ThreadPoolExecutor')).toEqual({
       code: 0,
       signal: null,
       out: '{"length":5,"inWorker":true}',

@@ -1,15 +1,19 @@
 /**
  * The entry script of every worker thread: it connects the worker runtime of
- * `@futures/core` to `parentPort` and does nothing else.
+ * `@futures/core` to `parentPort`, after giving the thread tsx's hooks when
+ * the parent runs under tsx.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runWorkerRuntime, SharedProgress, type ToWorker } from '@futures/core';
 import { CLOSE_MESSAGE } from './close-message.js';
+import { registerTsxHooks } from './tsx-hooks.js';
 
 if (parentPort === null) {
   throw new Error('@futures/thread-pool: worker.js is the entry of a ThreadPoolExecutor thread; it cannot run on the main thread');
 }
 const port = parentPort;
+// Before any task module is imported (messages wait in the port until the runtime listens).
+await registerTsxHooks();
 
 runWorkerRuntime({
   progress: new SharedProgress((workerData as { progress: SharedArrayBuffer }).progress),
