@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BrokenExecutorError } from '@futures/core';
 import { BrokenSocketPoolError, runWorker, SocketConnectionError, SocketPoolExecutor, type SocketPoolOptions } from '@futures/socket';
-import { markThenHang, startMarker, until } from '@futures/executor-tests';
+import { markThenHang, runTypeScriptTasks, startMarker, until } from '@futures/executor-tests';
 import { tasks } from '../test-fixtures/tasks.mjs';
 import { offerHandshake, tokenKey } from './handshake.js';
 
@@ -186,6 +186,14 @@ describe('SocketPoolExecutor: the socket file', () => {
     expect(existsSync(address)).toBe(false);
     expect(existsSync(dirname(address))).toBe(false);
     await until(() => !alive(pid), `worker ${pid} exits`);
+  });
+
+  it('spawned workers get the node flags of the executor, so TypeScript task modules load through its loader (as with tsx)', async () => {
+    expect(await runTypeScriptTasks('@futures/socket', 'SocketPoolExecutor')).toEqual({
+      code: 0,
+      signal: null,
+      out: '{"length":5,"inWorker":true}',
+    });
   });
 
   it('a call waiting for an external worker keeps the program alive until one joins', async () => {

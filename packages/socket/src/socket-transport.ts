@@ -124,7 +124,9 @@ export class SocketTransport implements Transport {
     const progress = FileProgress.create();
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [WORKER_ENTRY, '--connect', this.address, '--name', `${this.#options.name}-${this.#started}`], {
+      // With this process's node flags, as fork() does, so a loader such as tsx reaches the workers too.
+      const args = [...process.execArgv, WORKER_ENTRY, '--connect', this.address, '--name', `${this.#options.name}-${this.#started}`];
+      child = spawn(process.execPath, args, {
         env: { ...process.env, FUTURES_TOKEN: this.#options.token, FUTURES_WORKER_ID: id, FUTURES_PROGRESS_FD: '3' },
         // stdin is not the workers' to read; their output goes where ours does.
         stdio: ['ignore', 'inherit', 'inherit', progress.fd],
