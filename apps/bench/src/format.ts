@@ -84,6 +84,7 @@ export function caseTable(c: CaseResult, extraColumns: { header: string; cell(e:
       ...(e.reason ? [`(${e.reason})`] : []),
     ];
   });
-  const title = `${c.title}  [${c.id}; ${c.rounds} round${c.rounds === 1 ? '' : 's'}]`;
+  const extra = c.extraRounds ? `, +${c.extraRounds} for samples under ${c.fastSampleMs} ms` : '';
+  const title = `${c.title}  [${c.id}; ${c.rounds} round${c.rounds === 1 ? '' : 's'}${extra}]`;
   return `${title}\n${table(header, rows, [false, true, true, true, true, true, ...extraColumns.map(() => true)])}`;
 }

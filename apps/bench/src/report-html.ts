@@ -50,7 +50,7 @@ function caseTable(c: CaseResult, extra?: { header: string; cell(e: Entry): stri
     if (!e.ms) return `<tr><td>${esc(e.label)}</td><td class="na" colspan="${extra ? 6 : 5}">n/a (${esc(e.reason ?? 'no figure')})</td></tr>`;
     return `<tr><td>${esc(e.label)}</td><td>${fmtMs(e.ms.median)}</td><td>${fmtSpread(e.ms)}</td><td>${fmtUs(e.perOpUs!)}</td><td>${fmtRate(e.opsPerSec!, '')}</td><td>${e.ratio ? fmtRatio(e.ratio) : ''}</td>${extra ? `<td>${esc(extra.cell(e))}</td>` : ''}</tr>`;
   });
-  return `<table>${head}${rows.join('')}</table><p class="small">${esc(c.id)} · ${c.rounds} interleaved round${c.rounds === 1 ? '' : 's'} after a warm-up · spread = ± half the interquartile range; chart whiskers show min–max</p>`;
+  return `<table>${head}${rows.join('')}</table><p class="small">${esc(c.id)} · ${c.rounds} interleaved round${c.rounds === 1 ? '' : 's'}${c.extraRounds ? ` (+${c.extraRounds} for rows whose samples are under ${c.fastSampleMs} ms)` : ''} after a warm-up · spread = ± half the interquartile range; chart whiskers show min–max</p>`;
 }
 
 /** The codecs our transports use (thread, process, socket), drawn in "ours" blue; the others in grey. */

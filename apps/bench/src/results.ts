@@ -55,6 +55,9 @@ export interface CaseResult {
   /** Workload parameters as run (they shrink with --quick). */
   params: Record<string, number | string>;
   rounds: number;
+  /** Further rounds run only by the rows whose median sample was under `fastSampleMs`. */
+  extraRounds?: number;
+  fastSampleMs?: number;
   entries: Entry[];
 }
 

@@ -9,6 +9,14 @@ export interface Settings {
    * paths optimized on both sides) before anything is timed.
    */
   warmupMs: number;
+  /**
+   * Short samples are the noisiest: after the rounds above, rows whose median
+   * sample is under `fastSampleMs` get up to `extraRounds` more, interleaved as
+   * before, for at most `extraBudgetMs`.
+   */
+  extraRounds: number;
+  fastSampleMs: number;
+  extraBudgetMs: number;
   /** A case stops starting new rounds after this long, once it has `minRounds`. */
   caseBudgetMs: number;
   minRounds: number;
@@ -48,6 +56,9 @@ export function settingsFor(mode: 'full' | 'quick' | 'tiny'): Settings {
         mode,
         rounds: 7,
         warmupMs: 1_000,
+        extraRounds: 8,
+        fastSampleMs: 500,
+        extraBudgetMs: 15_000,
         caseBudgetMs: 45_000,
         minRounds: 3,
         sampleTimeoutMs: 20_000,
@@ -73,6 +84,9 @@ export function settingsFor(mode: 'full' | 'quick' | 'tiny'): Settings {
         mode,
         rounds: 3,
         warmupMs: 200,
+        extraRounds: 0,
+        fastSampleMs: 0,
+        extraBudgetMs: 0,
         caseBudgetMs: 6_000,
         minRounds: 2,
         sampleTimeoutMs: 10_000,
@@ -99,6 +113,9 @@ export function settingsFor(mode: 'full' | 'quick' | 'tiny'): Settings {
         mode,
         rounds: 1,
         warmupMs: 0,
+        extraRounds: 0,
+        fastSampleMs: 0,
+        extraBudgetMs: 0,
         caseBudgetMs: 1_000,
         minRounds: 1,
         sampleTimeoutMs: 10_000,
