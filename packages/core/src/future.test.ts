@@ -291,6 +291,16 @@ describe('await future (then)', () => {
     expect(order).toEqual(['after then() on a done future', 'after setResult()', 'done-handler', 'pending-handler']);
   });
 
+  it('calls a handler without a this, as a Promise does', async () => {
+    const f = new Future<number>();
+    f.setResult(1);
+    let seen: unknown = 'not called';
+    await f.then(function (this: unknown) {
+      seen = this;
+    });
+    expect(seen).toBeUndefined();
+  });
+
   it('runs the handlers of several then() calls in the order they were made', async () => {
     const f = new Future<number>();
     const order: number[] = [];

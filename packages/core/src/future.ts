@@ -372,7 +372,9 @@ class HandlerJob {
   ) {}
 
   then(resolve: (value: unknown) => void): void {
-    resolve(this.handler(this.arg));
+    // Called as a plain function, as Promise handlers are: `this` is undefined inside it.
+    const { handler, arg } = this;
+    resolve(handler(arg));
   }
 }
 
