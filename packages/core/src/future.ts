@@ -310,8 +310,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
   }
 
+  /** The Promise `result()` gives: one per future, settled in turn with the `then` calls made before it. */
   #basePromise(): Promise<T> {
-    return (this.#promise ??= this.#waitFor(undefined, false) as Promise<T>);
+    return (this.#promise ??= this.then());
   }
 
   /** A new Promise for the outcome (`wantException`: as `exception()` reports it). */

@@ -116,6 +116,17 @@ describe('PoolExecutor engine', () => {
       expect(await Promise.all(fs)).toEqual(Array.from({ length: 3 * MAX_IN_FLIGHT }, (_, i) => i));
     });
 
+    it('in a burst, a call with a signal waits for the end of the tick, so an abort in the same tick cancels it', async () => {
+      const pool = make({ maxWorkers: 2 });
+      await warmUp(pool);
+      const controller = new AbortController();
+      const fs = Array.from({ length: 2 * MAX_IN_FLIGHT }, (_, i) => pool.with({ signal: controller.signal }).submit(tasks.add, i, 0));
+      controller.abort();
+      expect(fs.every((f) => f.cancelled())).toBe(true);
+      expect(pool.transport.workers).toHaveLength(2);
+      expect(await pool.submit(tasks.add, 1, 1)).toBe(2);
+    });
+
     it('a lone call waits for the end of the tick, so submit then cancel in one tick cancels it', async () => {
       const pool = make({ maxWorkers: 1 });
       await warmUp(pool);

@@ -285,13 +285,17 @@ export class PoolExecutor extends ExecutorBase {
     return this.#averageCallMs !== undefined && this.#averageCallMs < SHORT_CALL_MS ? MAX_IN_FLIGHT : 1;
   }
 
-  /** Gives up to `depth` queued calls to the first ready worker that has none. */
+  /**
+   * Gives up to `depth` queued calls to the first ready worker that has none.
+   * It stops at a call with a signal, timeout or transfer list: those go out
+   * at the end of the tick, so an abort in the same tick still cancels them.
+   */
   #sendToIdle(depth: number): void {
     for (const w of this.#workers) {
       if (w.busy !== 0 || !w.ready || w.dead || w.closing) continue;
       const left = this.#tasksLeft(w);
       if (left <= 0) continue;
-      const batch = this.#take(Math.min(depth, left), true);
+      const batch = this.#take(Math.min(depth, left), false);
       if (batch.length > 0) this.#send(w, batch);
       return;
     }

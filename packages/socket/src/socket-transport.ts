@@ -29,6 +29,7 @@ import { BrokenSocketPoolError } from './errors.js';
 import { fromTuple, toTuple } from './envelope.js';
 import { encodeFrame, FrameError, FrameReader } from './frames.js';
 import { acceptHandshake, tokenKey } from './handshake.js';
+import { loaderFlags } from './loader-flags.js';
 import { checkSocketPath, createDefaultSocketLocation, removeSocketLocation, restrictSocket, type SocketLocation } from './socket-path.js';
 
 /** The worker command, next to this module in `dist/`. */
@@ -124,8 +125,8 @@ export class SocketTransport implements Transport {
     const progress = FileProgress.create();
     let child: ChildProcess;
     try {
-      // With this process's node flags, as fork() does, so a loader such as tsx reaches the workers too.
-      const args = [...process.execArgv, WORKER_ENTRY, '--connect', this.address, '--name', `${this.#options.name}-${this.#started}`];
+      // With this process's module-loading flags, so a loader such as tsx reaches the workers too.
+      const args = [...loaderFlags(process.execArgv), WORKER_ENTRY, '--connect', this.address, '--name', `${this.#options.name}-${this.#started}`];
       child = spawn(process.execPath, args, {
         env: { ...process.env, FUTURES_TOKEN: this.#options.token, FUTURES_WORKER_ID: id, FUTURES_PROGRESS_FD: '3' },
         // stdin is not the workers' to read; their output goes where ours does.

@@ -12,18 +12,22 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as threads from 'node:worker_threads';
 
-/** Flags that preload a module whose value follows as the next argument or after `=`. */
-const PRELOAD_FLAGS = ['--import', '--loader', '--experimental-loader'];
+/**
+ * The flag tsx is preloaded with. (`--loader tsx` hooks already apply in
+ * threads on Node 20: registering them again would run them twice.)
+ */
+const IMPORT_FLAG = '--import';
 
 /**
- * Registers tsx's hooks in this thread if the thread runs under tsx and tsx
- * did not do it itself. Never throws: without the hooks, importing a `.ts`
- * task module fails that call with Node's own error.
+ * Registers tsx's hooks in this thread if the thread runs under tsx
+ * (`--import tsx`, in its flags or in NODE_OPTIONS) and tsx did not do it
+ * itself. Never throws: without the hooks, importing a `.ts` task module
+ * fails that call with Node's own error.
  */
-export async function registerTsxHooks(execArgv: readonly string[] = process.execArgv): Promise<void> {
+export async function registerTsxHooks(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): Promise<void> {
   // Where worker_threads has isInternalThread, tsx registers in every thread by itself.
   if ('isInternalThread' in threads) return;
-  for (const spec of preloads(execArgv)) {
+  for (const spec of imports([...execArgv, ...nodeOptions.split(/\s+/).filter(Boolean)])) {
     const packageJson = tsxPackageJson(spec);
     if (packageJson === undefined) continue;
     try {
@@ -51,14 +55,12 @@ function esmTarget(entry: unknown): string | undefined {
   return undefined;
 }
 
-/** The modules preloaded with --import/--loader, in order. */
-function preloads(execArgv: readonly string[]): string[] {
+/** The modules preloaded with --import, in order. */
+function imports(flags: readonly string[]): string[] {
   const out: string[] = [];
-  for (let i = 0; i < execArgv.length; i++) {
-    const arg = execArgv[i];
-    const flag = PRELOAD_FLAGS.find((f) => arg === f || arg.startsWith(`${f}=`));
-    if (flag === undefined) continue;
-    const value = arg === flag ? execArgv[++i] : arg.slice(flag.length + 1);
+  for (let i = 0; i < flags.length; i++) {
+    const arg = flags[i];
+    const value = arg === IMPORT_FLAG ? flags[++i] : arg.startsWith(`${IMPORT_FLAG}=`) ? arg.slice(IMPORT_FLAG.length + 1) : undefined;
     if (value) out.push(value);
   }
   return out;
