@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { checkFib, fibLocal, type Contender, type Op } from './contender.js';
+import { checkFib, fibLocal, workerFile, type Contender, type Op } from './contender.js';
 import type { ContenderKind } from './results.js';
 import { timeMs } from './timing.js';
 
@@ -59,8 +59,7 @@ export class ParallelFloorBaseline implements Contender {
   }
 
   async open(): Promise<void> {
-    const file = new URL('./workers/fib-loop.js', import.meta.url);
-    this.#threads = Array.from({ length: this.#workers }, () => new Worker(file));
+    this.#threads = Array.from({ length: this.#workers }, () => new Worker(workerFile('fib-loop.js')));
     await Promise.all(this.#threads.map((t) => once(t, 'online')));
   }
 
@@ -85,7 +84,9 @@ export class ParallelFloorBaseline implements Contender {
   }
 
   async close(): Promise<undefined> {
-    this.kill();
+    const threads = this.#threads;
+    this.#threads = [];
+    await Promise.all(threads.map((t) => t.terminate()));
     return undefined;
   }
 

@@ -52,6 +52,11 @@ export class UnavailableError extends Error {
   }
 }
 
+/** A script in `dist/workers/`, next to the bundled bench that calls this. */
+export function workerFile(name: string): URL {
+  return new URL(`./workers/${name}`, import.meta.url);
+}
+
 /** fib as every contender computes it (the same code in every worker file). */
 export function fibLocal(n: number): number {
   return n < 2 ? n : fibLocal(n - 1) + fibLocal(n - 2);

@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { makePayload, type Contender, type Op } from './contender.js';
+import { makePayload, workerFile, type Contender, type Op } from './contender.js';
 import type { ContenderKind } from './results.js';
 import { reasonOf, timeMs, withTimeout } from './timing.js';
 
@@ -47,7 +47,6 @@ function byteLengthOf(value: unknown): number {
   return ArrayBuffer.isView(value) ? value.byteLength : -1;
 }
 
-const workerFile = (name: string): URL => new URL(`./workers/${name}`, import.meta.url);
 const TINY = 0;
 
 /**

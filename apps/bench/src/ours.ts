@@ -7,6 +7,7 @@ import {
   makePayload,
   payloadByteLength,
   range,
+  workerFile,
   type Contender,
   type Op,
 } from './contender.js';
@@ -58,7 +59,7 @@ async function importModule(pkg: string): Promise<Record<string, unknown>> {
 async function loadTasks(): Promise<Tasks> {
   let mod: Record<string, unknown>;
   try {
-    mod = await import(new URL('./workers/tasks.js', import.meta.url).href);
+    mod = await import(workerFile('tasks.js').href);
   } catch (err) {
     throw new UnavailableError('@futures/core', `tasks module failed to load: ${reasonOf(err)}`);
   }

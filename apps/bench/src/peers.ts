@@ -7,6 +7,7 @@ import {
   makePayload,
   payloadByteLength,
   range,
+  workerFile,
   type Contender,
   type Op,
 } from './contender.js';
@@ -30,8 +31,6 @@ const LABELS: Record<PeerId, { label: string; requires: string; transfer: boolea
   workerpool: { label: 'workerpool exec() thread', requires: 'workerpool', transfer: false },
   'workerpool-process': { label: 'workerpool exec() process', requires: 'workerpool', transfer: false },
 };
-
-const workerFile = (name: string): URL => new URL(`./workers/${name}`, import.meta.url);
 
 async function importPeer(name: string): Promise<any> {
   try {
