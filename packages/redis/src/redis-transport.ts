@@ -1,0 +1,469 @@
+/**
+ * The Redis transport, executor side. Redis only carries messages; the
+ * engine decides which worker runs which call, as with every transport.
+ *
+ * Each worker the engine starts is a {@link RedisChannel} that asks the fleet
+ * for a worker: it pushes a request to the pool's `want` list, which free
+ * workers pop in order (so executors that share a fleet are served in turn).
+ * The worker that takes it says hello in this executor's outbox, and from
+ * then on the channel pushes the engine's messages to that worker's inbox;
+ * everything the worker sends arrives in the outbox, which one blocking read
+ * on a connection of its own drains.
+ *
+ * Liveness: every tick this executor refreshes its alive key and, in one
+ * script, checks each worker's heartbeat key; a worker whose key expired
+ * (dead, stopped, cut off for `leaseMs`) is declared lost by a LOST frame in
+ * the outbox, after all it had sent, and Redis refuses anything it sends
+ * later (scripts.ts). If Redis cannot be reached for 10 s the transport
+ * fails: every channel exits with the connection error, and starting a
+ * worker throws it, which breaks the pool.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
+import type { FromWorker, ToWorker, Transport, TransportHost, WorkerChannel, WorkerEvents, WorkerExit } from '@futures/core';
+import { ClientRef, connect, isRefusal, redactUrl, UNREACHABLE_MS } from './connection.js';
+import { EngineCodec } from './engine-codec.js';
+import { BrokenRedisPoolError, RedisConnectionError } from './errors.js';
+import { FleetKeys } from './keys.js';
+import { FrameSealer, KIND, frameKey, type Frame } from './sealed-frame.js';
+import { scriptsOn, type Scripts } from './scripts.js';
+import { PortableRefs } from './task-refs.js';
+
+/** The worker command, next to this module in `dist/`. */
+const WORKER_ENTRY = fileURLToPath(new URL('./cli.js', import.meta.url));
+/** Sequence number of the LOST frames this executor writes for itself: after everything a worker can send. */
+const LOST_SEQ = Number.MAX_SAFE_INTEGER;
+/** The `want` list lives this long after the last executor that waits refreshed it, ms. */
+const WANT_TTL_MS = 30_000;
+/** An executor with nothing to do keeps its workers this long before they return to the fleet, ms. */
+const LINGER_MS = 500;
+/** How long spawned local workers get to leave on close before they are killed, ms. */
+const GRACE_MS = 5_000;
+
+/** What the transport needs; validated by `RedisPoolExecutor`. */
+export interface RedisTransportOptions {
+  where: string;
+  url: string;
+  pool: string;
+  prefix: string;
+  token: string | undefined;
+  leaseMs: number;
+  /** Worker processes to spawn on this machine (they join the fleet). */
+  localWorkers: number;
+  /** Names the spawned workers. */
+  name: string;
+}
+
+export class RedisTransport implements Transport {
+  readonly kind = 'redis';
+  readonly #o: RedisTransportOptions;
+  readonly #id = randomBytes(9).toString('base64url');
+  readonly #keys: FleetKeys;
+  readonly #alive: string;
+  readonly #outbox: string;
+  readonly #sealer: FrameSealer;
+  readonly #codec = new EngineCodec();
+  readonly #portable = new PortableRefs();
+  #cmd!: Redis;
+  #block!: Redis;
+  #scripts!: Scripts;
+  #refs!: ClientRef;
+  /** Channels waiting for a worker, by request id. */
+  readonly #requests = new Map<string, RedisChannel>();
+  /** Channels bound to a worker, by worker id. */
+  readonly #bound = new Map<string, RedisChannel>();
+  #nextRequest = 0;
+  #tickTimer: NodeJS.Timeout | undefined;
+  #ticking = false;
+  #ticks = 0;
+  #lingerTimer: NodeJS.Timeout | undefined;
+  #downSince: number | undefined = Date.now();
+  #lastError: unknown;
+  #failure: Error | undefined;
+  #closed = false;
+  readonly #local: ChildProcess[] = [];
+  #reader: Promise<void> | undefined;
+
+  constructor(options: RedisTransportOptions) {
+    this.#o = options;
+    this.#keys = new FleetKeys(options.prefix, options.pool);
+    this.#alive = this.#keys.alive(this.#id);
+    this.#outbox = this.#keys.outbox(this.#id);
+    this.#sealer = new FrameSealer(frameKey(options.token));
+  }
+
+  broken(message: string, cause?: unknown): BrokenRedisPoolError {
+    return new BrokenRedisPoolError(message, cause === undefined ? undefined : { cause });
+  }
+
+  /** Bound: the engine calls it as a plain function. */
+  readonly checkValue = (value: unknown): void => this.#codec.check(value);
+
+  open(_host: TransportHost): void {
+    const name = `futures executor ${this.#id}`;
+    this.#cmd = connect(this.#o.url, name);
+    this.#block = this.#cmd.duplicate();
+    this.#refs = new ClientRef([this.#cmd, this.#block]);
+    this.#scripts = scriptsOn(this.#cmd);
+    for (const client of [this.#cmd, this.#block]) {
+      client.on('error', (error: unknown) => {
+        this.#lastError = error;
+        // A refusal will not pass by itself: fail now rather than in 10 s.
+        if (isRefusal(error)) this.#fail(error);
+      });
+    }
+    this.#cmd.on('ready', () => (this.#downSince = undefined));
+    this.#cmd.on('close', () => (this.#downSince ??= Date.now()));
+    // The alive key first: workers accept this executor's requests only while it exists.
+    void this.#cmd.set(this.#alive, '1', 'PX', this.#o.leaseMs).catch(() => {});
+    this.#tickTimer = setInterval(() => void this.#tick(), Math.max(10, Math.min(250, Math.floor(this.#o.leaseMs / 4))));
+    this.#tickTimer.unref();
+    this.#reader = this.#read();
+    for (let i = 0; i < this.#o.localWorkers; i++) this.#spawnLocal(i + 1);
+    // Idle until the engine has work.
+    this.#refs.set(false);
+  }
+
+  startWorker(events: WorkerEvents): WorkerChannel {
+    if (this.#failure !== undefined) throw this.#failure;
+    const channel = new RedisChannel(this, events);
+    this.#request(channel);
+    return channel;
+  }
+
+  ref(): void {
+    clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = undefined;
+    this.#refs.set(true);
+    for (const child of this.#local) child.ref();
+  }
+
+  unref(): void {
+    this.#refs.set(false);
+    for (const child of this.#local) child.unref();
+    // With nothing to do, give the workers back to the fleet a little later (another executor may wait for them).
+    clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = setTimeout(() => {
+      for (const channel of [...this.#bound.values()]) channel.giveBack();
+    }, LINGER_MS);
+    this.#lingerTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#tickTimer);
+    clearTimeout(this.#lingerTimer);
+    for (const channel of [...this.#requests.values(), ...this.#bound.values()]) channel.gone({ code: null, signal: null });
+    const locals = this.#local.map((child) => this.#stopLocal(child));
+    this.#block.disconnect();
+    await this.#reader;
+    if (this.#failure === undefined) {
+      await this.#cmd.del(this.#alive, this.#outbox).catch(() => {});
+      await this.#cmd.quit().catch(() => {});
+    }
+    this.#cmd.disconnect();
+    await Promise.all(locals);
+  }
+
+  // --- used by channels ---
+
+  get leaseMs(): number {
+    return this.#o.leaseMs;
+  }
+
+  encode(message: ToWorker): Uint8Array[] {
+    return this.#codec.encode(this.#portable.outgoing(message));
+  }
+
+  /** Pushes frames to a worker's inbox (in order: one connection). */
+  sendFrames(workerId: string, kind: number, seqs: number[], fields: unknown[][]): void {
+    const inbox = this.#keys.inbox(workerId);
+    const frames = seqs.map((seq, i) => this.#sealer.seal(inbox, workerId, seq, kind, fields[i]));
+    this.#scripts.send(inbox, this.#o.leaseMs * 2 + 1000, frames).catch(() => {});
+  }
+
+  withdraw(channel: RedisChannel): void {
+    if (this.#requests.get(channel.requestId) !== channel) return;
+    this.#requests.delete(channel.requestId);
+    if (this.#failure === undefined && !this.#closed) void this.#cmd.lrem(this.#keys.want, 1, this.#requestValue(channel)).catch(() => {});
+  }
+
+  unbind(channel: RedisChannel): void {
+    if (channel.workerId !== undefined) this.#bound.delete(channel.workerId);
+  }
+
+  // --- internals ---
+
+  #requestValue(channel: RedisChannel): string {
+    return `${this.#id}|${channel.requestId}|${this.#o.leaseMs}`;
+  }
+
+  #request(channel: RedisChannel): void {
+    channel.requestId = (++this.#nextRequest).toString(36);
+    channel.requestedAt = Date.now();
+    this.#requests.set(channel.requestId, channel);
+    const want = this.#keys.want;
+    void this.#cmd.rpush(want, this.#requestValue(channel)).catch(() => {});
+    void this.#cmd.pexpire(want, WANT_TTL_MS).catch(() => {});
+  }
+
+  /** Drains the outbox with one blocking read at a time, until close. */
+  async #read(): Promise<void> {
+    while (!this.#closed && this.#failure === undefined) {
+      let reply: [Buffer, Buffer[]] | null;
+      try {
+        reply = (await this.#block.blmpopBuffer(1, 1, this.#outbox, 'LEFT', 'COUNT', 512)) as [Buffer, Buffer[]] | null;
+      } catch {
+        if (this.#closed || this.#failure !== undefined) return;
+        await new Promise((resolve) => setTimeout(resolve, 50).unref());
+        continue;
+      }
+      if (reply === null) continue;
+      for (const raw of reply[1]) {
+        if (this.#closed) return;
+        const frame = this.#sealer.open(this.#outbox, raw);
+        if (frame !== undefined) this.#receive(frame);
+      }
+    }
+  }
+
+  #receive(frame: Frame): void {
+    if (frame.kind === KIND.HELLO) {
+      const [requestId, name, host, pid] = frame.fields as [unknown, unknown, unknown, unknown];
+      const channel = typeof requestId === 'string' ? this.#requests.get(requestId) : undefined;
+      if (channel === undefined || this.#bound.has(frame.session)) {
+        // A request this executor no longer needs (withdrawn, or taken twice): send that worker back.
+        if (!this.#bound.has(frame.session)) this.sendFrames(frame.session, KIND.RELEASE, [1], [[]]);
+        return;
+      }
+      this.#requests.delete(channel.requestId);
+      this.#bound.set(frame.session, channel);
+      channel.bind(frame.session, `worker ${String(name)} (pid ${String(pid)} on ${String(host)})`, frame.seq, this.#lostFrame(frame.session));
+      return;
+    }
+    const channel = this.#bound.get(frame.session);
+    if (channel !== undefined) channel.receive(frame);
+  }
+
+  #lostFrame(workerId: string): Buffer {
+    return this.#sealer.seal(this.#outbox, workerId, LOST_SEQ, KIND.LOST);
+  }
+
+  decode(parts: Uint8Array[]): FromWorker {
+    return this.#codec.decode(parts) as FromWorker;
+  }
+
+  /** Liveness: refresh our keys, declare lost the workers whose heartbeat expired, renew stale requests, notice an outage. */
+  async #tick(): Promise<void> {
+    if (this.#closed || this.#failure !== undefined) return;
+    if (this.#downSince !== undefined && Date.now() - this.#downSince >= UNREACHABLE_MS) {
+      const detail = this.#lastError === undefined ? 'no answer' : ((this.#lastError as Error)?.message ?? String(this.#lastError));
+      this.#fail(
+        new RedisConnectionError(`${this.#o.where}: Redis at ${redactUrl(this.#o.url)} was unreachable for ${UNREACHABLE_MS / 1000} s: ${detail}`, 'ERR_REDIS_UNREACHABLE', {
+          cause: this.#lastError,
+        }),
+      );
+      return;
+    }
+    if (this.#ticking || this.#cmd.status !== 'ready') return;
+    this.#ticking = true;
+    try {
+      const workers = [...this.#bound.values()].filter((c) => c.lostFrame !== undefined);
+      await this.#scripts.check(
+        this.#alive,
+        this.#outbox,
+        this.#o.leaseMs,
+        workers.map((c) => ({ heartbeat: this.#keys.heartbeat(c.workerId!), lost: c.lostFrame! })),
+      );
+      if (this.#requests.size > 0 && ++this.#ticks % 4 === 0) await this.#renewRequests();
+    } catch {
+      // Redis went away mid-tick: the outage clock runs from the connection's close.
+    } finally {
+      this.#ticking = false;
+    }
+  }
+
+  /** A request that vanished from the list (Redis restarted, a worker took it after we had stalled) is made again. */
+  async #renewRequests(): Promise<void> {
+    const want = this.#keys.want;
+    await this.#cmd.pexpire(want, WANT_TTL_MS);
+    for (const channel of [...this.#requests.values()]) {
+      if (Date.now() - channel.requestedAt < 1000) continue;
+      const at = await this.#cmd.lpos(want, this.#requestValue(channel));
+      if (at === null && this.#requests.get(channel.requestId) === channel) {
+        channel.requestedAt = Date.now();
+        await this.#cmd.rpush(want, this.#requestValue(channel));
+      }
+    }
+  }
+
+  /** Redis refused us or stayed away: every channel exits with the error; starting a worker throws it. */
+  #fail(cause: unknown): void {
+    if (this.#failure !== undefined || this.#closed) return;
+    this.#failure =
+      cause instanceof RedisConnectionError
+        ? cause
+        : new RedisConnectionError(`${this.#o.where}: Redis at ${redactUrl(this.#o.url)} refused this executor: ${(cause as Error)?.message ?? String(cause)}`, 'ERR_REDIS_REFUSED', {
+            cause,
+          });
+    const error = this.#failure;
+    for (const channel of [...this.#requests.values(), ...this.#bound.values()]) channel.gone({ code: null, signal: null, error });
+    this.#block.disconnect();
+    this.#cmd.disconnect();
+  }
+
+  #spawnLocal(n: number): void {
+    const child = spawn(
+      process.execPath,
+      [WORKER_ENTRY, '--pool', this.#o.pool, '--prefix', this.#o.prefix, '--workers', '1', '--name', `${this.#o.name}-${n}`],
+      {
+        env: { ...process.env, FUTURES_REDIS_URL: this.#o.url, ...(this.#o.token === undefined ? {} : { FUTURES_TOKEN: this.#o.token }) },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
+    child.on('error', () => {});
+    child.unref();
+    this.#local.push(child);
+  }
+
+  #stopLocal(child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), GRACE_MS);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.ref();
+      child.kill('SIGTERM');
+    });
+  }
+}
+
+/**
+ * One worker as the engine sees it: first a request to the fleet (messages
+ * wait), then a worker that took it. Exits once: when the worker leaves as
+ * asked, its runtime dies, it is declared lost, or Redis is gone.
+ */
+export class RedisChannel implements WorkerChannel {
+  readonly #transport: RedisTransport;
+  readonly #events: WorkerEvents;
+  requestId = '';
+  requestedAt = 0;
+  workerId: string | undefined;
+  lostFrame: Buffer | undefined;
+  #label = 'a fleet worker (not joined yet)';
+  /** Encoded messages sent before a worker took the request. */
+  #queue: Uint8Array[][] | undefined = [];
+  #seqOut = 0;
+  #seqIn = 0;
+  #leaving = false;
+  #reported = false;
+
+  constructor(transport: RedisTransport, events: WorkerEvents) {
+    this.#transport = transport;
+    this.#events = events;
+  }
+
+  get label(): string {
+    return this.#label;
+  }
+
+  bind(workerId: string, label: string, seq: number, lostFrame: Buffer): void {
+    this.workerId = workerId;
+    this.#label = label;
+    this.#seqIn = seq;
+    this.lostFrame = lostFrame;
+    const queued = this.#queue ?? [];
+    this.#queue = undefined;
+    if (queued.length > 0) this.#sendParts(queued);
+  }
+
+  send(message: ToWorker): void {
+    if (this.#reported || this.#leaving) return;
+    // Throws, sending nothing, when a value cannot be encoded.
+    const parts = this.#transport.encode(message);
+    if (this.#queue !== undefined) this.#queue.push(parts);
+    else this.#sendParts([parts]);
+  }
+
+  #sendParts(messages: Uint8Array[][]): void {
+    const seqs = messages.map(() => ++this.#seqOut);
+    this.#transport.sendFrames(this.workerId!, KIND.MESSAGE, seqs, messages.map((parts) => [parts]));
+  }
+
+  close(): void {
+    this.#leave(KIND.RELEASE);
+  }
+
+  terminate(): void {
+    this.#leave(KIND.END);
+  }
+
+  /** Idle with nothing outstanding: back to the fleet now (the engine hears an exit and drops this worker). */
+  giveBack(): void {
+    if (this.#reported || this.#leaving || this.workerId === undefined) return;
+    this.#transport.sendFrames(this.workerId, KIND.RELEASE, [++this.#seqOut], [[]]);
+    this.gone({ code: 0, signal: null });
+  }
+
+  #leave(kind: number): void {
+    if (this.#reported || this.#leaving) return;
+    if (this.workerId === undefined) {
+      this.#transport.withdraw(this);
+      this.gone({ code: 0, signal: null });
+      return;
+    }
+    this.#leaving = true;
+    this.#transport.sendFrames(this.workerId, kind, [++this.#seqOut], [[]]);
+    // The exit comes with the worker's LEFT (after its last results), or with LOST.
+  }
+
+  ref(): void {}
+
+  unref(): void {}
+
+  receive(frame: Frame): void {
+    if (this.#reported || frame.seq <= this.#seqIn) return;
+    this.#seqIn = frame.seq;
+    switch (frame.kind) {
+      case KIND.MESSAGE: {
+        let message: FromWorker;
+        try {
+          message = this.#transport.decode(frame.fields[0] as Uint8Array[]);
+        } catch (error) {
+          this.terminate();
+          this.#exitError = error;
+          return;
+        }
+        this.#events.message(message);
+        return;
+      }
+      case KIND.LEFT:
+        this.gone({ code: 0, signal: null });
+        return;
+      case KIND.EXIT: {
+        const [code, signal, reason] = frame.fields as [number | null, string | null, string | null];
+        this.gone({ code: typeof code === 'number' ? code : null, signal: typeof signal === 'string' ? signal : null, ...(typeof reason === 'string' ? { error: new Error(reason) } : {}) });
+        return;
+      }
+      case KIND.LOST:
+        this.gone({ code: null, signal: null, error: new Error(`no heartbeat for ${this.#transport.leaseMs} ms: the worker is declared lost`) });
+        return;
+    }
+  }
+
+  #exitError: unknown;
+
+  /** Reports the exit once. */
+  gone(exit: WorkerExit): void {
+    if (this.#reported) return;
+    this.#reported = true;
+    if (this.workerId === undefined) this.#transport.withdraw(this);
+    else this.#transport.unbind(this);
+    this.#events.exit(this.#exitError !== undefined && exit.error === undefined ? { ...exit, error: this.#exitError } : exit);
+  }
+}
