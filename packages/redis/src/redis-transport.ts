@@ -41,6 +41,8 @@ const WANT_TTL_MS = 30_000;
 const LINGER_MS = 500;
 /** How long spawned local workers get to leave on close before they are killed, ms. */
 const GRACE_MS = 5_000;
+/** Workers in a row that may leave a channel before they are ready before the engine hears it (and breaks the pool). */
+const MAX_JOIN_FAILURES = 3;
 
 /** What the transport needs; validated by `RedisPoolExecutor`. */
 export interface RedisTransportOptions {
@@ -201,6 +203,12 @@ export class RedisTransport implements Transport {
     return `${this.#id}|${channel.requestId}|${this.#o.leaseMs}`;
   }
 
+  /** A worker that left before it was ready (killed while it joined): ask the fleet for another one. */
+  rerequest(channel: RedisChannel): void {
+    this.unbind(channel);
+    this.#request(channel);
+  }
+
   #request(channel: RedisChannel): void {
     channel.requestId = (++this.#nextRequest).toString(36);
     channel.requestedAt = Date.now();
@@ -358,6 +366,10 @@ export class RedisChannel implements WorkerChannel {
   #label = 'a fleet worker (not joined yet)';
   /** Encoded messages sent before a worker took the request. */
   #queue: Uint8Array[][] | undefined = [];
+  /** What the engine sent before the worker said ready (its init): sent again to a replacement. */
+  #beforeReady: Uint8Array[][] | undefined = [];
+  /** Workers that left before they were ready, in a row: past MAX_JOIN_FAILURES the exit goes to the engine. */
+  #joinFailures = 0;
   #seqOut = 0;
   #seqIn = 0;
   #leaving = false;
@@ -386,6 +398,7 @@ export class RedisChannel implements WorkerChannel {
     if (this.#reported || this.#leaving) return;
     // Throws, sending nothing, when a value cannot be encoded.
     const parts = this.#transport.encode(message);
+    this.#beforeReady?.push(parts);
     if (this.#queue !== undefined) this.#queue.push(parts);
     else this.#sendParts([parts]);
   }
@@ -439,6 +452,7 @@ export class RedisChannel implements WorkerChannel {
           this.#exitError = error;
           return;
         }
+        if (message.t === 'ready') this.#beforeReady = undefined;
         this.#events.message(message);
         return;
       }
@@ -461,6 +475,18 @@ export class RedisChannel implements WorkerChannel {
   /** Reports the exit once. */
   gone(exit: WorkerExit): void {
     if (this.#reported) return;
+    if (this.#beforeReady !== undefined && this.workerId !== undefined && !this.#leaving && exit.error !== undefined && !(exit.error instanceof RedisConnectionError) && ++this.#joinFailures <= MAX_JOIN_FAILURES) {
+      // Killed while it joined: the engine has not counted on it yet; another worker takes its place.
+      const resend = this.#beforeReady;
+      this.#transport.rerequest(this);
+      this.workerId = undefined;
+      this.lostFrame = undefined;
+      this.#label = 'a fleet worker (not joined yet)';
+      this.#seqOut = 0;
+      this.#seqIn = 0;
+      this.#queue = resend.slice();
+      return;
+    }
     this.#reported = true;
     if (this.workerId === undefined) this.#transport.withdraw(this);
     else this.#transport.unbind(this);

@@ -11,7 +11,8 @@
  * to another inbox; `session` (the worker id) and `seq` (increasing within a
  * session) let the receiver drop frames of another session and replays. A
  * receiver with a token drops any frame whose MAC does not match, including
- * unsigned ones.
+ * unsigned ones; a receiver without a token drops signed frames (the two
+ * sides must agree on the token, or run nothing).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Packr } from 'msgpackr';
@@ -75,9 +76,13 @@ export class FrameSealer {
   open(source: string, frame: Buffer): Frame | undefined {
     if (frame.length < HEADER_BYTES || frame[0] !== VERSION) return undefined;
     const payload = frame.subarray(HEADER_BYTES);
+    const got = frame.subarray(1, HEADER_BYTES);
     if (this.#key !== undefined) {
       const mac = createHmac('sha256', this.#key).update(source).update(payload).digest();
-      if (!timingSafeEqual(mac, frame.subarray(1, HEADER_BYTES))) return undefined;
+      if (!timingSafeEqual(mac, got)) return undefined;
+    } else if (got.some((byte) => byte !== 0)) {
+      // Signed, but this side has no token: the two sides do not share a secret.
+      return undefined;
     }
     let value: unknown;
     try {
