@@ -78,7 +78,8 @@ export class RedisTransport implements Transport {
   readonly #bound = new Map<string, RedisChannel>();
   #nextRequest = 0;
   #tickTimer: NodeJS.Timeout | undefined;
-  #ticking = false;
+  /** The tick under way: close() waits for it, so that it cannot write the alive key again after close deleted it. */
+  #lastTick: Promise<void> | undefined;
   #ticks = 0;
   #lingerTimer: NodeJS.Timeout | undefined;
   #downSince: number | undefined = Date.now();
@@ -120,7 +121,7 @@ export class RedisTransport implements Transport {
     this.#cmd.on('close', () => (this.#downSince ??= Date.now()));
     // The alive key first: workers accept this executor's requests only while it exists.
     void this.#cmd.set(this.#alive, '1', 'PX', this.#o.leaseMs).catch(() => {});
-    this.#tickTimer = setInterval(() => void this.#tick(), Math.max(10, Math.min(250, Math.floor(this.#o.leaseMs / 4))));
+    this.#tickTimer = setInterval(() => (this.#lastTick ??= this.#tick().finally(() => (this.#lastTick = undefined))), Math.max(10, Math.min(250, Math.floor(this.#o.leaseMs / 4))));
     this.#tickTimer.unref();
     this.#reader = this.#read();
     for (let i = 0; i < this.#o.localWorkers; i++) this.#spawnLocal(i + 1);
@@ -162,6 +163,7 @@ export class RedisTransport implements Transport {
     const locals = this.#local.map((child) => this.#stopLocal(child));
     this.#block.disconnect();
     await this.#reader;
+    await this.#lastTick;
     if (this.#failure === undefined) {
       await this.#cmd.del(this.#alive, this.#outbox).catch(() => {});
       await this.#cmd.quit().catch(() => {});
@@ -276,8 +278,7 @@ export class RedisTransport implements Transport {
       );
       return;
     }
-    if (this.#ticking || this.#cmd.status !== 'ready') return;
-    this.#ticking = true;
+    if (this.#cmd.status !== 'ready') return;
     try {
       const workers = [...this.#bound.values()].filter((c) => c.lostFrame !== undefined);
       await this.#scripts.check(
@@ -289,8 +290,6 @@ export class RedisTransport implements Transport {
       if (this.#requests.size > 0 && ++this.#ticks % 4 === 0) await this.#renewRequests();
     } catch {
       // Redis went away mid-tick: the outage clock runs from the connection's close.
-    } finally {
-      this.#ticking = false;
     }
   }
 

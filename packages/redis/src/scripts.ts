@@ -26,16 +26,21 @@ const ACCEPT: Script = {
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
 redis.call('RPUSH', KEYS[3], ARGV[2])
+redis.call('PEXPIRE', KEYS[3], ARGV[1])
 return 1`,
 };
 
-/** Worker sends frames: KEYS heartbeat, alive, outbox; ARGV frames. 1 if sent, 0 if this session is over. */
+/**
+ * Worker sends frames: KEYS heartbeat, alive, outbox; ARGV leaseMs, frames. 1 if sent, 0 if this session is over.
+ * The outbox gets the lease as its expiry, so that it cannot outlive a dead executor.
+ */
 const PUSH: Script = {
   name: 'futuresPush',
   keys: 3,
   lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
-redis.call('RPUSH', KEYS[3], unpack(ARGV))
+redis.call('RPUSH', KEYS[3], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[3], ARGV[1])
 return 1`,
 };
 
@@ -84,7 +89,7 @@ const ALL = [ACCEPT, PUSH, BEAT, CHECK, SEND];
 /** The scripts as methods of a client (ioredis runs them with EVALSHA, loading them when needed). */
 export interface Scripts {
   accept(alive: string, heartbeat: string, outbox: string, leaseMs: number, hello: Buffer): Promise<number>;
-  push(heartbeat: string, alive: string, outbox: string, frames: Buffer[]): Promise<number>;
+  push(heartbeat: string, alive: string, outbox: string, leaseMs: number, frames: Buffer[]): Promise<number>;
   beat(heartbeat: string, alive: string, leaseMs: number): Promise<number>;
   check(alive: string, outbox: string, leaseMs: number, workers: readonly { heartbeat: string; lost: Buffer }[]): Promise<number[]>;
   send(inbox: string, ttlMs: number, frames: Buffer[]): Promise<number>;
@@ -106,7 +111,7 @@ export function scriptsOn(client: Redis): Scripts {
   const send = run(SEND.name);
   return {
     accept: (alive, heartbeat, outbox, leaseMs, hello) => accept(alive, heartbeat, outbox, leaseMs, hello) as Promise<number>,
-    push: (heartbeat, alive, outbox, frames) => push(heartbeat, alive, outbox, ...frames) as Promise<number>,
+    push: (heartbeat, alive, outbox, leaseMs, frames) => push(heartbeat, alive, outbox, leaseMs, ...frames) as Promise<number>,
     beat: (heartbeat, alive, leaseMs) => beat(heartbeat, alive, leaseMs) as Promise<number>,
     check: (alive, outbox, leaseMs, workers) =>
       check(2 + workers.length, alive, outbox, ...workers.map((w) => w.heartbeat), leaseMs, ...workers.map((w) => w.lost)) as Promise<number[]>,

@@ -254,6 +254,6 @@ export class Supervisor {
 
   /** 1 when Redis took the frames, 0 when the session is over there (declared lost, or the executor is gone). */
   #push(s: Session, frames: Buffer[]): Promise<number> {
-    return this.#ctx.scripts.push(s.heartbeat, s.alive, s.outbox, frames);
+    return this.#ctx.scripts.push(s.heartbeat, s.alive, s.outbox, s.leaseMs, frames);
   }
 }
