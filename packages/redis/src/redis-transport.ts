@@ -72,8 +72,14 @@ export class RedisTransport implements Transport {
   #block!: Redis;
   #scripts!: Scripts;
   #refs!: ClientRef;
-  /** Channels waiting for a worker, by request id. */
-  readonly #requests = new Map<string, RedisChannel>();
+  /**
+   * Channels waiting for a worker, in order. Only the first has a request in
+   * the `want` list at a time, so that the requests of executors sharing a
+   * fleet alternate there and free workers go to each in turn.
+   */
+  readonly #waiting: RedisChannel[] = [];
+  /** The channel whose request is in the `want` list. */
+  #asked: RedisChannel | undefined;
   /** Channels bound to a worker, by worker id. */
   readonly #bound = new Map<string, RedisChannel>();
   #nextRequest = 0;
@@ -82,6 +88,8 @@ export class RedisTransport implements Transport {
   #lastTick: Promise<void> | undefined;
   #ticks = 0;
   #lingerTimer: NodeJS.Timeout | undefined;
+  /** The engine has nothing outstanding (between unref() and ref()). */
+  #idle = true;
   #downSince: number | undefined = Date.now();
   #lastError: unknown;
   #failure: Error | undefined;
@@ -137,6 +145,7 @@ export class RedisTransport implements Transport {
   }
 
   ref(): void {
+    this.#idle = false;
     clearTimeout(this.#lingerTimer);
     this.#lingerTimer = undefined;
     this.#refs.set(true);
@@ -146,9 +155,15 @@ export class RedisTransport implements Transport {
   unref(): void {
     this.#refs.set(false);
     for (const child of this.#local) child.unref();
-    // With nothing to do, give the workers back to the fleet a little later (another executor may wait for them).
+    this.#idle = true;
+    this.#armLinger();
+  }
+
+  /** With nothing to do, give the workers back to the fleet a little later (another executor may wait for them). */
+  #armLinger(): void {
     clearTimeout(this.#lingerTimer);
     this.#lingerTimer = setTimeout(() => {
+      if (!this.#idle) return;
       for (const channel of [...this.#bound.values()]) channel.giveBack();
     }, LINGER_MS);
     this.#lingerTimer.unref();
@@ -159,7 +174,7 @@ export class RedisTransport implements Transport {
     this.#closed = true;
     clearInterval(this.#tickTimer);
     clearTimeout(this.#lingerTimer);
-    for (const channel of [...this.#requests.values(), ...this.#bound.values()]) channel.gone({ code: null, signal: null });
+    for (const channel of this.#channels()) channel.gone({ code: null, signal: null });
     const locals = this.#local.map((child) => this.#stopLocal(child));
     this.#block.disconnect();
     await this.#reader;
@@ -190,9 +205,14 @@ export class RedisTransport implements Transport {
   }
 
   withdraw(channel: RedisChannel): void {
-    if (this.#requests.get(channel.requestId) !== channel) return;
-    this.#requests.delete(channel.requestId);
-    if (this.#failure === undefined && !this.#closed) void this.#cmd.lrem(this.#keys.want, 1, this.#requestValue(channel)).catch(() => {});
+    if (this.#asked === channel) {
+      this.#asked = undefined;
+      if (this.#failure === undefined && !this.#closed) void this.#cmd.lrem(this.#keys.want, 0, this.#requestValue(channel)).catch(() => {});
+      this.#askNext();
+      return;
+    }
+    const at = this.#waiting.indexOf(channel);
+    if (at >= 0) this.#waiting.splice(at, 1);
   }
 
   unbind(channel: RedisChannel): void {
@@ -212,12 +232,25 @@ export class RedisTransport implements Transport {
   }
 
   #request(channel: RedisChannel): void {
+    this.#waiting.push(channel);
+    this.#askNext();
+  }
+
+  /** Puts the next waiting channel's request in the `want` list, if none is there. */
+  #askNext(): void {
+    if (this.#asked !== undefined || this.#closed || this.#failure !== undefined) return;
+    const channel = this.#waiting.shift();
+    if (channel === undefined) return;
+    this.#asked = channel;
     channel.requestId = (++this.#nextRequest).toString(36);
     channel.requestedAt = Date.now();
-    this.#requests.set(channel.requestId, channel);
     const want = this.#keys.want;
     void this.#cmd.rpush(want, this.#requestValue(channel)).catch(() => {});
     void this.#cmd.pexpire(want, WANT_TTL_MS).catch(() => {});
+  }
+
+  #channels(): RedisChannel[] {
+    return [...(this.#asked === undefined ? [] : [this.#asked]), ...this.#waiting, ...this.#bound.values()];
   }
 
   /** Drains the outbox with one blocking read at a time, until close. */
@@ -243,14 +276,17 @@ export class RedisTransport implements Transport {
   #receive(frame: Frame): void {
     if (frame.kind === KIND.HELLO) {
       const [requestId, name, host, pid] = frame.fields as [unknown, unknown, unknown, unknown];
-      const channel = typeof requestId === 'string' ? this.#requests.get(requestId) : undefined;
-      if (channel === undefined || this.#bound.has(frame.session)) {
+      const channel = this.#asked;
+      if (channel === undefined || channel.requestId !== requestId || this.#bound.has(frame.session)) {
         // A request this executor no longer needs (withdrawn, or taken twice): send that worker back.
         if (!this.#bound.has(frame.session)) this.sendFrames(frame.session, KIND.RELEASE, [1], [[]]);
         return;
       }
-      this.#requests.delete(channel.requestId);
+      this.#asked = undefined;
+      this.#askNext();
       this.#bound.set(frame.session, channel);
+      // Joined while this executor has nothing to do: it goes back after the linger like the others.
+      if (this.#idle) this.#armLinger();
       channel.bind(frame.session, `worker ${String(name)} (pid ${String(pid)} on ${String(host)})`, frame.seq, this.#lostFrame(frame.session));
       return;
     }
@@ -287,23 +323,21 @@ export class RedisTransport implements Transport {
         this.#o.leaseMs,
         workers.map((c) => ({ heartbeat: this.#keys.heartbeat(c.workerId!), lost: c.lostFrame! })),
       );
-      if (this.#requests.size > 0 && ++this.#ticks % 4 === 0) await this.#renewRequests();
+      if (this.#asked !== undefined && ++this.#ticks % 4 === 0) await this.#renewRequest(this.#asked);
     } catch {
       // Redis went away mid-tick: the outage clock runs from the connection's close.
     }
   }
 
   /** A request that vanished from the list (Redis restarted, a worker took it after we had stalled) is made again. */
-  async #renewRequests(): Promise<void> {
+  async #renewRequest(channel: RedisChannel): Promise<void> {
     const want = this.#keys.want;
     await this.#cmd.pexpire(want, WANT_TTL_MS);
-    for (const channel of [...this.#requests.values()]) {
-      if (Date.now() - channel.requestedAt < 1000) continue;
-      const at = await this.#cmd.lpos(want, this.#requestValue(channel));
-      if (at === null && this.#requests.get(channel.requestId) === channel) {
-        channel.requestedAt = Date.now();
-        await this.#cmd.rpush(want, this.#requestValue(channel));
-      }
+    if (Date.now() - channel.requestedAt < 1000) return;
+    const at = await this.#cmd.lpos(want, this.#requestValue(channel));
+    if (at === null && this.#asked === channel) {
+      channel.requestedAt = Date.now();
+      await this.#cmd.rpush(want, this.#requestValue(channel));
     }
   }
 
@@ -317,7 +351,7 @@ export class RedisTransport implements Transport {
             cause,
           });
     const error = this.#failure;
-    for (const channel of [...this.#requests.values(), ...this.#bound.values()]) channel.gone({ code: null, signal: null, error });
+    for (const channel of this.#channels()) channel.gone({ code: null, signal: null, error });
     this.#block.disconnect();
     this.#cmd.disconnect();
   }
