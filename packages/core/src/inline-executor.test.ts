@@ -1,6 +1,8 @@
 import { describeExecutorSuite, until } from '@futures/executor-tests';
 import { InlineExecutor, TimeoutError } from '@futures/core';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { InlineExecutor as InlineExecutorFromSource } from './inline-executor.js';
+import { Queue } from './queue.js';
 
 describeExecutorSuite('InlineExecutor', {
   create: (options) => new InlineExecutor(options as { maxWorkers?: number }),
@@ -53,5 +55,51 @@ describe('InlineExecutor', () => {
     expect(TimeoutError.isInstance(await f.exception())).toBe(true);
     await ex.shutdown();
     expect(finished).toBe(true);
+  });
+});
+
+describe('InlineExecutor queue', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('keeps memory bounded under a sustained backlog with a finite maxWorkers', async () => {
+    // The queue never drains: each finished call submits another, so 100
+    // calls are always waiting. A head-indexed array compacted only when it
+    // drains would hold a slot for each of the 30,000 calls.
+    const push = vi.spyOn(Queue.prototype, 'push');
+    const ex = new InlineExecutorFromSource({ maxWorkers: 2 });
+    let left = 30_000;
+    const all: Promise<unknown>[] = [];
+    const task = async (): Promise<void> => {
+      await Promise.resolve();
+      if (--left > 0) all.push(ex.submit(task).result());
+    };
+    for (let i = 0; i < 100; i++) all.push(ex.submit(task).result());
+    const queue = push.mock.contexts[0] as Queue<unknown>;
+    expect(queue).toBeInstanceOf(Queue);
+    let peakCapacity = 0;
+    while (left > 0) {
+      peakCapacity = Math.max(peakCapacity, queue.capacity);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await ex.shutdown();
+    await Promise.all(all);
+    expect(all.length).toBeGreaterThanOrEqual(30_000);
+    expect(peakCapacity).toBeLessThanOrEqual(2048);
+    expect(queue.capacity).toBeLessThanOrEqual(1024);
+  });
+
+  it('cancelFutures cancels every call that has not started, and only those', async () => {
+    const ex = new InlineExecutorFromSource({ maxWorkers: 1 });
+    let release!: () => void;
+    const first = ex.submit(() => new Promise<void>((resolve) => (release = resolve)));
+    const rest = Array.from({ length: 2000 }, (_, i) => ex.submit((x: number) => x, i));
+    await until(() => first.running(), 'the first call runs');
+    const done = ex.shutdown({ cancelFutures: true });
+    expect(rest.every((f) => f.cancelled())).toBe(true);
+    release();
+    await done;
+    expect(first.state).toBe('FINISHED');
   });
 });

@@ -7,6 +7,7 @@
 import { ShutdownError, TimeoutError } from './errors.js';
 import { ExecutorBase, validateShutdownOptions, type CallOptions, type ShutdownOptions, type Task } from './executor.js';
 import { Future } from './future.js';
+import { Queue } from './queue.js';
 import { rejectUnknownOptions, validateFunction, validateInteger, validateOptionsObject } from './validate.js';
 
 export interface InlineExecutorOptions {
@@ -30,8 +31,8 @@ interface InlineItem {
  */
 export class InlineExecutor extends ExecutorBase {
   readonly #maxWorkers: number;
-  readonly #queue: InlineItem[] = [];
-  #queueHead = 0;
+  /** Calls not started yet; memory follows the backlog (a Queue drops the segments it has consumed). */
+  readonly #queue = new Queue<InlineItem>();
   #running = 0;
   #shutdown = false;
   #idle: (() => void) | undefined;
@@ -68,7 +69,7 @@ export class InlineExecutor extends ExecutorBase {
     const { wait, cancelFutures } = validateShutdownOptions(options);
     this.#shutdown = true;
     if (cancelFutures) {
-      for (let i = this.#queueHead; i < this.#queue.length; i++) this.#queue[i].future.cancel();
+      for (const item of this.#queue) item.future.cancel();
     }
     this.#idlePromise ??= new Promise<void>((resolve) => (this.#idle = resolve));
     this.#checkIdle();
@@ -102,14 +103,9 @@ export class InlineExecutor extends ExecutorBase {
   }
 
   #pump(): void {
-    while (this.#running < this.#maxWorkers && this.#queueHead < this.#queue.length) {
-      const item = this.#queue[this.#queueHead];
-      this.#queue[this.#queueHead++] = undefined as unknown as InlineItem;
+    while (this.#running < this.#maxWorkers && this.#queue.length > 0) {
+      const item = this.#queue.shift()!;
       if (item.future.setRunningOrNotifyCancel()) this.#start(item);
-    }
-    if (this.#queueHead === this.#queue.length) {
-      this.#queue.length = 0;
-      this.#queueHead = 0;
     }
     this.#checkIdle();
   }
@@ -155,6 +151,6 @@ export class InlineExecutor extends ExecutorBase {
   }
 
   #checkIdle(): void {
-    if (this.#shutdown && this.#running === 0 && this.#queueHead >= this.#queue.length) this.#idle?.();
+    if (this.#shutdown && this.#running === 0 && this.#queue.length === 0) this.#idle?.();
   }
 }

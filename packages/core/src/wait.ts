@@ -13,6 +13,7 @@
 
 import { TimeoutError } from './errors.js';
 import { Future } from './future.js';
+import { Queue } from './queue.js';
 import { describeValue, rejectUnknownOptions, validateOptionsObject, validateTimeout } from './validate.js';
 
 /** `wait` returns when any future finishes or is cancelled. */
@@ -174,12 +175,11 @@ const END: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: 
 class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
   readonly #futures: Set<Future<T>>;
   readonly #deadline: number | undefined;
-  /** Completed and not yet yielded; read from #head so that taking one is O(1). */
-  #ready: Future<T>[] = [];
-  #head = 0;
+  /** Completed and not yet yielded. */
+  readonly #ready = new Queue<Future<T>>();
   #unfinished = 0;
   /** Pending `next()` calls; there are some only while #ready is empty. */
-  #waiters: Waiter<T>[] = [];
+  #waiters = new Queue<Waiter<T>>();
   #timer: NodeJS.Timeout | undefined = undefined;
   #closed = false;
   readonly #onDone = (f: Future<T>): void => {
@@ -212,7 +212,7 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
   }
 
   next(): Promise<IteratorResult<Future<T>, undefined>> {
-    if (this.#head < this.#ready.length) return Promise.resolve({ done: false, value: this.#take() });
+    if (this.#ready.length > 0) return Promise.resolve({ done: false, value: this.#ready.shift()! });
     if (this.#closed || this.#unfinished === 0) {
       this.#close();
       return Promise.resolve(END);
@@ -243,15 +243,6 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
     return Promise.resolve(END);
   }
 
-  #take(): Future<T> {
-    const f = this.#ready[this.#head++];
-    if (this.#head === this.#ready.length) {
-      this.#ready = [];
-      this.#head = 0;
-    }
-    return f;
-  }
-
   #timeoutError(): TimeoutError {
     return new TimeoutError(`${this.#unfinished} (of ${this.#futures.size}) futures unfinished`);
   }
@@ -268,11 +259,10 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
     if (this.#closed) return;
     this.#closed = true;
     this.#clearTimer();
-    this.#ready = [];
-    this.#head = 0;
+    this.#ready.clear();
     if (this.#unfinished > 0) for (const f of this.#futures) if (!f.done()) f.removeDoneCallback(this.#onDone);
     const waiters = this.#waiters;
-    this.#waiters = [];
+    this.#waiters = new Queue<Waiter<T>>();
     for (const w of waiters) w.resolve(END);
   }
 }
