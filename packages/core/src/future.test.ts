@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { THIRTY_DAYS, expectFiresAtThirtyDays } from './long-timer.fixture.js';
 import { CancelledError, InvalidStateError, TimeoutError } from './errors.js';
 import { Future } from './future.js';
 
@@ -531,5 +532,28 @@ describe('inspect', () => {
     const c = new Future();
     c.cancel();
     expect(inspect(c)).toBe('Future <CANCELLED>');
+  });
+});
+
+describe('timeouts past 2^31-1 ms (Node timers overflow there)', () => {
+  it('result(30 days) waits 30 days, not 1 ms or 2^31 ms', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const f = running<number>();
+    let error: unknown;
+    f.result(THIRTY_DAYS).catch((e: unknown) => (error = e));
+    await expectFiresAtThirtyDays(() => error !== undefined);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(f.state).toBe('RUNNING');
+    f.setResult(1);
+  });
+
+  it('exception(30 days) waits 30 days, not 1 ms or 2^31 ms', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const f = running<number>();
+    let error: unknown;
+    f.exception(THIRTY_DAYS).catch((e: unknown) => (error = e));
+    await expectFiresAtThirtyDays(() => error !== undefined);
+    expect(error).toBeInstanceOf(TimeoutError);
+    f.setResult(1);
   });
 });

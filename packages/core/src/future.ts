@@ -10,6 +10,7 @@
  */
 
 import { CancelledError, InvalidStateError, TimeoutError } from './errors.js';
+import { setLongTimeout, type LongTimeout } from './long-timer.js';
 import { validateFunction, validateTimeout } from './validate.js';
 
 /** The states of a {@link Future}, as in Python. */
@@ -322,14 +323,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
     if (timeout === 0) return Promise.reject(new TimeoutError('the future is not done (timeout: 0)'));
     return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
+      let timer: LongTimeout | undefined;
       const onDone = (): void => {
-        if (timer !== undefined) clearTimeout(timer);
+        timer?.clear();
         this.#deliver(resolve, reject, wantException);
       };
       this.addDoneCallback(onDone);
       if (timeout !== undefined) {
-        timer = setTimeout(() => {
+        timer = setLongTimeout(() => {
           this.removeDoneCallback(onDone);
           reject(new TimeoutError(`the future did not finish within ${timeout} ms`));
         }, timeout);

@@ -1,6 +1,8 @@
 import { describeExecutorSuite, until } from '@futures/executor-tests';
 import { InlineExecutor, TimeoutError } from '@futures/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { THIRTY_DAYS, expectFiresAtThirtyDays } from './long-timer.fixture.js';
+import { TimeoutError as TimeoutErrorFromSource } from './errors.js';
 import { InlineExecutor as InlineExecutorFromSource } from './inline-executor.js';
 import { Queue } from './queue.js';
 
@@ -101,5 +103,36 @@ describe('InlineExecutor queue', () => {
     release();
     await done;
     expect(first.state).toBe('FINISHED');
+  });
+});
+
+describe('InlineExecutor timeouts past 2^31-1 ms (Node timers overflow there)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('with({ timeout: 30 days }) fails the call at 30 days, not after 1 ms or 2^31 ms', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const ex = new InlineExecutorFromSource();
+    let release!: () => void;
+    const f = ex.with({ timeout: THIRTY_DAYS }).submit(() => new Promise<void>((resolve) => (release = resolve)));
+    await expectFiresAtThirtyDays(() => !f.running());
+    expect(f.done()).toBe(true);
+    expect(await f.exception()).toBeInstanceOf(TimeoutErrorFromSource);
+    release();
+    await ex.shutdown();
+  });
+
+  it('map(timeout: 30 days) throws at 30 days, not after 1 ms or 2^31 ms', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const ex = new InlineExecutorFromSource();
+    let release!: () => void;
+    const it = ex.map(() => new Promise<void>((resolve) => (release = resolve)), [1], { timeout: THIRTY_DAYS });
+    let error: unknown;
+    it.next().catch((e: unknown) => (error = e));
+    await expectFiresAtThirtyDays(() => error !== undefined);
+    expect(error).toBeInstanceOf(TimeoutErrorFromSource);
+    release();
+    await ex.shutdown();
   });
 });

@@ -7,6 +7,7 @@
 import { ShutdownError, TimeoutError } from './errors.js';
 import { ExecutorBase, validateShutdownOptions, type CallOptions, type ShutdownOptions, type Task } from './executor.js';
 import { Future } from './future.js';
+import { setLongTimeout, type LongTimeout } from './long-timer.js';
 import { Queue } from './queue.js';
 import { rejectUnknownOptions, validateFunction, validateInteger, validateOptionsObject } from './validate.js';
 
@@ -112,14 +113,14 @@ export class InlineExecutor extends ExecutorBase {
 
   #start({ future, run, options }: InlineItem): void {
     this.#running++;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: LongTimeout | undefined;
     if (options.timeout !== undefined) {
-      timer = setTimeout(() => {
+      timer = setLongTimeout(() => {
         if (!future.done()) future.setException(new TimeoutError(`call did not finish within ${options.timeout} ms`));
       }, options.timeout);
     }
     const settle = (ok: boolean, value: unknown) => {
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.clear();
       this.#running--;
       if (!future.done()) {
         if (ok) future.setResult(value);

@@ -11,6 +11,7 @@
  */
 import { TimeoutError } from './errors.js';
 import type { Future } from './future.js';
+import { setLongTimeout } from './long-timer.js';
 import { Queue } from './queue.js';
 import { describeValue, rejectUnknownOptions, validateInteger, validateTimeout } from './validate.js';
 
@@ -359,14 +360,14 @@ class MapIterator implements AsyncIterableIterator<unknown> {
     if (this.#deadline === undefined) return promise;
     const remaining = this.#deadline - performance.now();
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new TimeoutError(`map() timed out after ${this.#timeout} ms`)), Math.max(0, remaining));
+      const timer = setLongTimeout(() => reject(new TimeoutError(`map() timed out after ${this.#timeout} ms`)), Math.max(0, remaining));
       promise.then(
         (v) => {
-          clearTimeout(timer);
+          timer.clear();
           resolve(v);
         },
         (e) => {
-          clearTimeout(timer);
+          timer.clear();
           reject(e);
         },
       );

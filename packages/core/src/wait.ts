@@ -13,6 +13,7 @@
 
 import { TimeoutError } from './errors.js';
 import { Future } from './future.js';
+import { setLongTimeout, type LongTimeout } from './long-timer.js';
 import { Queue } from './queue.js';
 import { describeValue, rejectUnknownOptions, validateOptionsObject, validateTimeout } from './validate.js';
 
@@ -108,9 +109,9 @@ export function wait<T>(fs: Iterable<Future<T>>, options?: WaitOptions): Promise
   if (satisfied() || timeout === 0) return Promise.resolve({ done, notDone });
 
   return new Promise((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimeout | undefined;
     const finish = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.clear();
       for (const f of notDone) f.removeDoneCallback(onDone);
       resolve({ done, notDone });
     };
@@ -121,7 +122,7 @@ export function wait<T>(fs: Iterable<Future<T>>, options?: WaitOptions): Promise
       if (satisfied()) finish();
     };
     for (const f of notDone) f.addDoneCallback(onDone);
-    if (timeout !== undefined) timer = setTimeout(finish, timeout);
+    if (timeout !== undefined) timer = setLongTimeout(finish, timeout);
   });
 }
 
@@ -180,7 +181,7 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
   #unfinished = 0;
   /** Pending `next()` calls; there are some only while #ready is empty. */
   #waiters = new Queue<Waiter<T>>();
-  #timer: NodeJS.Timeout | undefined = undefined;
+  #timer: LongTimeout | undefined = undefined;
   #closed = false;
   readonly #onDone = (f: Future<T>): void => {
     this.#unfinished--;
@@ -226,7 +227,7 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
     return new Promise((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
       if (remaining !== undefined && this.#timer === undefined) {
-        this.#timer = setTimeout(() => {
+        this.#timer = setLongTimeout(() => {
           this.#timer = undefined;
           const first = this.#waiters.shift();
           const error = this.#timeoutError();
@@ -249,7 +250,7 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
 
   #clearTimer(): void {
     if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
+      this.#timer.clear();
       this.#timer = undefined;
     }
   }
