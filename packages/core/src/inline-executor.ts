@@ -4,9 +4,12 @@
  * traces and breakpoints stay in one thread), and for async I/O-bound work
  * whose concurrency you want to bound.
  */
+import { AbortFanout } from './abort-fanout.js';
 import { ShutdownError, TimeoutError } from './errors.js';
 import { ExecutorBase, validateShutdownOptions, type CallOptions, type ShutdownOptions, type Task } from './executor.js';
 import { Future } from './future.js';
+import { setLongTimeout, type LongTimeout } from './long-timer.js';
+import { Queue } from './queue.js';
 import { rejectUnknownOptions, validateFunction, validateInteger, validateOptionsObject } from './validate.js';
 
 export interface InlineExecutorOptions {
@@ -30,8 +33,10 @@ interface InlineItem {
  */
 export class InlineExecutor extends ExecutorBase {
   readonly #maxWorkers: number;
-  readonly #queue: InlineItem[] = [];
-  #queueHead = 0;
+  /** Calls not started yet; memory follows the backlog (a Queue drops the segments it has consumed). */
+  readonly #queue = new Queue<InlineItem>();
+  /** One `abort` listener per signal, however many calls share it. */
+  readonly #aborts = new AbortFanout();
   #running = 0;
   #shutdown = false;
   #idle: (() => void) | undefined;
@@ -68,7 +73,7 @@ export class InlineExecutor extends ExecutorBase {
     const { wait, cancelFutures } = validateShutdownOptions(options);
     this.#shutdown = true;
     if (cancelFutures) {
-      for (let i = this.#queueHead; i < this.#queue.length; i++) this.#queue[i].future.cancel();
+      for (const item of this.#queue) item.future.cancel();
     }
     this.#idlePromise ??= new Promise<void>((resolve) => (this.#idle = resolve));
     this.#checkIdle();
@@ -87,8 +92,8 @@ export class InlineExecutor extends ExecutorBase {
       const onAbort = () => {
         if (!future.cancel() && !future.done()) future.setException(signal.reason);
       };
-      signal.addEventListener('abort', onAbort, { once: true });
-      future.addDoneCallback(() => signal.removeEventListener('abort', onAbort));
+      this.#aborts.add(signal, onAbort);
+      future.addDoneCallback(() => this.#aborts.delete(signal, onAbort));
     }
     this.#queue.push({ future, run, options });
     if (!this.#scheduled) {
@@ -102,28 +107,23 @@ export class InlineExecutor extends ExecutorBase {
   }
 
   #pump(): void {
-    while (this.#running < this.#maxWorkers && this.#queueHead < this.#queue.length) {
-      const item = this.#queue[this.#queueHead];
-      this.#queue[this.#queueHead++] = undefined as unknown as InlineItem;
+    while (this.#running < this.#maxWorkers && this.#queue.length > 0) {
+      const item = this.#queue.shift()!;
       if (item.future.setRunningOrNotifyCancel()) this.#start(item);
-    }
-    if (this.#queueHead === this.#queue.length) {
-      this.#queue.length = 0;
-      this.#queueHead = 0;
     }
     this.#checkIdle();
   }
 
   #start({ future, run, options }: InlineItem): void {
     this.#running++;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: LongTimeout | undefined;
     if (options.timeout !== undefined) {
-      timer = setTimeout(() => {
+      timer = setLongTimeout(() => {
         if (!future.done()) future.setException(new TimeoutError(`call did not finish within ${options.timeout} ms`));
       }, options.timeout);
     }
     const settle = (ok: boolean, value: unknown) => {
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.clear();
       this.#running--;
       if (!future.done()) {
         if (ok) future.setResult(value);
@@ -155,6 +155,6 @@ export class InlineExecutor extends ExecutorBase {
   }
 
   #checkIdle(): void {
-    if (this.#shutdown && this.#running === 0 && this.#queueHead >= this.#queue.length) this.#idle?.();
+    if (this.#shutdown && this.#running === 0 && this.#queue.length === 0) this.#idle?.();
   }
 }

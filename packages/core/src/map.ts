@@ -11,6 +11,8 @@
  */
 import { TimeoutError } from './errors.js';
 import type { Future } from './future.js';
+import { setLongTimeout } from './long-timer.js';
+import { Queue } from './queue.js';
 import { describeValue, rejectUnknownOptions, validateInteger, validateTimeout } from './validate.js';
 
 export interface MapOptions {
@@ -162,8 +164,7 @@ class MapIterator implements AsyncIterableIterator<unknown> {
   readonly #sync: SyncZip | undefined;
   readonly #async: AsyncZip | undefined;
   /** Submitted units not yet handed to the consumer, in input order. */
-  readonly #pending: Unit[] = [];
-  #head = 0;
+  readonly #pending = new Queue<Unit>();
   /** Results of the chunk being handed out. */
   #values: unknown[] = [];
   #valueIndex = 0;
@@ -243,7 +244,7 @@ class MapIterator implements AsyncIterableIterator<unknown> {
     }
     try {
       if (this.#async !== undefined && this.#buffersize !== undefined) this.#fillAsync();
-      while (this.#head >= this.#pending.length) {
+      while (this.#pending.length === 0) {
         if (this.#inputEnded) {
           if (this.#inputError !== undefined) throw this.#inputError.error;
           this.#finish();
@@ -251,13 +252,9 @@ class MapIterator implements AsyncIterableIterator<unknown> {
         }
         await this.#waitForInput();
       }
-      const unit = this.#pending[this.#head];
+      const unit = this.#pending.peek()!;
       const value = await this.#resultOf(unit.future);
-      this.#pending[this.#head++] = undefined as unknown as Unit;
-      if (this.#head > 1024 && this.#head * 2 > this.#pending.length) {
-        this.#pending.splice(0, this.#head);
-        this.#head = 0;
-      }
+      this.#pending.shift();
       if (this.#sync !== undefined && this.#buffersize !== undefined && !this.#inputEnded) this.#submitSync();
       if (this.#async !== undefined && this.#buffersize !== undefined) this.#fillAsync();
       if (!unit.chunk) return { value, done: false };
@@ -333,7 +330,7 @@ class MapIterator implements AsyncIterableIterator<unknown> {
     if (this.#filling !== undefined) return;
     this.#filling = (async () => {
       try {
-        while (!this.#inputEnded && !this.#finished && this.#pending.length - this.#head < this.#buffersize!) {
+        while (!this.#inputEnded && !this.#finished && this.#pending.length < this.#buffersize!) {
           await this.#submitAsync();
         }
       } catch (error) {
@@ -363,14 +360,14 @@ class MapIterator implements AsyncIterableIterator<unknown> {
     if (this.#deadline === undefined) return promise;
     const remaining = this.#deadline - performance.now();
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new TimeoutError(`map() timed out after ${this.#timeout} ms`)), Math.max(0, remaining));
+      const timer = setLongTimeout(() => reject(new TimeoutError(`map() timed out after ${this.#timeout} ms`)), Math.max(0, remaining));
       promise.then(
         (v) => {
-          clearTimeout(timer);
+          timer.clear();
           resolve(v);
         },
         (e) => {
-          clearTimeout(timer);
+          timer.clear();
           reject(e);
         },
       );
@@ -378,9 +375,9 @@ class MapIterator implements AsyncIterableIterator<unknown> {
   }
 
   #cancelPending(): void {
-    for (let i = this.#head; i < this.#pending.length; i++) this.#pending[i].future.cancel();
-    this.#pending.length = 0;
-    this.#head = 0;
+    // Shift before cancelling: a cancel runs done callbacks, which must not see the queue mid-walk.
+    let unit: Unit | undefined;
+    while ((unit = this.#pending.shift()) !== undefined) unit.future.cancel();
   }
 
   #finish(): void {

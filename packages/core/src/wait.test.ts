@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { THIRTY_DAYS, expectFiresAtThirtyDays } from './long-timer.fixture.js';
 import { TimeoutError } from './errors.js';
 import { Future } from './future.js';
 import { ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, asCompleted, wait } from './wait.js';
@@ -425,5 +426,28 @@ describe('asCompleted', () => {
       await it.return!();
     }
     for (const f of fs) f.cancel();
+  });
+});
+
+describe('timeouts past 2^31-1 ms (Node timers overflow there)', () => {
+  it('wait(timeout: 30 days) returns at 30 days, not after 1 ms or 2^31 ms', async () => {
+    fakeTimers();
+    const [a, b] = futures(2);
+    let result: unknown;
+    void wait([a, b], { timeout: THIRTY_DAYS }).then((r) => (result = r));
+    a.setResult(1);
+    await expectFiresAtThirtyDays(() => result !== undefined);
+    expect(result).toEqual({ done: new Set([a]), notDone: new Set([b]) });
+  });
+
+  it('asCompleted(timeout: 30 days) throws at 30 days, not after 1 ms or 2^31 ms', async () => {
+    fakeTimers();
+    const [a] = futures(1);
+    const it = asCompleted([a], { timeout: THIRTY_DAYS });
+    let error: unknown;
+    it.next().catch((e: unknown) => (error = e));
+    await expectFiresAtThirtyDays(() => error !== undefined);
+    expect(error).toBeInstanceOf(TimeoutError);
+    a.cancel();
   });
 });

@@ -13,6 +13,8 @@
 
 import { TimeoutError } from './errors.js';
 import { Future } from './future.js';
+import { setLongTimeout, type LongTimeout } from './long-timer.js';
+import { Queue } from './queue.js';
 import { describeValue, rejectUnknownOptions, validateOptionsObject, validateTimeout } from './validate.js';
 
 /** `wait` returns when any future finishes or is cancelled. */
@@ -107,9 +109,9 @@ export function wait<T>(fs: Iterable<Future<T>>, options?: WaitOptions): Promise
   if (satisfied() || timeout === 0) return Promise.resolve({ done, notDone });
 
   return new Promise((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimeout | undefined;
     const finish = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.clear();
       for (const f of notDone) f.removeDoneCallback(onDone);
       resolve({ done, notDone });
     };
@@ -120,7 +122,7 @@ export function wait<T>(fs: Iterable<Future<T>>, options?: WaitOptions): Promise
       if (satisfied()) finish();
     };
     for (const f of notDone) f.addDoneCallback(onDone);
-    if (timeout !== undefined) timer = setTimeout(finish, timeout);
+    if (timeout !== undefined) timer = setLongTimeout(finish, timeout);
   });
 }
 
@@ -174,13 +176,12 @@ const END: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: 
 class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
   readonly #futures: Set<Future<T>>;
   readonly #deadline: number | undefined;
-  /** Completed and not yet yielded; read from #head so that taking one is O(1). */
-  #ready: Future<T>[] = [];
-  #head = 0;
+  /** Completed and not yet yielded. */
+  readonly #ready = new Queue<Future<T>>();
   #unfinished = 0;
   /** Pending `next()` calls; there are some only while #ready is empty. */
-  #waiters: Waiter<T>[] = [];
-  #timer: NodeJS.Timeout | undefined = undefined;
+  #waiters = new Queue<Waiter<T>>();
+  #timer: LongTimeout | undefined = undefined;
   #closed = false;
   readonly #onDone = (f: Future<T>): void => {
     this.#unfinished--;
@@ -212,7 +213,7 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
   }
 
   next(): Promise<IteratorResult<Future<T>, undefined>> {
-    if (this.#head < this.#ready.length) return Promise.resolve({ done: false, value: this.#take() });
+    if (this.#ready.length > 0) return Promise.resolve({ done: false, value: this.#ready.shift()! });
     if (this.#closed || this.#unfinished === 0) {
       this.#close();
       return Promise.resolve(END);
@@ -226,7 +227,7 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
     return new Promise((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
       if (remaining !== undefined && this.#timer === undefined) {
-        this.#timer = setTimeout(() => {
+        this.#timer = setLongTimeout(() => {
           this.#timer = undefined;
           const first = this.#waiters.shift();
           const error = this.#timeoutError();
@@ -243,22 +244,13 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
     return Promise.resolve(END);
   }
 
-  #take(): Future<T> {
-    const f = this.#ready[this.#head++];
-    if (this.#head === this.#ready.length) {
-      this.#ready = [];
-      this.#head = 0;
-    }
-    return f;
-  }
-
   #timeoutError(): TimeoutError {
     return new TimeoutError(`${this.#unfinished} (of ${this.#futures.size}) futures unfinished`);
   }
 
   #clearTimer(): void {
     if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
+      this.#timer.clear();
       this.#timer = undefined;
     }
   }
@@ -268,11 +260,10 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
     if (this.#closed) return;
     this.#closed = true;
     this.#clearTimer();
-    this.#ready = [];
-    this.#head = 0;
+    this.#ready.clear();
     if (this.#unfinished > 0) for (const f of this.#futures) if (!f.done()) f.removeDoneCallback(this.#onDone);
     const waiters = this.#waiters;
-    this.#waiters = [];
+    this.#waiters = new Queue<Waiter<T>>();
     for (const w of waiters) w.resolve(END);
   }
 }

@@ -14,11 +14,11 @@
  * unsigned ones; a receiver without a token drops signed frames (the two
  * sides must agree on the token, or run nothing).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Packr } from 'msgpackr';
+import { SIGNATURE_BYTES, sign, verify } from '@futures/wire';
 
 const VERSION = 1;
-const MAC_BYTES = 32;
+const MAC_BYTES = SIGNATURE_BYTES;
 const HEADER_BYTES = 1 + MAC_BYTES;
 
 /** Frame kinds. */
@@ -46,11 +46,11 @@ export interface Frame {
   fields: unknown[];
 }
 
-/** The key for `token`, or undefined when frames are not signed. */
-export type FrameKey = Buffer | undefined;
+/** The shared token, or undefined when frames are not signed. */
+export type FrameKey = string | undefined;
 
 export function frameKey(token: string | undefined): FrameKey {
-  return token === undefined ? undefined : createHmac('sha256', 'futures-redis-v1').update(token).digest();
+  return token === '' ? undefined : token;
 }
 
 /** Seals and opens frames. One per process side; not reentrant (msgpackr). */
@@ -67,7 +67,7 @@ export class FrameSealer {
     const frame = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
     frame[0] = VERSION;
     if (this.#key === undefined) frame.fill(0, 1, HEADER_BYTES);
-    else createHmac('sha256', this.#key).update(destination).update(payload).digest().copy(frame, 1);
+    else sign([Buffer.from(destination), payload], this.#key).copy(frame, 1);
     frame.set(payload, HEADER_BYTES);
     return frame;
   }
@@ -78,8 +78,7 @@ export class FrameSealer {
     const payload = frame.subarray(HEADER_BYTES);
     const got = frame.subarray(1, HEADER_BYTES);
     if (this.#key !== undefined) {
-      const mac = createHmac('sha256', this.#key).update(source).update(payload).digest();
-      if (!timingSafeEqual(mac, got)) return undefined;
+      if (!verify([Buffer.from(source), payload], got, this.#key)) return undefined;
     } else if (got.some((byte) => byte !== 0)) {
       // Signed, but this side has no token: the two sides do not share a secret.
       return undefined;

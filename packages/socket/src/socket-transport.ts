@@ -24,10 +24,8 @@ import {
   type WorkerEvents,
   type WorkerExit,
 } from '@futures/core';
-import { MessageCodec } from './codec.js';
+import { encodeFrame, FrameError, FrameReader, fromTuple, MessageCodec, toTuple } from '@futures/wire';
 import { BrokenSocketPoolError } from './errors.js';
-import { fromTuple, toTuple } from './envelope.js';
-import { encodeFrame, FrameError, FrameReader } from './frames.js';
 import { acceptHandshake, tokenKey } from './handshake.js';
 import { loaderFlags } from './loader-flags.js';
 import { checkSocketPath, createDefaultSocketLocation, removeSocketLocation, restrictSocket, type SocketLocation } from './socket-path.js';
