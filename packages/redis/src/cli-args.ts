@@ -65,6 +65,8 @@ export type CliCommand = { kind: 'help' } | { kind: 'usage-error'; message: stri
 
 /** Parses arguments (without `node` and the script) and the environment into what to do. */
 export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): CliCommand {
+  // --help answers whatever else is on the line.
+  if (argv.includes('--help') || argv.includes('-h')) return { kind: 'help' };
   let values: { url?: string; pool?: string; workers?: string; name?: string; cwd?: string; prefix?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
