@@ -7,6 +7,9 @@ import { EXIT, USAGE, parseCli } from './cli-args.js';
 import { RedisConnectionError } from './errors.js';
 import { serveFleet } from './serve.js';
 
+/** How long leaving may take on SIGTERM before the process exits anyway, ms. */
+const STOP_GRACE_MS = 3_000;
+
 const command = parseCli(process.argv.slice(2), process.env, process.cwd());
 switch (command.kind) {
   case 'help':
@@ -21,14 +24,24 @@ switch (command.kind) {
     // The secrets are for this process only: tasks that start processes must not pass them on.
     delete process.env.FUTURES_TOKEN;
     delete process.env.FUTURES_REDIS_URL;
+    const parent = process.env.FUTURES_REDIS_PARENT === undefined ? undefined : Number(process.env.FUTURES_REDIS_PARENT);
+    delete process.env.FUTURES_REDIS_PARENT;
     const warn = (message: string) => process.stderr.write(`futures-redis-worker: ${message}\n`);
     serveFleet({ ...command, warn }).then(
       (fleet) => {
-        const stop = (signal: NodeJS.Signals) => {
+        const stop = (signal: string) => {
+          // Leaving tells each executor; an unreachable Redis must not keep the process, though.
+          setTimeout(() => process.exit(EXIT.OK), STOP_GRACE_MS).unref();
           void fleet.stop(signal).then(() => process.exit(EXIT.OK));
         };
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);
+        // Workers that an executor spawned on its own machine stop with its process, however it ends.
+        if (parent !== undefined) {
+          setInterval(() => {
+            if (process.ppid !== parent) stop('SIGHUP');
+          }, 500).unref();
+        }
       },
       (error: unknown) => {
         const refused = RedisConnectionError.isInstance(error) && (error as RedisConnectionError).code === 'ERR_REDIS_REFUSED';

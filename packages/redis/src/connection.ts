@@ -17,7 +17,7 @@ export function clientOptions(url: string): RedisOptions {
     // Commands wait for a reconnect; the pool gives up on its own after UNREACHABLE_MS.
     maxRetriesPerRequest: null,
     retryStrategy: (times) => Math.min(50 * times, 500),
-    enableAutoPipelining: true,
+    enableAutoPipelining: false,
     lazyConnect: false,
   };
   if (url.startsWith('/')) return { ...common, path: url };

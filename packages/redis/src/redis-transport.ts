@@ -22,7 +22,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
-import type { FromWorker, ToWorker, Transport, TransportHost, WorkerChannel, WorkerEvents, WorkerExit } from '@futures/core';
+import { PROGRESS_RUNNING, type FromWorker, type ProgressReader, type ToWorker, type Transport, type TransportHost, type WorkerChannel, type WorkerEvents, type WorkerExit } from '@futures/core';
 import { ClientRef, connect, isRefusal, redactUrl, UNREACHABLE_MS } from './connection.js';
 import { EngineCodec } from './engine-codec.js';
 import { BrokenRedisPoolError, RedisConnectionError } from './errors.js';
@@ -361,7 +361,13 @@ export class RedisTransport implements Transport {
       process.execPath,
       [WORKER_ENTRY, '--pool', this.#o.pool, '--prefix', this.#o.prefix, '--workers', '1', '--name', `${this.#o.name}-${n}`],
       {
-        env: { ...process.env, FUTURES_REDIS_URL: this.#o.url, ...(this.#o.token === undefined ? {} : { FUTURES_TOKEN: this.#o.token }) },
+        env: {
+          ...process.env,
+          FUTURES_REDIS_URL: this.#o.url,
+          // It stops when this process is gone, even if close() never ran (SIGKILL).
+          FUTURES_REDIS_PARENT: String(process.pid),
+          ...(this.#o.token === undefined ? {} : { FUTURES_TOKEN: this.#o.token }),
+        },
         stdio: ['ignore', 'inherit', 'inherit'],
       },
     );
@@ -390,6 +396,14 @@ export class RedisTransport implements Transport {
  * asked, its runtime dies, it is declared lost, or Redis is gone.
  */
 export class RedisChannel implements WorkerChannel {
+  /**
+   * What the engine reads when the worker is gone: RUNNING is the last call
+   * the worker announced before starting it (calls before it with no result
+   * fail as lost, calls after it go back to the queue); DONE is never a call
+   * id, so that a worker whose announced calls all answered had none running.
+   */
+  readonly progress: ProgressReader = { get: (slot) => (slot === PROGRESS_RUNNING ? this.#announced : -1) };
+  #announced = 0;
   readonly #transport: RedisTransport;
   readonly #events: WorkerEvents;
   requestId = '';
@@ -489,6 +503,9 @@ export class RedisChannel implements WorkerChannel {
         this.#events.message(message);
         return;
       }
+      case KIND.PROGRESS:
+        if (typeof frame.fields[0] === 'number') this.#announced = frame.fields[0];
+        return;
       case KIND.LEFT:
         this.gone({ code: 0, signal: null });
         return;
@@ -517,6 +534,7 @@ export class RedisChannel implements WorkerChannel {
       this.#label = 'a fleet worker (not joined yet)';
       this.#seqOut = 0;
       this.#seqIn = 0;
+      this.#announced = 0;
       this.#queue = resend.slice();
       return;
     }

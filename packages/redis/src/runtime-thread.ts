@@ -3,30 +3,101 @@
  * fed by the supervisor on the main thread (supervisor.ts), which does all
  * Redis I/O and the heartbeat, so a CPU-bound call never silences it.
  *
- * Messages cross as encoded parts (the supervisor never decodes a call). The
- * one rule this thread adds: `send` returns only once the supervisor has
- * confirmed that Redis holds the message. The runtime sends the results it
- * holds before it starts each call, so a call starts only when the executor
- * is sure to learn that the calls before it finished: if this host dies or is
- * cut off, the executor blames the call that was really running, and sends
- * none that ran here to another worker.
+ * Which call runs must be known to the executor even if this host dies or is
+ * cut off between two calls, so a call starts only once Redis holds an
+ * announcement that covers it (the runtime's progress board, here backed by
+ * Redis: {@link AnnouncingProgress}). Results then go out in batches,
+ * unconfirmed: the executor learns from the announcement which call was
+ * running, and never sends one that may have started here to another worker.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runWorkerRuntime, type FromWorker, type ToWorker } from '@futures/core';
+import { PROGRESS_DONE, PROGRESS_RUNNING, runWorkerRuntime, type FromWorker, type ProgressSlot, type ProgressWriter, type ToWorker } from '@futures/core';
 import { EngineCodec } from './engine-codec.js';
 import { RefResolver } from './task-refs.js';
 
 /** What the supervisor gives the thread. */
 export interface RuntimeThreadData {
   cwd: string;
-  /** Int32 slot 0: the number of messages Redis has confirmed. */
+  /** Int32 slot 0: how many of this thread's outputs Redis has confirmed. */
   confirmed: SharedArrayBuffer;
 }
 
-/** A message to the supervisor: encoded parts, and the message's number (from 1). */
-export interface ThreadOutput {
-  seq: number;
-  parts: Uint8Array[];
+/** An output to the supervisor, numbered from 1: an engine message's encoded parts, or an announcement. */
+export type ThreadOutput = { seq: number; parts: Uint8Array[] } | { seq: number; announce: number };
+
+/** Slots per call in a `run` message (id, fnId, kind, args): core's CALL_STRIDE, which its root does not export. */
+const CALL_STRIDE = 4;
+/** A call whose function last ran for less than this (ms) is short: it may start under an earlier announcement. */
+const SHORT_MS = 0.25;
+/** Most calls one announcement covers (the engine dispatches at most 16 ahead). */
+const WINDOW = 16;
+
+/**
+ * The runtime's progress board, kept in Redis. Before a call starts, the
+ * executor must hold an announcement "calls up to id A may have started"
+ * that covers it; `set(RUNNING, id)` blocks until then. One announcement
+ * covers a run of calls known to be short (up to {@link WINDOW}); a call that
+ * may be long is announced alone, so a worker that dies in it is blamed for
+ * it and nothing else. Dying inside a run of short calls fails the whole run
+ * (none of them runs twice).
+ */
+class AnnouncingProgress implements ProgressWriter {
+  readonly #post: (announce: number) => number;
+  readonly #wait: (seq: number) => void;
+  /** Calls received and not started, in order: [id, fnId, ...]. */
+  #queue: number[] = [];
+  #head = 0;
+  /** Ids the last announcement covers. */
+  #window = new Set<number>();
+  readonly #lastMs = new Map<number, number>();
+  #fnId = -1;
+  #startedAt = 0;
+
+  constructor(post: (announce: number) => number, wait: (seq: number) => void) {
+    this.#post = post;
+    this.#wait = wait;
+  }
+
+  /** Notes the calls of a `run` message, in the order the runtime will start them. */
+  received(calls: readonly unknown[]): void {
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    }
+    for (let i = 0; i < calls.length; i += CALL_STRIDE) this.#queue.push(calls[i] as number, calls[i + 1] as number);
+  }
+
+  set(slot: ProgressSlot, id: number): void {
+    if (slot === PROGRESS_DONE) {
+      this.#lastMs.set(this.#fnId, performance.now() - this.#startedAt);
+      return;
+    }
+    if (slot !== PROGRESS_RUNNING) return;
+    const q = this.#queue;
+    while (this.#head < q.length && q[this.#head] !== id) this.#head += 2;
+    this.#fnId = this.#head < q.length ? q[this.#head + 1] : -1;
+    if (!this.#window.has(id)) this.#announceFrom(id);
+    if (this.#head < q.length) this.#head += 2;
+    this.#startedAt = performance.now();
+  }
+
+  #short(fnId: number): boolean {
+    return (this.#lastMs.get(fnId) ?? Infinity) < SHORT_MS;
+  }
+
+  #announceFrom(id: number): void {
+    const q = this.#queue;
+    const window = new Set<number>([id]);
+    let last = id;
+    if (this.#short(this.#fnId)) {
+      for (let i = this.#head + 2; i < q.length && window.size < WINDOW && this.#short(q[i + 1]); i += 2) {
+        last = q[i];
+        window.add(last);
+      }
+    }
+    this.#window = window;
+    this.#wait(this.#post(last));
+  }
 }
 
 const port = parentPort;
@@ -37,19 +108,30 @@ if (port !== null) {
   const refs = new RefResolver(data.cwd);
   let sent = 0;
   let handler: ((message: ToWorker) => void) | undefined;
+  const progress = new AnnouncingProgress(
+    (announce) => {
+      const seq = ++sent;
+      port.postMessage({ seq, announce } satisfies ThreadOutput);
+      return seq;
+    },
+    (seq) => {
+      for (let now = Atomics.load(confirmed, 0); now < seq; now = Atomics.load(confirmed, 0)) Atomics.wait(confirmed, 0, now);
+    },
+  );
   runWorkerRuntime({
+    progress,
     send(message: FromWorker): void {
       // Throws, sending nothing, when a value cannot be encoded: the runtime then fails only that call.
       const parts = codec.encode(message);
-      const seq = ++sent;
-      port.postMessage({ seq, parts } satisfies ThreadOutput, parts.map((p) => p.buffer as ArrayBuffer));
-      for (let now = Atomics.load(confirmed, 0); now < seq; now = Atomics.load(confirmed, 0)) Atomics.wait(confirmed, 0, now);
+      port.postMessage({ seq: ++sent, parts } satisfies ThreadOutput, parts.map((p) => p.buffer as ArrayBuffer));
     },
     onMessage(h) {
       handler = h;
     },
   });
   port.on('message', (parts: Uint8Array[]) => {
-    handler?.(refs.incoming(codec.decode(parts) as ToWorker));
+    const message = refs.incoming(codec.decode(parts) as ToWorker);
+    if (message.t === 'run') progress.received(message.calls);
+    handler?.(message);
   });
 }

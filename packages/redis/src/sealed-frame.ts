@@ -37,6 +37,8 @@ export const KIND = {
   EXIT: 6,
   /** Executor → itself (pushed by its liveness check): this worker's heartbeat expired. */
   LOST: 7,
+  /** Worker → executor: calls up to this id (in dispatch order) may have started. Fields: id. */
+  PROGRESS: 8,
 } as const;
 
 export interface Frame {

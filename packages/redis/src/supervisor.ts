@@ -171,9 +171,11 @@ export class Supervisor {
     const thread = s.thread;
     thread.worker.on('message', (out: ThreadOutput) => {
       if (s.over) return;
-      this.#push(s, [this.#frame(s, KIND.MESSAGE, [out.parts])]).then(
+      const frame = 'announce' in out ? this.#frame(s, KIND.PROGRESS, [out.announce]) : this.#frame(s, KIND.MESSAGE, [out.parts]);
+      // Pushes go out in order on one connection: a confirmation covers everything before it too.
+      this.#push(s, [frame]).then(
         (ok) => (ok ? thread.confirm(out.seq) : this.#leave(s)),
-        (error) => this.#ctx.warn(`a result could not be sent: ${(error as Error)?.message ?? String(error)}`),
+        (error) => this.#ctx.warn(`a message could not be sent: ${(error as Error)?.message ?? String(error)}`),
       );
     });
     let failure: string | undefined;
