@@ -47,8 +47,8 @@ class AnnouncingProgress implements ProgressWriter {
   /** Calls received and not started, in order: [id, fnId, ...]. */
   #queue: number[] = [];
   #head = 0;
-  /** Ids the last announcement covers. */
-  #window = new Set<number>();
+  /** Calls covered by an announcement already posted, and the output number of that announcement. */
+  readonly #covered = new Map<number, number>();
   readonly #lastMs = new Map<number, number>();
   #fnId = -1;
   #startedAt = 0;
@@ -58,13 +58,26 @@ class AnnouncingProgress implements ProgressWriter {
     this.#wait = wait;
   }
 
-  /** Notes the calls of a `run` message, in the order the runtime will start them. */
+  /**
+   * Notes the calls of a `run` message, in the order the runtime will start
+   * them. When every call waiting from here on is known to be short, they are
+   * announced at once, while earlier calls still run: by the time the
+   * runtime reaches them the confirmation is usually there, so a burst of
+   * short calls does not wait for Redis between calls.
+   */
   received(calls: readonly unknown[]): void {
     if (this.#head === this.#queue.length) {
       this.#queue = [];
       this.#head = 0;
     }
     for (let i = 0; i < calls.length; i += CALL_STRIDE) this.#queue.push(calls[i] as number, calls[i + 1] as number);
+    const q = this.#queue;
+    if ((q.length - this.#head) / 2 > WINDOW) return;
+    for (let i = this.#head; i < q.length; i += 2) if (!this.#short(q[i + 1])) return;
+    const last = q[q.length - 2];
+    if (this.#covered.has(last)) return;
+    const seq = this.#post(last);
+    for (let i = this.#head; i < q.length; i += 2) if (!this.#covered.has(q[i])) this.#covered.set(q[i], seq);
   }
 
   set(slot: ProgressSlot, id: number): void {
@@ -74,9 +87,14 @@ class AnnouncingProgress implements ProgressWriter {
     }
     if (slot !== PROGRESS_RUNNING) return;
     const q = this.#queue;
-    while (this.#head < q.length && q[this.#head] !== id) this.#head += 2;
+    while (this.#head < q.length && q[this.#head] !== id) this.#covered.delete(q[(this.#head += 2) - 2]);
     this.#fnId = this.#head < q.length ? q[this.#head + 1] : -1;
-    if (!this.#window.has(id)) this.#announceFrom(id);
+    const seq = this.#covered.get(id);
+    if (seq === undefined) this.#announceFrom(id);
+    else {
+      this.#covered.delete(id);
+      this.#wait(seq);
+    }
     if (this.#head < q.length) this.#head += 2;
     this.#startedAt = performance.now();
   }
@@ -85,18 +103,20 @@ class AnnouncingProgress implements ProgressWriter {
     return (this.#lastMs.get(fnId) ?? Infinity) < SHORT_MS;
   }
 
+  /** Announces `id` and, if it is short, the short calls right behind it; waits for Redis to confirm. */
   #announceFrom(id: number): void {
     const q = this.#queue;
-    const window = new Set<number>([id]);
+    const behind: number[] = [];
     let last = id;
     if (this.#short(this.#fnId)) {
-      for (let i = this.#head + 2; i < q.length && window.size < WINDOW && this.#short(q[i + 1]); i += 2) {
+      for (let i = this.#head + 2; i < q.length && behind.length < WINDOW - 1 && this.#short(q[i + 1]); i += 2) {
         last = q[i];
-        window.add(last);
+        behind.push(last);
       }
     }
-    this.#window = window;
-    this.#wait(this.#post(last));
+    const seq = this.#post(last);
+    for (const b of behind) this.#covered.set(b, seq);
+    this.#wait(seq);
   }
 }
 
