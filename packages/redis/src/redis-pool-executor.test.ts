@@ -3,9 +3,10 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BrokenExecutorError } from '@futures/core';
+import { runScript } from '@futures/executor-tests';
 import { BrokenRedisPoolError, RedisConnectionError, RedisPoolExecutor } from '@futures/redis';
 import { tasks } from '../test-fixtures/tasks.mjs';
 import { REPO_ROOT, describeWithRedis, startFleet, startRedisServer, startWorkerProcess, type RedisServer, type WorkerProcess } from './redis-server.testing.js';
@@ -152,6 +153,23 @@ describeWithRedis('RedisPoolExecutor and its fleet', () => {
     while ([...new Set(pids)].some(alive)) {
       expect(Date.now()).toBeLessThan(end);
       await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+
+  it('a forgotten executor with nothing pending does not keep its process alive; its local worker stops with it', async () => {
+    const { code, out } = await runScript(fileURLToPath(new URL('../test-fixtures/forgotten-pool.mjs', import.meta.url)), server.url, 'forgotten');
+    expect(code).toBe(0);
+    const pid = Number(out);
+    expect(pid).toBeGreaterThan(0);
+    const end = Date.now() + 5000;
+    for (;;) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        break;
+      }
+      expect(Date.now(), 'the local worker stops once its executor process is gone').toBeLessThan(end);
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   });
 
