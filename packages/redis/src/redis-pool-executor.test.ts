@@ -72,6 +72,21 @@ describeWithRedis('RedisPoolExecutor and its fleet', () => {
     }
   });
 
+  it('an executor with a long backlog gives its worker to another executor that waits; no call runs twice', async () => {
+    workers.push(...startFleet(server.url, 'fair', 1));
+    const a = make({ pool: 'fair' });
+    const b = make({ pool: 'fair' });
+    const fa = Array.from({ length: 40 }, (_, i) => a.submit(tasks.incr, server.url, `fair:a:${i}`, 50));
+    await fa[0];
+    const finishedA: number[] = [];
+    fa.forEach((f, i) => void f.then(() => finishedA.push(i)));
+    expect(await b.submit(tasks.incr, server.url, 'fair:b', 0)).toBe('fair:b');
+    // B got the only worker while A still had most of its 2 s of work left.
+    expect(finishedA.length).toBeLessThan(30);
+    expect(await Promise.all(fa)).toHaveLength(40);
+    for (let i = 0; i < 40; i++) expect(await server.client.get(`fair:a:${i}`)).toBe('1');
+  });
+
   it('with no worker in the fleet calls wait as PENDING, and run when one joins', async () => {
     const ex = make({ pool: 'late' });
     const f = ex.submit(tasks.pid);

@@ -41,6 +41,9 @@ const WANT_TTL_MS = 30_000;
 const LINGER_MS = 500;
 /** How long spawned local workers get to leave on close before they are killed, ms. */
 const GRACE_MS = 5_000;
+/** Slots per call in a `run` message and per result in a `done` message (core's CALL_STRIDE and RESULT_STRIDE). */
+const CALL_STRIDE = 4;
+const RESULT_STRIDE = 3;
 /** Workers in a row that may leave a channel before they are ready before the engine hears it (and breaks the pool). */
 const MAX_JOIN_FAILURES = 3;
 
@@ -323,10 +326,30 @@ export class RedisTransport implements Transport {
         this.#o.leaseMs,
         workers.map((c) => ({ heartbeat: this.#keys.heartbeat(c.workerId!), lost: c.lostFrame! })),
       );
-      if (this.#asked !== undefined && ++this.#ticks % 4 === 0) await this.#renewRequest(this.#asked);
+      if (++this.#ticks % 4 !== 0) return;
+      if (this.#asked !== undefined) await this.#renewRequest(this.#asked);
+      if (!this.#idle && this.#bound.size > 0) await this.#shareFleet();
     } catch {
       // Redis went away mid-tick: the outage clock runs from the connection's close.
     }
+  }
+
+  /**
+   * Fairness between executors that share a fleet: while another executor
+   * waits for a worker, this one gives one of its workers back (about once a
+   * second), as soon as that worker has finished the calls it was sent. The
+   * calls the engine meanwhile dispatched to it were held back, never sent,
+   * and go back to the queue.
+   */
+  async #shareFleet(): Promise<void> {
+    const waiting = await this.#cmd.lrange(this.#keys.want, 0, 31);
+    if (!waiting.some((request) => !request.startsWith(`${this.#id}|`))) return;
+    let oldest: RedisChannel | undefined;
+    for (const channel of this.#bound.values()) {
+      if (channel.yielding) return;
+      oldest ??= channel;
+    }
+    oldest?.yieldWorker();
   }
 
   /** A request that vanished from the list (Redis restarted, a worker took it after we had stalled) is made again. */
@@ -420,6 +443,10 @@ export class RedisChannel implements WorkerChannel {
   #seqOut = 0;
   #seqIn = 0;
   #leaving = false;
+  /** Calls sent to the worker and not answered yet. */
+  #inflight = 0;
+  /** Giving the worker back to the fleet (see RedisTransport.#shareFleet): the engine's messages are held, not sent. */
+  yielding = false;
   #reported = false;
 
   constructor(transport: RedisTransport, events: WorkerEvents) {
@@ -445,9 +472,26 @@ export class RedisChannel implements WorkerChannel {
     if (this.#reported || this.#leaving) return;
     // Throws, sending nothing, when a value cannot be encoded.
     const parts = this.#transport.encode(message);
+    // Held while yielding: the engine will get these calls back when this worker leaves.
+    if (this.yielding) return;
+    if (message.t === 'run') this.#inflight += message.calls.length / CALL_STRIDE;
     this.#beforeReady?.push(parts);
     if (this.#queue !== undefined) this.#queue.push(parts);
     else this.#sendParts([parts]);
+  }
+
+  /** Gives the worker back to the fleet once the calls it was sent are answered; the engine's new calls are held meanwhile. */
+  yieldWorker(): void {
+    if (this.#reported || this.#leaving || this.workerId === undefined || this.#beforeReady !== undefined) return;
+    this.yielding = true;
+    this.#yieldIfDone();
+  }
+
+  #yieldIfDone(): void {
+    if (!this.yielding || this.#inflight > 0 || this.#reported || this.#leaving) return;
+    // The engine sees this worker leave with the held calls unanswered: nothing announced covers them, so it requeues them.
+    this.#transport.sendFrames(this.workerId!, KIND.RELEASE, [++this.#seqOut], [[]]);
+    this.gone({ code: 0, signal: null });
   }
 
   #sendParts(messages: Uint8Array[][]): void {
@@ -500,7 +544,9 @@ export class RedisChannel implements WorkerChannel {
           return;
         }
         if (message.t === 'ready') this.#beforeReady = undefined;
+        if (message.t === 'done' && Array.isArray(message.results)) this.#inflight -= message.results.length / RESULT_STRIDE;
         this.#events.message(message);
+        this.#yieldIfDone();
         return;
       }
       case KIND.PROGRESS:
