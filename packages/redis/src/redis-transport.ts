@@ -343,7 +343,9 @@ export class RedisTransport implements Transport {
    */
   async #shareFleet(): Promise<void> {
     const waiting = await this.#cmd.lrange(this.#keys.want, 0, 31);
-    if (!waiting.some((request) => !request.startsWith(`${this.#id}|`))) return;
+    const others = new Set(waiting.map((request) => request.split('|')[0]).filter((id) => id !== this.#id));
+    // A dead executor's request waits for a worker to discard it: only live ones count.
+    if (others.size === 0 || (await this.#cmd.exists(...[...others].map((id) => this.#keys.alive(id)))) === 0) return;
     let oldest: RedisChannel | undefined;
     for (const channel of this.#bound.values()) {
       if (channel.yielding) return;
