@@ -243,7 +243,8 @@ describe('MessageCodec: values it cannot carry', () => {
 
     it('a module namespace object', async () => {
       // A data: URL, so that the test runner hands back the real namespace rather than a wrapper.
-      const ns: unknown = await import(/* @vite-ignore */ 'data:text/javascript,export const a = 1');
+      const source = 'data:text/javascript,export const a = 1';
+      const ns: unknown = await import(/* @vite-ignore */ source);
       expect(isModuleNamespaceObject(ns)).toBe(true);
       expect(() => structuredClone(ns)).toThrow();
       expect(() => codec.encode({ ns })).toThrow(/module namespace/);
