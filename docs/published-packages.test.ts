@@ -4,7 +4,7 @@
  * no reference to files a user of the package does not have.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -14,7 +14,10 @@ const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-const published = ['core', 'thread-pool', 'process-pool', 'socket'];
+/** Every package npm would publish: the directories of packages/ whose package.json is not private. */
+const published = readdirSync(join(root, 'packages')).filter(
+  (dir) => !(JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) as { private?: boolean }).private,
+);
 
 async function packedFiles(dir: string): Promise<string[]> {
   // --dry-run still runs prepack (which copies the root LICENSE in) and lists what would be published.
@@ -24,6 +27,11 @@ async function packedFiles(dir: string): Promise<string[]> {
 }
 
 describe('published packages', () => {
+  it('are found', () => {
+    expect(published).toEqual(expect.arrayContaining(['core', 'thread-pool', 'process-pool', 'socket']));
+    expect(published).not.toContain('executor-tests');
+  });
+
   for (const dir of published) {
     it(`@futures/${dir} ships its LICENSE, README, entry points and bins, and no reference to API.md`, { timeout: 60_000 }, async () => {
       const files = await packedFiles(dir);
