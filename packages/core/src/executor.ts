@@ -35,7 +35,7 @@ export interface ShutdownOptions {
 
 export type Task = (...args: any[]) => any;
 
-/** The contract shared by every executor (see API.md). */
+/** The contract shared by every executor. */
 export interface Executor {
   /** Schedules `fn(...args)` and returns a Future for its result. */
   submit<F extends Task>(fn: F, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>>;

@@ -16,13 +16,13 @@ export { Future, type FutureState } from './future.js';
 export { wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED } from './wait.js';
 
 // Executors
-export type { Executor, CallOptions, ShutdownOptions, MapOptions, MapArguments, Task } from './executor.js';
+export type { Executor, CallOptions, ShutdownOptions, MapOptions, MapArguments, Task, MapIterator } from './executor.js';
 export { ExecutorBase } from './executor.js';
 export { InlineExecutor, type InlineExecutorOptions } from './inline-executor.js';
 export { PoolExecutor, MAX_IN_FLIGHT, type PoolOptions, type PoolConfig } from './pool-executor.js';
 
 // Tasks
-export { defineTasks } from './tasks.js';
+export { defineTasks, tasksFrom, type TaskHandles } from './tasks.js';
 
 // Errors
 export {

@@ -1,7 +1,7 @@
 /**
  * `Executor.map`: Python's `Executor.map` over sync or async iterables.
  *
- * Contract (API.md): results come in input order; iterables are zipped and
+ * Contract: results come in input order; iterables are zipped and
  * stop at the shortest; without `buffersize` a sync input is read and every
  * call submitted before `map` returns, and an async input is read in the
  * background as fast as it yields; with `buffersize`, at most that many

@@ -3,7 +3,7 @@
  * cancellation, timeouts, worker recycling, crash handling and shutdown,
  * shared by every transport (threads, processes, sockets).
  *
- * Dispatch follows API.md's "Dispatch" section. A worker runs one call at a
+ * Dispatch follows the documented contract. A worker runs one call at a
  * time; the engine starts with one call in flight per worker and, once the
  * workers' reported busy time shows that calls are short, keeps up to
  * {@link MAX_IN_FLIGHT} in flight per worker and sends queued calls in one
@@ -28,14 +28,14 @@ import { describeTask, taskRefOf } from './tasks.js';
 import type { Transport, WorkerChannel, WorkerEvents, WorkerExit } from './transport.js';
 import { rejectUnknownOptions, validateArray, validateInteger, validateOptionsObject, validateString, validateTimeout } from './validate.js';
 
-/** At most this many calls are dispatched and unfinished on one worker (API.md). */
+/** At most this many calls are dispatched and unfinished on one worker. */
 export const MAX_IN_FLIGHT = 16;
 /** Calls whose average running time is below this (ms) count as short: dispatch ahead and batch. */
 const SHORT_CALL_MS = 0.25;
 /** Weight of the newest sample in the running average of call duration. */
 const AVERAGE_WEIGHT = 0.2;
 
-/** Options every pool accepts (see API.md "Executors"). */
+/** Options every pool accepts. */
 export interface PoolOptions {
   /** Number of workers (default `os.availableParallelism()`). */
   maxWorkers?: number;

@@ -1,6 +1,6 @@
 /**
  * The shared executor test suite, as CPython's `create_executor_tests`: every
- * executor runs the same tests of the API.md contract. Transport packages call
+ * executor runs the same tests of the public contract. Transport packages call
  * {@link describeExecutorSuite} from a `*.suite.test.ts` file and add only
  * their own cases beside it.
  */
