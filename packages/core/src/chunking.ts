@@ -39,7 +39,7 @@ import { availableParallelism } from 'node:os';
  * (so tiny items cost this thread little per item), small next to any map
  * long enough for balance to matter.
  */
-export const TARGET_CHUNK_MS = 10;
+export const TARGET_CHUNK_MS = 4;
 /** Chunks the time per item is averaged over. */
 export const WINDOW = 8;
 /** A chunk's size is at most this many times the largest size that has finished. */
