@@ -59,9 +59,16 @@ describe('AdaptiveChunker', () => {
     expect(chunker.nextSize(3)).toBe(3);
   });
 
-  it('keeps two chunks per worker in flight, plus one, and learns the workers from long single calls', () => {
-    const { chunker, chunk, advance } = harness(2);
+  it('keeps two chunks per worker in flight, plus one, and learns the workers from long single calls once a window has finished', () => {
+    const { chunker, chunk, step, advance } = harness(2);
     expect(chunker.inFlightLimit()).toBe(5);
+    // While starting up, a long call says nothing about the workers (this thread may have been busy).
+    const early = Array.from({ length: 5 }, () => chunk(1));
+    for (const c of early) chunker.submitted(c);
+    advance(50);
+    chunker.finished(early[0], early);
+    expect(chunker.inFlightLimit()).toBe(5);
+    for (let i = 0; i < WINDOW; i++) step(TARGET_CHUNK_MS * 4);
     // Five long calls all seen running at once, none waiting: there are more workers than guessed.
     const five = Array.from({ length: 5 }, () => chunk(1));
     for (const c of five) chunker.submitted(c);

@@ -140,10 +140,11 @@ export class AdaptiveChunker {
       this.#recentSizes.shift();
     }
     this.#largestDone = Math.max(this.#largestDone, chunk.size);
-    if (chunk.size === 1 && ms >= LONG_CHUNK_MS) {
+    if (chunk.size === 1 && ms >= LONG_CHUNK_MS && this.#recentAt.length >= WINDOW) {
       // Long calls are never dispatched ahead, so `running` counts busy workers: with some of ours
       // still queued, that is every worker; with none queued there may be more. (Only single items
-      // count: a chunk's completion can be late because this thread was busy with the results of others.)
+      // count, once a window has finished: a chunk can finish late because this thread was busy with
+      // the results of others, or still starting up.)
       this.#workers = waiting > 0 ? running : Math.max(this.#workers, running + 1);
     }
   }
