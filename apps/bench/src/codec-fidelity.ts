@@ -83,7 +83,7 @@ export function fidelityTable(codecs: readonly Codec[]): { type: string; results
         results[c.id] = hadKey && t.kept(value, sent) ? 'kept' : `lost → ${describe(value, hadKey)}`;
       } catch (err) {
         const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-        results[c.id] = `throws: ${msg.length > 34 ? `${msg.slice(0, 33)}…` : msg}`;
+        results[c.id] = `throws: ${msg.length > 100 ? `${msg.slice(0, 99)}…` : msg}`;
       }
     }
     return { type: t.type, results };

@@ -38,6 +38,7 @@ export function fmtCount(n: number): string {
 }
 
 export function fmtRatio(r: number): string {
+  if (r > 0 && r < 0.01) return '<0.01×';
   return r >= 100 ? `${r.toFixed(0)}×` : r >= 10 ? `${r.toFixed(1)}×` : `${r.toFixed(2)}×`;
 }
 

@@ -48,6 +48,14 @@ describe('AdaptiveChunker', () => {
     expect(step(1)).toBeLessThanOrEqual(Math.ceil(TARGET_CHUNK_MS / 1));
   });
 
+  it('after slow items, a run of fast ones does not make chunks that could hold several slow ones (skewed input)', () => {
+    const { step } = harness(2);
+    for (let i = 0; i < 20; i++) step(TARGET_CHUNK_MS * 2.5);
+    // A window's worth of fast items alone would aim at hundreds of items per chunk.
+    const sizes = Array.from({ length: WINDOW + 2 }, () => step(0.01));
+    expect(Math.max(...sizes)).toBe(1);
+  });
+
   it('near the end takes a share of the items left, so the tail spreads over the workers', () => {
     const { chunker, step } = harness(2);
     for (let i = 0; i < 40; i++) step(0.001);
@@ -59,27 +67,27 @@ describe('AdaptiveChunker', () => {
     expect(chunker.nextSize(3)).toBe(3);
   });
 
-  it('keeps two chunks per worker in flight, plus one, and learns the workers from long single calls once a window has finished', () => {
+  it('keeps four chunks per worker in flight, plus one, and learns the workers from long single calls once a window has finished', () => {
     const { chunker, chunk, step, advance } = harness(2);
-    expect(chunker.inFlightLimit()).toBe(5);
+    expect(chunker.inFlightLimit()).toBe(9);
     // While starting up, a long call says nothing about the workers (this thread may have been busy).
     const early = Array.from({ length: 5 }, () => chunk(1));
     for (const c of early) chunker.submitted(c);
     advance(50);
     chunker.finished(early[0], early);
-    expect(chunker.inFlightLimit()).toBe(5);
+    expect(chunker.inFlightLimit()).toBe(9);
     for (let i = 0; i < WINDOW; i++) step(TARGET_CHUNK_MS * 4);
     // Five long calls all seen running at once, none waiting: there are more workers than guessed.
     const five = Array.from({ length: 5 }, () => chunk(1));
     for (const c of five) chunker.submitted(c);
     advance(50);
     chunker.finished(five[0], five);
-    expect(chunker.inFlightLimit()).toBe(2 * 6 + 1);
+    expect(chunker.inFlightLimit()).toBe(4 * 6 + 1);
     // Three running and two still queued: three workers.
     const mixed = [chunk(1), chunk(1), chunk(1), chunk(1, false), chunk(1, false)];
     for (const c of mixed) chunker.submitted(c);
     advance(50);
     chunker.finished(mixed[0], mixed);
-    expect(chunker.inFlightLimit()).toBe(2 * 3 + 1);
+    expect(chunker.inFlightLimit()).toBe(4 * 3 + 1);
   });
 });

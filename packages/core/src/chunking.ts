@@ -16,7 +16,14 @@
  *   can take, so chunks grow until its per-chunk cost is small; a chunk
  *   that met a pause on a busy machine moves it a little, and the big
  *   chunks weigh most;
- * - the next size aims at {@link TARGET_CHUNK_MS} of work and grows at most
+ * - the next size aims at {@link TARGET_CHUNK_MS} of work by the pace of
+ *   that window; and while the items so far average over an eighth of the
+ *   target (when a message costs little next to an item, so chunks save
+ *   little), by their average too, whichever is slower: in a skewed input
+ *   (hundreds of small files and a few huge ones) a run of small items must
+ *   not make chunks that can hold two huge ones, which would leave a worker
+ *   idle at the end (tiny items are not held back by it: one pause of this
+ *   thread would shrink their chunks for the rest of the map); it grows at most
  *   {@link MAX_GROWTH}× the largest size finished so far (a few completions
  *   take it from 1 to thousands of items);
  * - when the number of items left is known, a chunk is at most the share of
@@ -24,7 +31,7 @@
  *   of the aimed size, where the imbalance no longer matters and more
  *   messages would cost this thread more), so the tail spreads over the
  *   workers;
- * - only a few chunks are in flight: two per worker, plus one, so sizes are
+ * - only a few chunks are in flight: four per worker, plus one, so sizes are
  *   decided late, from fresh measurements. The workers are this machine's
  *   parallelism (a pool's default) until long single calls show how many of
  *   them run at once (more, for an I/O-bound pool with many workers).
@@ -40,6 +47,8 @@ import { availableParallelism } from 'node:os';
  * long enough for balance to matter.
  */
 export const TARGET_CHUNK_MS = 4;
+/** While the items so far average more than 1/this of the target, the chunk size also follows their average (see above). */
+const SKEW_GUARD_ITEMS = 8;
 /** Chunks the time per item is averaged over. */
 export const WINDOW = 8;
 /** A chunk's size is at most this many times the largest size that has finished. */
@@ -53,6 +62,11 @@ export const MAX_GROWTH = 8;
 const LONG_CHUNK_MS = 8;
 /** Most chunks of one map in flight at once, however many workers it sees. */
 const MAX_IN_FLIGHT = 256;
+
+/** Items that make {@link TARGET_CHUNK_MS} of work, when `items` took `ms` of one worker's time. */
+function aimedSize(items: number, ms: number): number {
+  return ms > 0 ? Math.floor((TARGET_CHUNK_MS * items) / ms) : Infinity;
+}
 
 /** One submitted chunk as the chunker tracks it. */
 export interface ChunkTiming {
@@ -73,6 +87,9 @@ export class AdaptiveChunker {
   readonly #recentSizes: number[] = [];
   /** When the window began: the completion before its first, or the first submission. */
   #windowStart: number | undefined;
+  /** The first submission, and the items finished since. */
+  #firstSubmit: number | undefined;
+  #itemsDone = 0;
   /** Largest chunk size that has finished. */
   #largestDone = 0;
   /** Workers seen busy with this map's chunks at once. */
@@ -91,16 +108,17 @@ export class AdaptiveChunker {
 
   /** How many chunks may be in flight (submitted, not finished). */
   inFlightLimit(): number {
-    return Math.min(MAX_IN_FLIGHT, 2 * this.#workers + 1);
+    return Math.min(MAX_IN_FLIGHT, 4 * this.#workers + 1);
   }
 
   /** Size of the next chunk; `remaining` is the number of items left to submit (Infinity when unknown). */
   nextSize(remaining: number): number {
     if (this.#recentAt.length === 0) return 1;
-    const ms = (this.#recentAt[this.#recentAt.length - 1] - this.#windowStart!) * this.#workers;
+    const last = this.#recentAt[this.#recentAt.length - 1];
     const items = this.#recentSizes.reduce((a, b) => a + b, 0);
-    const aimed = ms > 0 ? Math.floor((TARGET_CHUNK_MS * items) / ms) : Infinity;
-    let size = Math.min(aimed, this.#largestDone * MAX_GROWTH);
+    let size = Math.min(aimedSize(items, (last - this.#windowStart!) * this.#workers), this.#largestDone * MAX_GROWTH);
+    const overall = aimedSize(this.#itemsDone, (last - this.#firstSubmit!) * this.#workers);
+    if (overall < SKEW_GUARD_ITEMS) size = Math.min(size, overall);
     if (Number.isFinite(remaining)) size = Math.min(size, Math.max(Math.ceil(remaining / (2 * this.#workers)), Math.floor(size / 4)));
     return Math.max(1, Math.min(size, remaining));
   }
@@ -109,6 +127,7 @@ export class AdaptiveChunker {
   submitted(chunk: ChunkTiming): void {
     chunk.submittedAt = this.#now();
     this.#windowStart ??= chunk.submittedAt;
+    this.#firstSubmit ??= chunk.submittedAt;
   }
 
   /**
@@ -121,6 +140,8 @@ export class AdaptiveChunker {
     const startOf = (c: ChunkTiming): number => Math.max(c.submittedAt ?? now, since);
     const ms = now - (chunk.startedAt ?? startOf(chunk));
     this.#windowStart ??= chunk.submittedAt ?? now;
+    this.#firstSubmit ??= chunk.submittedAt ?? now;
+    this.#itemsDone += chunk.size;
     let running = 1;
     let waiting = 0;
     for (const c of inFlight) {
