@@ -45,4 +45,4 @@ export function tooWide(s: Spread): boolean {
 }
 
 /** The footnote that explains the "!" next to a flagged figure. */
-export const WIDE_SPREAD_NOTE = `! = rounds too far apart to trust this figure (± above ${WIDE_SPREAD_PERCENT}%, or the slowest round over 2× the fastest): the machine was busy; rerun, or use a full run (more rounds)`;
+export const WIDE_SPREAD_NOTE = `! = rounds too far apart to trust (± above ${WIDE_SPREAD_PERCENT}%, or slowest round over 2× the fastest): rerun, or run in full`;

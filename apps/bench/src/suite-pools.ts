@@ -213,9 +213,9 @@ export async function runPools(ctx: RunContext, sections: readonly Section[], py
 
 /** Rows of the big round trip that do not copy the payload both ways, and why. */
 const BIG_PAYLOAD_NO_COPY: Record<string, string> = {
-  'python-thread': 'threads share memory: copies nothing',
-  'thread-transfer': 'moves the buffer in instead of copying it',
-  'piscina-move': 'moves the buffer in instead of copying it',
+  'python-thread': 'shares memory, copies nothing',
+  'thread-transfer': 'moves the buffer in',
+  'piscina-move': 'moves the buffer in',
 };
 
 /**
@@ -229,9 +229,9 @@ function compareCopiesOnly(c: CaseResult, noCopy: Record<string, string>): void 
   const best = Math.min(...copying.map((e) => e.ms!.median));
   for (const e of c.entries) {
     if (e.ms && best > 0) e.ratio = e.ms.median / best;
-    if (e.id in noCopy) e.note = `${noCopy[e.id]}; not a reference for "vs fastest"`;
+    if (e.id in noCopy) e.note = `${noCopy[e.id]}: not a reference`;
   }
-  c.note = '"vs fastest" compares with the fastest row that copies the payload both ways (rows marked otherwise share or move it)';
+  c.note = '"vs fastest": against the fastest row that copies the payload both ways (marked rows share or move it)';
 }
 
 /** fib: how far each pool (and the no-pool parallel floor) is from the ideal, its language's single-thread time ÷ workers. */
