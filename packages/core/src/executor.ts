@@ -109,6 +109,30 @@ const NO_OPTIONS: CallOptions = Object.freeze({});
  * {@link ExecutorBase.shutdown}.
  */
 export abstract class ExecutorBase implements Executor {
+  /** Maps with input read but not submitted yet: each flushes it before this executor shuts down. */
+  readonly #beforeShutdown = new Set<() => void>();
+
+  constructor() {
+    // Python's map has submitted every call before it returns, so `shutdown()` runs them all. A
+    // pool's map submits its chunks as it learns their size, so before the subclass's own
+    // shutdown runs (however it is reached: a view, asyncDispose), each map submits what it holds.
+    const shutdown = this.shutdown;
+    this.shutdown = (options?: ShutdownOptions): Promise<void> => {
+      for (const flush of [...this.#beforeShutdown]) flush();
+      this.#beforeShutdown.clear();
+      return shutdown.call(this, options);
+    };
+  }
+
+  /**
+   * Whether a map without `chunksize` sizes its chunks from measured call
+   * times (true: pools, where each message costs a round trip) or sends
+   * items one by one (false: executors that run calls in this thread).
+   */
+  protected adaptiveMap(): boolean {
+    return true;
+  }
+
   /**
    * Schedules one call. `fn` is known to be a function; implementations
    * throw `ShutdownError` / the broken error when they cannot take it.
@@ -157,6 +181,11 @@ export abstract class ExecutorBase implements Executor {
       {
         call: (args) => this.submitCall(fn, args, options),
         chunk: (columns) => this.submitChunk(fn, columns, options),
+        adaptive: this.adaptiveMap(),
+        beforeShutdown: (flush) => {
+          this.#beforeShutdown.add(flush);
+          return () => this.#beforeShutdown.delete(flush);
+        },
       },
       iterables,
       mapOptions,

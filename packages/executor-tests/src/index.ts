@@ -313,13 +313,47 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
           }
         }
         const out: number[] = [];
-        for await (const v of ex.map(tasks.echo, naturals(), { buffersize: 3 })) {
+        for await (const v of ex.map(tasks.echo, naturals(), { buffersize: 3, chunksize: 1 })) {
           out.push(v as number);
           if (out.length === 5) break;
         }
         expect(out).toEqual([0, 1, 2, 3, 4]);
         expect(read).toBeLessThanOrEqual(5 + 3);
         expect(closed).toBe(true);
+      });
+
+      it('with buffersize and no chunksize still reads lazily: at most buffersize chunks ahead', async () => {
+        const ex = make({ maxWorkers: 2 });
+        let closed = false;
+        function* naturals() {
+          try {
+            for (let i = 0; ; i++) yield i;
+          } finally {
+            closed = true;
+          }
+        }
+        const out: number[] = [];
+        for await (const v of ex.map(tasks.echo, naturals(), { buffersize: 2 })) {
+          out.push(v as number);
+          if (out.length === 300) break;
+        }
+        expect(out).toEqual(Array.from({ length: 300 }, (_, i) => i));
+        expect(closed).toBe(true);
+      });
+
+      it('runs every item of a map made before shutdown, as if all were submitted (Python: with Executor() as ex: it = ex.map(...))', async () => {
+        const ex = make({ maxWorkers: 2 });
+        const xs = Array.from({ length: 2_000 }, (_, i) => i);
+        const it = ex.map(tasks.echo, xs);
+        await ex.shutdown();
+        expect(await collect(it)).toEqual(xs);
+      });
+
+      it('shutdown({ cancelFutures: true }) cancels the items of a map not started yet', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const it = ex.map(tasks.sleep, [30, 0, 0, 0, 0, 0, 0, 0, 0, 0], ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']);
+        await ex.shutdown({ cancelFutures: true });
+        await expect(collect(it)).rejects.toSatisfy((e: unknown) => CancelledError.isInstance(e));
       });
 
       it('throws the first failing item and cancels the calls still pending', async () => {
