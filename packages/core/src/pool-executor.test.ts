@@ -1,6 +1,7 @@
-import { describeExecutorSuite, shutDownAfterEach, until } from '@futures/executor-tests';
+import { describeExecutorSuite, markThenHang, shutDownAfterEach, startMarker, until } from '@futures/executor-tests';
 import { tasks } from '@futures/executor-tests/fixtures/tasks.mjs';
-import { BrokenExecutorError, MAX_IN_FLIGHT, ShutdownError, TimeoutError } from '@futures/core';
+import { BrokenExecutorError, ShutdownError, TimeoutError } from '@futures/core';
+import { MAX_IN_FLIGHT } from '@futures/core/transport';
 import { BrokenFakePoolError, FakePoolExecutor, type FakeWorker } from '@futures/core/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -27,17 +28,26 @@ describe('PoolExecutor engine', () => {
   describe('worker death', () => {
     it('fails only the running call with the exit code, requeues the calls dispatched behind it, and replaces the worker', async () => {
       const pool = make({ maxWorkers: 1 });
-      await warmUp(pool);
-      const running = pool.submit(tasks.forever);
-      const behind = [pool.submit(tasks.add, 1, 1), pool.submit(tasks.add, 2, 2)];
+      // markIf(null) is short: the pool dispatches calls of it ahead, even behind one that hangs.
+      const markIf = (path: string | null): number | Promise<never> => {
+        if (path === null) return 0;
+        (process as unknown as { getBuiltinModule(id: string): typeof import('node:fs') }).getBuiltinModule('node:fs').writeFileSync(path, '');
+        return new Promise<never>(() => {});
+      };
+      await Promise.all(Array.from({ length: 8 }, () => pool.submit(markIf, null)));
+      const marker = startMarker();
+      const running = pool.submit(markIf, marker.path);
+      const behind = [pool.submit(markIf, null), pool.submit(markIf, null)];
       await until(() => running.running() && behind.every((f) => f.running()), 'all three are dispatched');
       const [first] = pool.transport.live;
       expect(batchSizes(first).at(-1)).toBe(3);
+      await marker.started();
+      marker.dispose();
       first.exit({ code: 7, signal: null });
       const error = (await running.exception()) as Error;
       expect(BrokenExecutorError.isInstance(error)).toBe(true);
-      expect(error.message).toMatch(/fake worker 1 exited with code 7 while running forever/);
-      expect(await Promise.all(behind)).toEqual([2, 4]);
+      expect(error.message).toMatch(/fake worker 1 exited with code 7 while running markIf/);
+      expect(await Promise.all(behind)).toEqual([0, 0]);
       expect(pool.transport.workers).toHaveLength(2);
       // The replacement got each requeued call exactly once.
       expect(batchSizes(pool.transport.workers[1]).reduce((a, b) => a + b, 0)).toBe(2);
@@ -45,9 +55,11 @@ describe('PoolExecutor engine', () => {
 
     it('names the signal that killed a worker', async () => {
       const pool = make({ maxWorkers: 1 });
-      const f = pool.submit(tasks.forever);
-      await until(() => f.running(), 'the call runs');
+      const marker = startMarker();
+      const f = pool.submit(markThenHang, marker.path);
+      await marker.started();
       pool.transport.live[0].exit({ code: null, signal: 'SIGKILL' });
+      marker.dispose();
       expect(((await f.exception()) as Error).message).toMatch(/killed by SIGKILL/);
       expect(await pool.submit(tasks.add, 1, 2)).toBe(3);
     });
@@ -69,16 +81,20 @@ describe('PoolExecutor engine', () => {
 
     it('ends a worker that answers garbage, failing only its running call', async () => {
       const pool = make({ maxWorkers: 1 });
-      const f = pool.submit(tasks.forever);
-      await until(() => f.running(), 'the call runs');
+      const marker = startMarker();
+      const f = pool.submit(markThenHang, marker.path);
+      await marker.started();
+      marker.dispose();
       pool.transport.live[0].inject({ t: 'nonsense' });
       const error = (await f.exception()) as Error;
       expect(BrokenExecutorError.isInstance(error)).toBe(true);
       expect(error.message).toMatch(/unknown type/);
       expect(await pool.submit(tasks.add, 1, 1)).toBe(2);
 
-      const g = pool.submit(tasks.forever);
-      await until(() => g.running(), 'the call runs');
+      const again = startMarker();
+      const g = pool.submit(markThenHang, again.path);
+      await again.started();
+      again.dispose();
       pool.transport.live[0].inject({ t: 'done', results: [999_999, 0, 'forged'], busy: 0 });
       expect(((await g.exception()) as Error).message).toMatch(/result for call 999999/);
       expect(await pool.submit(tasks.add, 2, 2)).toBe(4);
@@ -138,7 +154,7 @@ describe('PoolExecutor engine', () => {
     it('never has more than MAX_IN_FLIGHT calls unanswered on one worker', async () => {
       const pool = make({ maxWorkers: 1 });
       await warmUp(pool);
-      const fs = Array.from({ length: 200 }, () => pool.submit(tasks.sleep, 0, 1));
+      const fs = Array.from({ length: 200 }, (_, i) => pool.submit(tasks.add, i, 1));
       let peak = 0;
       while (fs.some((f) => !f.done())) {
         peak = Math.max(peak, fs.filter((f) => f.running()).length);

@@ -7,7 +7,20 @@
  * A transport's worker entry builds a {@link WorkerPort} and calls
  * {@link runWorkerRuntime}; it never touches calls itself.
  */
-import { CALL_STRIDE, CHUNK, ERROR, OK, RESULT_STRIDE, THROWN, type InitMessage, type RunMessage, type TaskRef, type ToWorker } from './protocol.js';
+import {
+  CALL_STRIDE,
+  CHUNK,
+  ERROR,
+  OK,
+  RESULT_STRIDE,
+  SHORT_CALL_MS,
+  THROWN,
+  timingKey,
+  type InitMessage,
+  type RunMessage,
+  type TaskRef,
+  type ToWorker,
+} from './protocol.js';
 import { encodeError, isErrorLike } from './remote-error.js';
 import { PROGRESS_DONE, PROGRESS_RUNNING, type ProgressWriter } from './progress.js';
 import { taskRegistry } from './tasks.js';
@@ -17,8 +30,6 @@ import type { WorkerPort } from './transport.js';
 const FLUSH_COUNT = 8;
 /** ...or once the oldest waiting result is this old (ms). */
 const FLUSH_MS = 1;
-/** A call whose function last ran for less than this (ms) counts as short: results may wait in front of it. */
-const SHORT_MS = 0.25;
 
 type Fn = (...args: unknown[]) => unknown;
 /** A task as resolved in this worker: the function, an import under way, or why it cannot be had. */
@@ -61,9 +72,16 @@ class WorkerRuntime {
   #results: unknown[] = [];
   #busy = 0;
   #firstResultAt = 0;
+  /** `[timingKey, maxMs, ...]` of the results waiting, one entry per run of calls with one key. */
+  #timing: number[] = [];
+  /** The engine asked this worker to retire: end it once the calls before that are done. */
+  #retiring = false;
 
-  /** Shared with the engine where the transport allows it; else results are sent before each next call. */
-  readonly #progress: ProgressWriter | undefined;
+  /**
+   * Shared with the engine where the transport allows it (until a write to it
+   * fails); without one, results are sent before each next call.
+   */
+  #progress: ProgressWriter | undefined;
   /** How long each function's last call ran (ms), to tell short calls from possibly long ones. */
   readonly #lastMs = new Map<number, number>();
 
@@ -75,6 +93,26 @@ class WorkerRuntime {
   receive(message: ToWorker): void {
     if (message.t === 'run') this.#run(message);
     else if (message.t === 'init') void this.#initialize(message);
+    else if (message.t === 'retire') this.#retire();
+  }
+
+  #retire(): void {
+    this.#retiring = true;
+    if (this.#draining) return; // #drain ends the worker when it is done.
+    this.#flush();
+    this.#port.close();
+  }
+
+  /**
+   * A write to the progress board failed: the engine can no longer learn from
+   * it which call runs, so tell it (after the results held), and from now on
+   * send results before each call. No call can then be mistaken for one that
+   * had not started, and run twice.
+   */
+  #dropBoard(): void {
+    this.#progress = undefined;
+    this.#flush();
+    this.#port.send({ t: 'board-failed' });
   }
 
   async #initialize(message: InitMessage): Promise<void> {
@@ -174,9 +212,10 @@ class WorkerRuntime {
         // Results wait for company only in front of calls known to be short: before a call that may
         // be long (a new function, or one that ran long last time) they go out now, so they are not
         // held back for its duration nor lost if it crashes the worker.
+        if (this.#progress !== undefined && !this.#progress.set(PROGRESS_RUNNING, id as number)) this.#dropBoard();
         const progress = this.#progress;
-        if (this.#results.length > 0 && (progress === undefined || !((this.#lastMs.get(fnId) ?? Infinity) < SHORT_MS))) this.#flush();
-        if (progress !== undefined) progress.set(PROGRESS_RUNNING, id as number);
+        if (progress === undefined) this.#flush(id as number);
+        else if (this.#results.length > 0 && !((this.#lastMs.get(fnId) ?? Infinity) < SHORT_CALL_MS)) this.#flush();
         const start = performance.now();
         let status: number = OK;
         let value: unknown;
@@ -213,34 +252,53 @@ class WorkerRuntime {
             value = error;
           }
         }
-        if (progress !== undefined) progress.set(PROGRESS_DONE, id as number);
+        const boardOk = progress === undefined || progress.set(PROGRESS_DONE, id as number);
         const ms = performance.now() - start;
         this.#lastMs.set(fnId, ms);
-        this.#record(id, status, value, ms);
+        this.#record(id, status, value, ms, timingKey(fnId, kind as number));
+        if (!boardOk) this.#dropBoard();
       }
     } finally {
       this.#draining = false;
       this.#flush();
+      if (this.#retiring) this.#port.close();
     }
   }
 
-  #record(id: unknown, status: number, value: unknown, ms: number): void {
+  #record(id: unknown, status: number, value: unknown, ms: number, key = NaN): void {
     const r = this.#results;
     if (r.length === 0) this.#firstResultAt = performance.now();
     r.push(id, status, value);
     this.#busy += ms;
+    const t = this.#timing;
+    if (key === key) {
+      if (t.length > 0 && t[t.length - 2] === key) {
+        if (ms > t[t.length - 1]) t[t.length - 1] = ms;
+      } else {
+        t.push(key, ms);
+      }
+    }
     if (r.length >= FLUSH_COUNT * RESULT_STRIDE || performance.now() - this.#firstResultAt >= FLUSH_MS) this.#flush();
   }
 
-  /** Sends waiting results; if the batch cannot be encoded, sends them one by one, replacing each value that cannot go. */
-  #flush(): void {
+  /**
+   * Sends waiting results; if the batch cannot be encoded, sends them one by
+   * one, replacing each value that cannot go. With `started`, also announces
+   * that call (no progress board): with the results, or alone.
+   */
+  #flush(started?: number): void {
     const results = this.#results;
-    if (results.length === 0) return;
+    if (results.length === 0) {
+      if (started !== undefined) this.#port.send({ t: 'started', id: started });
+      return;
+    }
     const busy = this.#busy;
+    const timing = this.#timing;
     this.#results = [];
     this.#busy = 0;
+    this.#timing = [];
     try {
-      this.#port.send({ t: 'done', results, busy });
+      this.#port.send(started === undefined ? { t: 'done', results, busy, timing } : { t: 'done', results, busy, timing, started });
       return;
     } catch {
       // Find the values at fault below.
@@ -248,7 +306,7 @@ class WorkerRuntime {
     for (let i = 0; i < results.length; i += RESULT_STRIDE) {
       const one = [results[i], results[i + 1], results[i + 2]];
       try {
-        this.#port.send({ t: 'done', results: one, busy: i === 0 ? busy : 0 });
+        this.#port.send({ t: 'done', results: one, busy: i === 0 ? busy : 0, timing: i === 0 ? timing : [] });
       } catch (error) {
         const what = one[1] === OK ? 'the result' : 'the error thrown';
         // encodeError turns any value into a plain record and never throws.
@@ -259,6 +317,7 @@ class WorkerRuntime {
         this.#port.send({ t: 'done', results: [one[0], ERROR, replacement], busy: 0 });
       }
     }
+    if (started !== undefined) this.#port.send({ t: 'started', id: started });
   }
 }
 

@@ -11,6 +11,7 @@ import { markThenHang, runScript, runTypeScriptTasks, shutDownAfterEach, startMa
 import { BrokenExecutorError, ShutdownError } from '@futures/core';
 import { BrokenProcessPoolError, ProcessPoolExecutor, type ProcessPoolOptions } from '@futures/process-pool';
 import { tasks } from '../test-fixtures/tasks.mjs';
+import { tasks as suiteTasks } from '@futures/executor-tests/fixtures/tasks.mjs';
 import { childrenOf, isAlive } from './process-probes.testing.js';
 
 const fixtureUrl = (name: string) => new URL(`../test-fixtures/${name}`, import.meta.url);
@@ -184,7 +185,7 @@ describe('ProcessPoolExecutor: children', () => {
       const p = pool({ maxWorkers: 1, idleTimeout: 20 });
       const pid = track(await p.submit(tasks.pid));
       expect(exits).toHaveLength(1);
-      // Exit code 0: it left when its channel was closed, not by a signal.
+      // Exit code 0: it left on its own when the pool retired it, not by a signal.
       expect(await exits[0]).toEqual([0, null]);
       expect(track(await p.submit(tasks.pid))).not.toBe(pid);
     } finally {
@@ -231,19 +232,25 @@ describe('ProcessPoolExecutor: children', () => {
     expect(() => p.submit(tasks.add, 1, 2)).toThrow(ShutdownError);
   });
 
-  it('killWorkers also fails the calls dispatched ahead to a child: nothing runs after it', async () => {
-    const p = pool({ maxWorkers: 1 });
-    track(await p.submit(tasks.pid)); // a short call: the pool now dispatches calls ahead
-    const running = p.submit(tasks.hang);
-    const ahead = p.submit(tasks.add, 1, 2);
-    await Promise.resolve();
-    expect([running.state, ahead.state]).toEqual(['RUNNING', 'RUNNING']);
-    await p.killWorkers();
-    expect(await running.exception()).toBeInstanceOf(BrokenProcessPoolError);
-    const error = (await ahead.exception()) as Error;
-    expect(error).toBeInstanceOf(BrokenProcessPoolError);
-    expect(String((error.cause as Error).message)).toContain('killWorkers()');
-  });
+  it.each(['killWorkers', 'terminateWorkers'] as const)(
+    '%s with calls dispatched ahead behind the running one: they fail (never run) and the pool shuts down, not breaks',
+    async (method) => {
+      const p = pool({ maxWorkers: 1 });
+      // hangIf(false) is short, so the pool dispatches calls of it ahead, even behind one that hangs.
+      await Promise.all(Array.from({ length: 8 }, () => p.submit(suiteTasks.hangIf, false)));
+      const running = p.submit(suiteTasks.hangIf, true);
+      const ahead = p.submit(suiteTasks.hangIf, false);
+      await Promise.resolve();
+      expect([running.state, ahead.state]).toEqual(['RUNNING', 'RUNNING']);
+      await p[method]();
+      expect(await running.exception()).toBeInstanceOf(BrokenProcessPoolError);
+      const error = (await ahead.exception()) as Error;
+      expect(error).toBeInstanceOf(BrokenProcessPoolError);
+      expect(error.message).toMatch(new RegExp(`had not started when the workers were ended by ${method}\\(\\)`));
+      // Shut down, not broken: the pool says so to the next caller.
+      expect(() => p.submit(tasks.add, 1, 2)).toThrow(ShutdownError);
+    },
+  );
 
   it('does not keep the parent alive when idle and never shut down; the children exit with it', async () => {
     expect(await runScript(fixture('idle-pool.mjs'))).toEqual({ code: 0, signal: null, out: 'done' });

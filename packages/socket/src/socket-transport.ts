@@ -15,18 +15,21 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
+  ExitMerger,
   FileProgress,
+  progressEnv,
+  progressStdio,
   type FromWorker,
   type ToWorker,
   type Transport,
   type TransportHost,
   type WorkerChannel,
   type WorkerEvents,
-  type WorkerExit,
-} from '@futures/core';
+} from '@futures/core/transport';
 import { MessageCodec } from './codec.js';
 import { BrokenSocketPoolError } from './errors.js';
 import { fromTuple, toTuple } from './envelope.js';
+import { onProcessExit } from './exit-cleanup.js';
 import { encodeFrame, FrameError, FrameReader } from './frames.js';
 import { acceptHandshake, tokenKey } from './handshake.js';
 import { loaderFlags } from './loader-flags.js';
@@ -47,8 +50,6 @@ export interface SocketTransportOptions {
   name: string;
   /** Deadline for a connecting client's handshake, ms. */
   handshakeTimeout: number;
-  /** How long a worker asked to leave (or whose connection closed) may take before it is killed, ms. */
-  gracePeriod: number;
 }
 
 export class SocketTransport implements Transport {
@@ -67,9 +68,8 @@ export class SocketTransport implements Transport {
   readonly #sockets = new Set<Socket>();
   #started = 0;
   #externals = 0;
-  readonly #removeOnExit = (): void => {
-    if (this.#location !== undefined) removeSocketLocation(this.#location);
-  };
+  /** Unregisters the removal of the socket file at process exit. */
+  #forgetOnExit: (() => void) | undefined;
 
   constructor(options: SocketTransportOptions) {
     this.#options = options;
@@ -115,22 +115,22 @@ export class SocketTransport implements Transport {
     this.#server = server;
     this.#location = location;
     this.#host = host;
-    process.on('exit', this.#removeOnExit);
+    this.#forgetOnExit = onProcessExit(() => removeSocketLocation(location));
   }
 
   startWorker(events: WorkerEvents): WorkerChannel {
     const id = randomBytes(12).toString('base64url');
     this.#started += 1;
-    // A spawned worker publishes which call it runs on this board (its fd 3), so it can batch its results.
+    // A spawned worker publishes which call it runs on this board, so it can batch its results.
     const progress = FileProgress.create();
     let child: ChildProcess;
     try {
       // With this process's module-loading flags, so a loader such as tsx reaches the workers too.
       const args = [...loaderFlags(process.execArgv), WORKER_ENTRY, '--connect', this.address, '--name', `${this.#options.name}-${this.#started}`];
       child = spawn(process.execPath, args, {
-        env: { ...process.env, FUTURES_TOKEN: this.#options.token, FUTURES_WORKER_ID: id, FUTURES_PROGRESS_FD: '3' },
+        env: progressEnv({ ...process.env, FUTURES_TOKEN: this.#options.token, FUTURES_WORKER_ID: id }),
         // stdin is not the workers' to read; their output goes where ours does.
-        stdio: ['ignore', 'inherit', 'inherit', progress.fd],
+        stdio: progressStdio(progress),
       });
     } catch (error) {
       progress.close();
@@ -159,7 +159,7 @@ export class SocketTransport implements Transport {
 
   close(): Promise<void> {
     this.#closed = true;
-    process.off('exit', this.#removeOnExit);
+    this.#forgetOnExit?.();
     for (const socket of this.#sockets) socket.destroy();
     const server = this.#server;
     const location = this.#location;
@@ -221,30 +221,25 @@ export class SocketTransport implements Transport {
 /**
  * One worker: an optional child process (when spawned) and its connection.
  * The exit is reported once, when both the connection and the child (if any)
- * are gone, so that every result the worker sent before it died is delivered
- * first, and the exit code or signal is known.
+ * are gone (see ExitMerger), so that every result the worker sent before it
+ * died is delivered first, and the exit code or signal is known.
  */
 class SocketChannel implements WorkerChannel {
   readonly label: string;
-  /** Spawned workers only; an external worker sends its results before each next call instead. */
+  /** Spawned workers only; an external worker announces each call before it starts instead. */
   readonly progress: FileProgress | undefined;
   readonly #codec: MessageCodec;
   readonly #maxFrameBytes: number;
-  readonly #gracePeriod: number;
   readonly #events: WorkerEvents;
   readonly #child: ChildProcess | undefined;
   readonly #unpend: () => void;
+  readonly #exit: ExitMerger;
   #socket: Socket | undefined;
   /** Frames sent before the connection was authenticated. */
   #queue: Buffer[] | undefined = [];
-  #socketDone = false;
-  #childExit: { code: number | null; signal: string | null } | undefined;
-  #error: unknown = undefined;
   #reported = false;
-  #closing = false;
   #terminated = false;
   #refed = true;
-  #killTimer: NodeJS.Timeout | undefined;
 
   constructor(
     label: string,
@@ -258,28 +253,27 @@ class SocketChannel implements WorkerChannel {
     this.progress = progress;
     this.#codec = codec;
     this.#maxFrameBytes = options.maxFrameBytes;
-    this.#gracePeriod = options.gracePeriod;
     this.#events = events;
     this.#child = child;
     this.#unpend = unpend;
     this.label = label;
+    this.#exit = new ExitMerger(
+      child !== undefined,
+      (exit) => {
+        this.#reported = true;
+        this.#events.exit(exit);
+        // The engine has read the board while handling the exit.
+        this.progress?.close();
+      },
+      // The worker exits when its connection ends, and its connection ends when it exits: force the half that lags.
+      (missing) => (missing === 'child' ? this.#kill('SIGKILL') : this.#socket?.destroy()),
+    );
     if (child === undefined) return;
-    child.on('error', (error) => {
-      this.#error ??= error;
-    });
-    // 'close' also follows a spawn failure, where 'exit' may never come.
-    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
-      clearTimeout(this.#killTimer);
+    this.#exit.watch(child);
+    child.once('close', () => {
       this.#unpend();
-      // A spawn failure reports a negative errno as code; the error says more.
-      this.#childExit = { code: code !== null && code < 0 ? null : code, signal };
-      if (this.#socket === undefined) this.#socketDone = true;
-      else if (!this.#socketDone) {
-        // The worker's end of the connection closed with it: read what is left, then the socket closes.
-        // Should anything hold it open, do not wait for it.
-        setTimeout(() => this.#socket?.destroy(), this.#gracePeriod).unref();
-      }
-      this.#maybeReport();
+      // A worker that never connected has no connection to wait for.
+      if (this.#socket === undefined) this.#exit.connectionClosed();
     });
   }
 
@@ -306,20 +300,16 @@ class SocketChannel implements WorkerChannel {
         // Anything but a bad frame is a bug (the engine's or ours), and must surface.
         if (!(error instanceof FrameError)) throw error;
         // Garbled or oversized: this connection is over; every other one goes on.
-        this.#error ??= error;
+        this.#exit.noteError(error);
         socket.destroy();
       }
     };
     socket.on('data', receive);
     socket.on('error', (error: NodeJS.ErrnoException) => {
       // A reset or broken pipe is how a killed worker's connection ends: the exit says more.
-      if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') this.#error ??= error;
+      if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') this.#exit.noteError(error);
     });
-    socket.once('close', () => {
-      this.#socketDone = true;
-      this.#onConnectionClosed();
-      this.#maybeReport();
-    });
+    socket.once('close', () => this.#exit.connectionClosed());
     const queued = this.#queue ?? [];
     this.#queue = undefined;
     if (this.#terminated) {
@@ -327,11 +317,7 @@ class SocketChannel implements WorkerChannel {
       socket.destroy();
       return;
     }
-    if (this.#closing) {
-      socket.end();
-    } else {
-      for (const frame of queued) socket.write(frame);
-    }
+    for (const frame of queued) socket.write(frame);
     if (rest.length > 0) receive(rest);
     socket.resume();
   }
@@ -348,17 +334,6 @@ class SocketChannel implements WorkerChannel {
     // A worker that is gone reports its exit soon; what is sent to it now is lost with it.
     if (!socket.writable) return;
     socket.write(frame);
-  }
-
-  close(): void {
-    if (this.#closing) return;
-    this.#closing = true;
-    // The worker exits when its connection ends. One that does not (its event loop is blocked)
-    // is killed, or for an external worker, cut off. The timer also holds the event loop until
-    // the exit is reported (shutdown waits for it).
-    this.#killTimer = setTimeout(() => this.terminate(), this.#gracePeriod);
-    if (this.#socket !== undefined) this.#socket.end();
-    else if (this.#child !== undefined) this.#kill('SIGTERM');
   }
 
   terminate(): void {
@@ -379,27 +354,8 @@ class SocketChannel implements WorkerChannel {
     this.#child?.unref();
   }
 
-  #onConnectionClosed(): void {
-    const child = this.#child;
-    if (child === undefined || this.#childExit !== undefined) return;
-    // A spawned worker exits by itself when its connection ends; give it the grace period.
-    clearTimeout(this.#killTimer);
-    this.#killTimer = setTimeout(() => this.#kill('SIGKILL'), this.#gracePeriod);
-  }
-
   #kill(signal: NodeJS.Signals): void {
     const child = this.#child;
     if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill(signal);
-  }
-
-  #maybeReport(): void {
-    if (this.#reported || !this.#socketDone) return;
-    if (this.#child !== undefined && this.#childExit === undefined) return;
-    this.#reported = true;
-    clearTimeout(this.#killTimer);
-    const exit: WorkerExit = this.#childExit ?? { code: null, signal: null };
-    this.#events.exit(this.#error === undefined ? exit : { ...exit, error: this.#error });
-    // The engine has read the board while handling the exit.
-    this.progress?.close();
   }
 }
