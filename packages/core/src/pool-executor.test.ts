@@ -3,6 +3,7 @@ import { tasks } from '@futures/executor-tests/fixtures/tasks.mjs';
 import { BrokenExecutorError, ShutdownError, TimeoutError } from '@futures/core';
 import { MAX_IN_FLIGHT } from '@futures/core/transport';
 import { BrokenFakePoolError, FakePoolExecutor, type FakeWorker } from '@futures/core/testing';
+import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 
 describeExecutorSuite('PoolExecutor on the fake transport', {
@@ -236,5 +237,115 @@ describe('PoolExecutor engine', () => {
       expect(pool.transport.closed).toBe(true);
       expect(() => pool.submit(tasks.add, 1, 1)).toThrow(ShutdownError);
     });
+  });
+});
+
+describe('PoolExecutor engine: starts that fail (API.md "Worker death")', () => {
+  const make = shutDownAfterEach((...args: ConstructorParameters<typeof FakePoolExecutor>) => new FakePoolExecutor(...args));
+
+  it('retries a start that failed with EMFILE', async () => {
+    const pool = make({ maxWorkers: 1 }, { startFailures: ['emfile'] });
+    expect(await pool.submit(tasks.add, 1, 2)).toBe(3);
+    expect(pool.transport.workers).toHaveLength(1);
+  });
+
+  it('a replacement killed while it starts is retried: the queued calls run and the pool stays usable', async () => {
+    const pool = make({ maxWorkers: 1 }, { startFailures: ['ok', 'killed', 'killed'] });
+    const marker = startMarker();
+    const running = pool.submit(markThenHang, marker.path);
+    const queued = Array.from({ length: 10 }, (_, i) => pool.submit(tasks.add, i, 1));
+    await marker.started();
+    marker.dispose();
+    pool.transport.live[0].exit({ code: null, signal: 'SIGKILL' });
+    expect(((await running.exception()) as Error).message).toMatch(/killed by SIGKILL while running markThenHang/);
+    expect(await Promise.all(queued)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    expect(await pool.submit(tasks.add, 2, 2)).toBe(4);
+    expect(pool.transport.workers).toHaveLength(4);
+  });
+
+  it('breaks after 3 failed starts in a row with no worker becoming ready, with the last failure as cause', async () => {
+    const pool = make({ maxWorkers: 1 }, { startFailures: ['killed', 'emfile', 'killed'] });
+    const f = pool.submit(tasks.add, 1, 2);
+    const error = (await f.exception()) as Error;
+    expect(BrokenExecutorError.isInstance(error)).toBe(true);
+    expect(error.message).toMatch(/could not start \(fake worker 2 was killed by SIGKILL before it was ready\)/);
+    expect(() => pool.submit(tasks.add, 1, 1)).toThrow(/could not start/);
+  });
+
+  it('a worker becoming ready ends the run of failed starts', async () => {
+    const pool = make({ maxWorkers: 1, maxTasksPerWorker: 1 }, { startFailures: ['killed', 'killed', 'ok', 'killed', 'killed', 'ok'] });
+    expect(await pool.submit(tasks.add, 1, 1)).toBe(2);
+    expect(await pool.submit(tasks.add, 2, 2)).toBe(4);
+  });
+});
+
+describe('PoolExecutor engine: fair dispatch (API.md "Dispatch")', () => {
+  const make = shutDownAfterEach((...args: ConstructorParameters<typeof FakePoolExecutor>) => new FakePoolExecutor(...args));
+  const runningCount = (fs: { running(): boolean }[]) => fs.filter((f) => f.running()).length;
+
+  it('after 400 short calls, a burst of long calls goes one call per worker, over every worker', async () => {
+    const pool = make({ maxWorkers: 4 });
+    await Promise.all(Array.from({ length: 400 }, (_, i) => pool.submit(tasks.add, i, 0)));
+    const sent = pool.transport.workers.map((w) => w.received.length);
+    const fs = Array.from({ length: 16 }, (_, i) => pool.submit(tasks.sleep, 20, i));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runningCount(fs)).toBeLessThanOrEqual(4);
+    expect(await Promise.all(fs)).toEqual(Array.from({ length: 16 }, (_, i) => i));
+    const workers = pool.transport.workers;
+    expect(workers).toHaveLength(4);
+    const burstBatches = workers.map((w, i) => batchSizes({ received: w.received.slice(sent[i] ?? 0) } as FakeWorker));
+    for (const sizes of burstBatches) {
+      expect(sizes.length).toBeGreaterThan(0);
+      for (const n of sizes) expect(n).toBe(1);
+    }
+  });
+
+  it('a fresh pool that ran 50 short calls one at a time starts workers for a burst of long calls; the rest stay PENDING', async () => {
+    const pool = make({ maxWorkers: 4 });
+    for (let i = 0; i < 50; i++) expect(await pool.submit(tasks.add, i, 0)).toBe(i);
+    expect(pool.transport.workers).toHaveLength(1);
+    const fs = Array.from({ length: 16 }, (_, i) => pool.submit(tasks.sleep, 20, i));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runningCount(fs)).toBeLessThanOrEqual(4);
+    expect(pool.transport.workers).toHaveLength(4);
+    expect(fs[15].state).toBe('PENDING');
+    expect(fs[15].cancel()).toBe(true);
+    expect(await Promise.all(fs.slice(0, 15))).toEqual(Array.from({ length: 15 }, (_, i) => i));
+  });
+
+  it('starts workers for calls dispatched ahead, not only for queued ones', async () => {
+    const pool = make({ maxWorkers: 2 });
+    await warmUpShort(pool);
+    expect(pool.transport.workers).toHaveLength(1);
+    // Short calls: a batch goes to the one worker at once; the rest of the demand starts the second.
+    await Promise.all(Array.from({ length: 64 }, (_, i) => pool.submit(tasks.add, i, 0)));
+    expect(pool.transport.workers).toHaveLength(2);
+  });
+
+  /** Short calls one at a time: one worker, and the engine knows `add` is short. */
+  async function warmUpShort(pool: FakePoolExecutor): Promise<void> {
+    for (let i = 0; i < 3; i++) await pool.submit(tasks.add, i, 0);
+  }
+});
+
+describe('PoolExecutor engine: send diagnosis', () => {
+  const make = shutDownAfterEach((...args: ConstructorParameters<typeof FakePoolExecutor>) => new FakePoolExecutor(...args));
+
+  it("finding the argument at fault does not detach the caller's MessagePort", async () => {
+    const pool = make({ maxWorkers: 1 });
+    const { port1, port2 } = new MessageChannel();
+    try {
+      const f = pool.with({ transfer: [port1] }).submit(tasks.add, 1, (() => 2) as never);
+      const error = (await f.exception()) as Error;
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toMatch(/argument 2/);
+      // The port still works: a message sent on it arrives.
+      const got = new Promise((resolve) => port2.once('message', resolve));
+      port1.postMessage('still here');
+      expect(await got).toBe('still here');
+    } finally {
+      port1.close();
+      port2.close();
+    }
   });
 });

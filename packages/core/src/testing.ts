@@ -24,11 +24,11 @@ export interface FakeBehaviour {
   /** Every start fails. `'throw'`: startWorker throws; `'exit'`: the worker exits with code 1 before it is ready. */
   failStart?: 'throw' | 'exit';
   /**
-   * The next starts fail, one entry each, then starts succeed: `'emfile'`:
-   * startWorker throws an `EMFILE` error; `'killed'`: the worker is killed
-   * (SIGKILL) before it is ready.
+   * What happens to the next starts, one entry each, then starts succeed:
+   * `'ok'`: it starts; `'emfile'`: startWorker throws an `EMFILE` error;
+   * `'killed'`: the worker is killed (SIGKILL) before it is ready.
    */
-  startFailures?: ('emfile' | 'killed')[];
+  startFailures?: ('ok' | 'emfile' | 'killed')[];
 }
 
 /** One in-memory worker, with controls for tests. */
@@ -119,7 +119,8 @@ export class FakeTransport implements Transport {
     const worker = new FakeWorker(this.workers.length + 1, events);
     this.workers.push(worker);
     if (this.#behaviour.failStart === 'exit') worker.exit({ code: 1, signal: null, error: new Error('fake worker exited at start') });
-    if (failure === 'killed') worker.exit({ code: null, signal: 'SIGKILL' });
+    // Killed after the engine sent its init message, before the worker could answer it.
+    if (failure === 'killed') queueMicrotask(() => worker.exit({ code: null, signal: 'SIGKILL' }));
     return worker;
   }
 
