@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { inspect } from 'node:util';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { THIRTY_DAYS, expectFiresAtThirtyDays } from './long-timer.fixture.js';
 import { CancelledError, InvalidStateError, TimeoutError } from './errors.js';
 import { Future } from './future.js';
@@ -509,7 +509,138 @@ describe('unobserved failures', () => {
   });
 });
 
+describe('catch()', () => {
+  it('passes a result through untouched, without calling the handler', async () => {
+    const f = new Future<number>();
+    const onRejected = vi.fn(() => 0);
+    const p = f.catch(onRejected);
+    f.setResult(5);
+    expect(await p).toBe(5);
+    expect(onRejected).not.toHaveBeenCalled();
+  });
+
+  it('fulfils with what the handler returns for the exception', async () => {
+    const f = new Future<number>();
+    const error = new RangeError('bad');
+    f.setException(error);
+    const seen: unknown[] = [];
+    const value = await f.catch((e: unknown) => {
+      seen.push(e);
+      return 'recovered';
+    });
+    expect(value).toBe('recovered');
+    expect(seen).toEqual([error]);
+  });
+
+  it('gives the handler a CancelledError for a cancelled future', async () => {
+    const f = new Future<number>();
+    f.cancel();
+    expect(await f.catch((e: unknown) => e)).toBeInstanceOf(CancelledError);
+  });
+
+  it('runs the handler in a later microtask, as Promise#catch does, and rejects when it throws', async () => {
+    const f = new Future<number>();
+    f.setException(new Error('first'));
+    const order: string[] = [];
+    const p = f.catch(() => {
+      order.push('handler');
+      throw new Error('second');
+    });
+    order.push('sync');
+    await expect(p).rejects.toThrow('second');
+    expect(order).toEqual(['sync', 'handler']);
+  });
+
+  it('without a handler rejects with the exception', async () => {
+    const f = new Future<number>();
+    const error = new Error('x');
+    f.setException(error);
+    await expect(f.catch()).rejects.toBe(error);
+  });
+});
+
+describe('finally()', () => {
+  it('runs the callback with no arguments and passes the result through', async () => {
+    const f = new Future<number>();
+    const args: unknown[][] = [];
+    const p = f.finally((...a: unknown[]) => {
+      args.push(a);
+      return 'ignored';
+    });
+    expect(args).toEqual([]);
+    f.setResult(3);
+    expect(await p).toBe(3);
+    expect(args).toEqual([[]]);
+  });
+
+  it('runs the callback and passes the exception through', async () => {
+    const f = new Future<number>();
+    const error = new TypeError('nope');
+    const fn = vi.fn();
+    const p = f.finally(fn);
+    f.setException(error);
+    await expect(p).rejects.toBe(error);
+    expect(fn).toHaveBeenCalledOnce();
+  });
+
+  it('passes a cancellation through as CancelledError', async () => {
+    const f = new Future<number>();
+    const fn = vi.fn();
+    const p = f.finally(fn);
+    f.cancel();
+    await expect(p).rejects.toBeInstanceOf(CancelledError);
+    expect(fn).toHaveBeenCalledOnce();
+  });
+
+  it('waits for a Promise the callback returns before settling', async () => {
+    const f = new Future<number>();
+    f.setResult(1);
+    let release!: () => void;
+    let settled = false;
+    const p = f
+      .finally(() => new Promise<void>((resolve) => (release = resolve)))
+      .then((v) => {
+        settled = true;
+        return v;
+      });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    release();
+    expect(await p).toBe(1);
+  });
+
+  it('rejects with what the callback throws or rejects with, instead of the outcome', async () => {
+    const ok = new Future<number>();
+    ok.setResult(1);
+    const thrown = new Error('thrown');
+    await expect(
+      ok.finally(() => {
+        throw thrown;
+      }),
+    ).rejects.toBe(thrown);
+    const failed = new Future<number>();
+    failed.setException(new Error('original'));
+    const rejected = new Error('rejected');
+    await expect(failed.finally(() => Promise.reject(rejected))).rejects.toBe(rejected);
+  });
+
+  it('without a callback settles like the future', async () => {
+    const f = new Future<number>();
+    f.setResult(9);
+    expect(await f.finally()).toBe(9);
+    expect(await f.finally(null)).toBe(9);
+  });
+});
+
 describe('types', () => {
+  it('catch and finally are typed as Promise#catch and Promise#finally', () => {
+    const f = new Future<number>();
+    f.setResult(1);
+    expectTypeOf(f.catch(() => 'x')).toEqualTypeOf<Promise<number | string>>();
+    expectTypeOf(f.catch()).toEqualTypeOf<Promise<number>>();
+    expectTypeOf(f.finally(() => {})).toEqualTypeOf<Promise<number>>();
+  });
+
   it('a Future is covariant in its result type, as a Promise is', async () => {
     const f = new Future<number[]>();
     const wide: Future<unknown> = f;

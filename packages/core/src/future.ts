@@ -254,6 +254,33 @@ export class Future<T = unknown> implements PromiseLike<T> {
     });
   }
 
+  /**
+   * As `Promise.prototype.catch`: a Promise that fulfils with the result, or
+   * with what `onRejected` returns for the exception (a `CancelledError` if
+   * the future is cancelled). The handler runs in a later microtask.
+   */
+  catch<R = never>(onRejected?: ((reason: any) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.then(undefined, onRejected);
+  }
+
+  /**
+   * As `Promise.prototype.finally`: runs `onFinally()` (no arguments) once
+   * the future is done, then settles like the future, unless `onFinally`
+   * throws or returns a rejected Promise, which rejects with that reason. A
+   * Promise it returns is awaited first. A cancelled future rejects with a
+   * `CancelledError`.
+   */
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    if (typeof onFinally !== 'function') return this.then();
+    return this.then(
+      (value) => Promise.resolve(onFinally()).then(() => value),
+      (reason: unknown) =>
+        Promise.resolve(onFinally()).then(() => {
+          throw reason;
+        }),
+    );
+  }
+
   /** What `console.log(future)` shows: the private fields are invisible to `util.inspect`. */
   [inspectSymbol](depth: number, options: object, inspect: (value: unknown, options: object) => string): string {
     const state = this.#state;

@@ -1,5 +1,6 @@
 import { describeExecutorSuite, until } from '@futures/executor-tests';
 import { InlineExecutor, TimeoutError } from '@futures/core';
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { THIRTY_DAYS, expectFiresAtThirtyDays } from './long-timer.fixture.js';
 import { TimeoutError as TimeoutErrorFromSource } from './errors.js';
@@ -127,12 +128,48 @@ describe('InlineExecutor timeouts past 2^31-1 ms (Node timers overflow there)', 
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const ex = new InlineExecutorFromSource();
     let release!: () => void;
-    const it = ex.map(() => new Promise<void>((resolve) => (release = resolve)), [1], { timeout: THIRTY_DAYS });
+    const it = ex.map((_: number) => new Promise<void>((resolve) => (release = resolve)), [1], { timeout: THIRTY_DAYS });
     let error: unknown;
     it.next().catch((e: unknown) => (error = e));
     await expectFiresAtThirtyDays(() => error !== undefined);
     expect(error).toBeInstanceOf(TimeoutErrorFromSource);
     release();
+    await ex.shutdown();
+  });
+});
+
+describe('InlineExecutor and a shared AbortSignal', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('100 calls sharing one signal add 1 listener (no MaxListenersExceededWarning), and all are aborted', async () => {
+    const warn = vi.spyOn(process, 'emitWarning');
+    const ex = new InlineExecutorFromSource({ maxWorkers: 1 });
+    const ac = new AbortController();
+    const view = ex.with({ signal: ac.signal });
+    let release!: () => void;
+    const first = view.submit(() => new Promise<void>((resolve) => (release = resolve)));
+    const rest = Array.from({ length: 99 }, (_, i) => view.submit((x: number) => x, i));
+    await until(() => first.running(), 'the first call runs');
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
+    const reason = new Error('stop');
+    ac.abort(reason);
+    expect(await first.exception()).toBe(reason);
+    expect(rest.every((f) => f.cancelled())).toBe(true);
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+    expect(warn).not.toHaveBeenCalled();
+    release(); // InlineExecutor cannot stop a running function; shutdown waits for it.
+    await ex.shutdown();
+  });
+
+  it('calls that settle remove their part, so a long-lived signal keeps no listener', async () => {
+    const ex = new InlineExecutorFromSource();
+    const ac = new AbortController();
+    const view = ex.with({ signal: ac.signal });
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => view.submit(async (x: number) => x * 2, i)));
+    expect(results[99]).toBe(198);
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
     await ex.shutdown();
   });
 });

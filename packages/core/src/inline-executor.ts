@@ -4,6 +4,7 @@
  * traces and breakpoints stay in one thread), and for async I/O-bound work
  * whose concurrency you want to bound.
  */
+import { AbortFanout } from './abort-fanout.js';
 import { ShutdownError, TimeoutError } from './errors.js';
 import { ExecutorBase, validateShutdownOptions, type CallOptions, type ShutdownOptions, type Task } from './executor.js';
 import { Future } from './future.js';
@@ -34,6 +35,8 @@ export class InlineExecutor extends ExecutorBase {
   readonly #maxWorkers: number;
   /** Calls not started yet; memory follows the backlog (a Queue drops the segments it has consumed). */
   readonly #queue = new Queue<InlineItem>();
+  /** One `abort` listener per signal, however many calls share it. */
+  readonly #aborts = new AbortFanout();
   #running = 0;
   #shutdown = false;
   #idle: (() => void) | undefined;
@@ -89,8 +92,8 @@ export class InlineExecutor extends ExecutorBase {
       const onAbort = () => {
         if (!future.cancel() && !future.done()) future.setException(signal.reason);
       };
-      signal.addEventListener('abort', onAbort, { once: true });
-      future.addDoneCallback(() => signal.removeEventListener('abort', onAbort));
+      this.#aborts.add(signal, onAbort);
+      future.addDoneCallback(() => this.#aborts.delete(signal, onAbort));
     }
     this.#queue.push({ future, run, options });
     if (!this.#scheduled) {

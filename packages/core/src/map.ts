@@ -24,6 +24,25 @@ export interface MapOptions {
   buffersize?: number;
 }
 
+/**
+ * What `map` returns: an async iterator over the results in input order,
+ * plus {@link MapIterator.toArray}.
+ *
+ * It is not a sync iterable: `Array.from(pool.map(…))`, `[...pool.map(…)]`
+ * and `for (… of pool.map(…))` do not compile, and in JavaScript they throw a
+ * TypeError saying what to write instead (rather than silently seeing no
+ * results).
+ */
+export interface MapIterator<R> extends AsyncIterableIterator<R> {
+  /**
+   * Every result, in input order, once all are in (Node 20 has no
+   * `Array.fromAsync`). Rejects as the iteration would: with the first
+   * failed call's error (the calls not started yet are cancelled) or with
+   * `TimeoutError` when map's timeout passes. Holds all results in memory.
+   */
+  toArray(): Promise<R[]>;
+}
+
 /** How `mapCalls` schedules work on its executor. */
 export interface MapHost {
   call(args: unknown[]): Future<unknown>;
@@ -151,11 +170,11 @@ interface Unit {
  * Schedules `host` calls for the zipped `iterables` and returns an iterator
  * over their results in input order.
  */
-export function mapCalls(host: MapHost, iterables: AnyIterable[], options: MapOptions & { chunksize: number }): AsyncIterableIterator<unknown> {
-  return new MapIterator(host, iterables, options);
+export function mapCalls(host: MapHost, iterables: AnyIterable[], options: MapOptions & { chunksize: number }): MapIterator<unknown> {
+  return new MapCalls(host, iterables, options);
 }
 
-class MapIterator implements AsyncIterableIterator<unknown> {
+class MapCalls implements MapIterator<unknown> {
   readonly #host: MapHost;
   readonly #chunksize: number;
   readonly #buffersize: number | undefined;
@@ -203,6 +222,23 @@ class MapIterator implements AsyncIterableIterator<unknown> {
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  /**
+   * Not in {@link MapIterator}'s type, so TypeScript already refuses sync
+   * iteration; this is for JavaScript, where `Array.from` would return `[]`.
+   */
+  [Symbol.iterator](): never {
+    throw new TypeError(
+      'map() returns an async iterator: read it with for await (const x of pool.map(...)) or await pool.map(...).toArray(); ' +
+        'Array.from(), spreading and for...of cannot see its results',
+    );
+  }
+
+  async toArray(): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for await (const value of this) out.push(value);
+    return out;
   }
 
   next(): Promise<IteratorResult<unknown>> {

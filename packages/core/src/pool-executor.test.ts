@@ -3,8 +3,10 @@ import { tasks } from '@futures/executor-tests/fixtures/tasks.mjs';
 import { BrokenExecutorError, ShutdownError, TimeoutError } from '@futures/core';
 import { MAX_IN_FLIGHT } from '@futures/core/transport';
 import { BrokenFakePoolError, FakePoolExecutor, type FakeWorker } from '@futures/core/testing';
+import { getEventListeners } from 'node:events';
+import { existsSync } from 'node:fs';
 import { MessageChannel } from 'node:worker_threads';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 describeExecutorSuite('PoolExecutor on the fake transport', {
   create: (options) => new FakePoolExecutor(options),
@@ -346,6 +348,63 @@ describe('PoolExecutor engine: send diagnosis', () => {
     } finally {
       port1.close();
       port2.close();
+    }
+  });
+});
+
+describe('PoolExecutor engine: signals and long timers', () => {
+  const make = shutDownAfterEach((...args: ConstructorParameters<typeof FakePoolExecutor>) => new FakePoolExecutor(...args));
+  const THIRTY_DAYS = 30 * 24 * 60 * 60 * 1000;
+
+  it('100 calls sharing one AbortSignal add one abort listener; aborting still cancels every pending one', async () => {
+    const pool = make({ maxWorkers: 1 });
+    const controller = new AbortController();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const fs = Array.from({ length: 100 }, () => pool.with({ signal: controller.signal }).submit(tasks.sleep, 1000, 'late'));
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+      await until(() => fs[0].running(), 'the first call runs');
+      controller.abort(new Error('stop'));
+      expect(fs.slice(1).every((f) => f.cancelled())).toBe(true);
+      expect(((await fs[0].exception()) as Error).message).toBe('stop');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('a 30-day idleTimeout does not retire a worker early', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const pool = make({ maxWorkers: 1, idleTimeout: THIRTY_DAYS });
+      const f = pool.submit(tasks.add, 1, 1);
+      await vi.waitFor(() => expect(f.done()).toBe(true));
+      await vi.advanceTimersByTimeAsync(2 ** 31);
+      expect(pool.transport.live).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(THIRTY_DAYS - 2 ** 31 + 10);
+      expect(pool.transport.live).toHaveLength(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a 30-day with({ timeout }) does not end the call early', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const pool = make({ maxWorkers: 1 });
+      const marker = startMarker();
+      const f = pool.with({ timeout: THIRTY_DAYS }).submit(markThenHang, marker.path);
+      await vi.waitFor(() => expect(existsSync(marker.path)).toBe(true));
+      marker.dispose();
+      await vi.advanceTimersByTimeAsync(2 ** 31);
+      expect(f.done()).toBe(false);
+      await vi.advanceTimersByTimeAsync(THIRTY_DAYS - 2 ** 31 + 10);
+      expect(TimeoutError.isInstance(await f.exception())).toBe(true);
+    } finally {
+      vi.useRealTimers();
     }
   });
 });

@@ -19,6 +19,7 @@
  * settle futures; an exit is accounted for; shutdown retires idle workers
  * and closes the transport when the last one is gone.
  */
+import { AbortFanout } from './abort-fanout.js';
 import { setLongTimeout } from './long-timer.js';
 import { BrokenExecutorError, ShutdownError, TimeoutError } from './errors.js';
 import { ExecutorBase, validateShutdownOptions, type CallOptions, type ShutdownOptions, type Task } from './executor.js';
@@ -64,6 +65,8 @@ export class PoolExecutor extends ExecutorBase {
   readonly #policy: DispatchPolicy;
   readonly #supervisor = new StartSupervisor(() => this.#dispatch());
   readonly #sender: CallSender;
+  /** One abort listener per signal, however many calls share it. */
+  readonly #aborts = new AbortFanout();
 
   readonly #workers = new Set<WorkerSlot>();
   readonly #queue = new Queue<WorkItem>();
@@ -156,8 +159,8 @@ export class PoolExecutor extends ExecutorBase {
     future.addDoneCallback(this.#onFutureDone);
     if (signal !== undefined) {
       const onAbort = () => this.#abort(item, signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      future.addDoneCallback(() => signal.removeEventListener('abort', onAbort));
+      this.#aborts.add(signal, onAbort);
+      future.addDoneCallback(() => this.#aborts.delete(signal, onAbort));
     }
     this.#queue.push(item);
     // In a burst of calls known to be short, each time a batch's worth is waiting an idle worker

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { defineTasks, taskRefOf, taskRegistry } from './tasks.js';
+import { InlineExecutor } from './inline-executor.js';
+import { defineTasks, taskRefOf, taskRegistry, tasksFrom } from './tasks.js';
+
+const PLAIN = new URL('../test-fixtures/plain-module.mjs', import.meta.url);
+type Plain = typeof import('../test-fixtures/plain-module.mjs');
 
 describe('defineTasks', () => {
   it('tags each function with its module and name, and keeps it callable', () => {
@@ -27,5 +31,64 @@ describe('taskRefOf', () => {
     expect(() => taskRefOf(Math.max)).toThrow(/native or bound/);
     expect(() => taskRefOf(((x: number) => x).bind(null))).toThrow(/native or bound/);
     expect(() => taskRefOf(class A {})).toThrow(/class/);
+  });
+});
+
+describe('tasksFrom', () => {
+  it('gives handles tagged exactly as defineTasks tags its functions: module URL and export name', () => {
+    const { add, shout } = tasksFrom<Plain>(PLAIN);
+    expect(taskRefOf(add)).toEqual({ kind: 'module', module: PLAIN.href, name: 'add' });
+    expect(taskRefOf(shout)).toEqual({ kind: 'module', module: PLAIN.href, name: 'shout' });
+    expect(add.name).toBe('add');
+  });
+
+  it('takes the URL as a URL or its href, and gives the same handle for the same name', () => {
+    const fromUrl = tasksFrom<Plain>(PLAIN);
+    const fromHref = tasksFrom<Plain>(PLAIN.href);
+    expect(taskRefOf(fromHref.add)).toEqual(taskRefOf(fromUrl.add));
+    expect(fromUrl.add).toBe(fromUrl.add);
+  });
+
+  it('imports nothing until a handle is called here, then calls the export', async () => {
+    const missing = tasksFrom<{ f(): number }>('file:///nowhere/does-not-exist.mjs');
+    expect(typeof missing.f).toBe('function');
+    await expect(missing.f()).rejects.toThrow(/does-not-exist/);
+    const { add, shout, default: whoAmI } = tasksFrom<Plain>(PLAIN);
+    expect(await add(2, 3)).toBe(5);
+    expect(await shout('hi')).toBe('HI!');
+    expect(await whoAmI()).toBe('default');
+  });
+
+  it('fails the call, naming the export, when it is missing or not a function', async () => {
+    const handles = tasksFrom<Plain & { nope(): void }>(PLAIN);
+    await expect(handles.nope()).rejects.toThrow(TypeError);
+    await expect(handles.nope()).rejects.toThrow(/has no export named 'nope'/);
+    const { notAFunction } = tasksFrom<Record<'notAFunction', () => number>>(PLAIN);
+    await expect(notAFunction()).rejects.toThrow(/export 'notAFunction' of .*plain-module\.mjs is number, not a function/);
+  });
+
+  it('runs on an executor, and a missing export fails only that call', async () => {
+    const ex = new InlineExecutor();
+    const { add, gone } = tasksFrom<Plain & { gone(): void }>(PLAIN);
+    const bad = ex.submit(gone);
+    const good = ex.submit(add, 20, 22);
+    expect(await good).toBe(42);
+    expect(await bad.exception()).toBeInstanceOf(TypeError);
+    expect(String(await bad.exception())).toMatch(/'gone'/);
+    await ex.shutdown();
+  });
+
+  it('is never mistaken for a Promise, and cannot be written to', async () => {
+    const handles = tasksFrom<Plain>(PLAIN);
+    expect((handles as { then?: unknown }).then).toBeUndefined();
+    expect(await handles).toBe(handles);
+    expect(() => {
+      (handles as Record<string, unknown>).add = () => 0;
+    }).toThrow(TypeError);
+  });
+
+  it('refuses a path that is not a URL with a TypeError saying what to pass', () => {
+    expect(() => tasksFrom('./parse.js')).toThrow(/tasksFrom: moduleUrl must be the module's URL/);
+    expect(() => tasksFrom(42 as never)).toThrow(TypeError);
   });
 });

@@ -351,6 +351,7 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
       it('rejects bad arguments at the call, naming them', () => {
         const ex = make({ maxWorkers: 1 });
         expect(() => ex.map(tasks.echo, 5 as never)).toThrow(/argument 2/);
+        // @ts-expect-error map needs one iterable per parameter of fn
         expect(() => ex.map(tasks.echo)).toThrow(TypeError);
         expect(() => ex.map(tasks.echo, [1], { chunksize: 0 })).toThrow(RangeError);
         expect(() => ex.map(tasks.echo, [1], { chunksize: 0 })).toThrow(/chunksize/);

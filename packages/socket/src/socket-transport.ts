@@ -26,11 +26,9 @@ import {
   type WorkerChannel,
   type WorkerEvents,
 } from '@futures/core/transport';
-import { MessageCodec } from './codec.js';
+import { encodeFrame, FrameError, FrameReader, fromTuple, MessageCodec, toTuple } from '@futures/wire';
 import { BrokenSocketPoolError } from './errors.js';
-import { fromTuple, toTuple } from './envelope.js';
 import { onProcessExit } from './exit-cleanup.js';
-import { encodeFrame, FrameError, FrameReader } from './frames.js';
 import { acceptHandshake, tokenKey } from './handshake.js';
 import { loaderFlags } from './loader-flags.js';
 import { checkSocketPath, createDefaultSocketLocation, removeSocketLocation, restrictSocket, type SocketLocation } from './socket-path.js';

@@ -13,10 +13,8 @@ import {
   type FromWorker,
   type ToWorker,
 } from '@futures/core/transport';
-import { MessageCodec } from './codec.js';
+import { encodeFrame, FrameError, FrameReader, fromTuple, MessageCodec, toTuple } from '@futures/wire';
 import { SocketConnectionError } from './errors.js';
-import { fromTuple, toTuple } from './envelope.js';
-import { encodeFrame, FrameError, FrameReader } from './frames.js';
 import { offerHandshake, tokenKey } from './handshake.js';
 
 /** Options of {@link runWorker}. */

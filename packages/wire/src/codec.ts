@@ -5,19 +5,37 @@
  * - Large binary values (typed arrays, Buffers, DataViews, ArrayBuffers of at
  *   least `attachThreshold` bytes) leave the msgpack body: the body holds a
  *   small placeholder and the bytes travel raw beside it as frame attachments.
- * - Errors are encoded explicitly (class name, message, stack, code, own
- *   properties, cause), where msgpackr keeps only name, message and cause.
+ * - Errors go through core's one error codec (`encodeError`/`decodeError`):
+ *   class, message, code, own properties and cause are kept, and the
+ *   sender's stack arrives as a `RemoteError` cause, as on every transport.
  *
- * It also refuses, by throwing a TypeError before anything is written, the
- * values that msgpackr would silently turn into something else: functions
- * (it writes `undefined`), symbols, promises, weak collections, shared memory
- * and live resources such as sockets (it writes their fields).
+ * It also refuses, by throwing a TypeError before anything is written, what
+ * structured clone refuses (so a value gets the same answer on every
+ * transport) and what msgpackr would silently turn into something else:
+ * functions (it writes `undefined`), symbols, promises, weak collections,
+ * generator objects and built-in iterators, Proxies, `arguments` objects,
+ * module namespaces, Intl objects, boxed primitives (it writes `{}`), shared
+ * memory and live resources such as sockets (it writes their fields).
  *
  * Both rewrites need a copy of the value with placeholders in it; that copy
  * is only made when a scan of the value found something to rewrite, so the
  * hot path (small calls of plain data) costs one scan and one msgpackr encode.
  */
 import { EventEmitter } from 'node:events';
+import {
+  isArgumentsObject,
+  isBoxedPrimitive,
+  isGeneratorObject,
+  isMapIterator,
+  isModuleNamespaceObject,
+  isPromise,
+  isProxy,
+  isSetIterator,
+  isSymbolObject,
+  isWeakMap,
+  isWeakSet,
+} from 'node:util/types';
+import { decodeError, encodeError, type SerializedError } from '@futures/core/transport';
 import { Packr, addExtension } from 'msgpackr';
 
 /** Values of at least this many bytes travel as raw attachments. */
@@ -35,9 +53,17 @@ const KIND_ARRAY_BUFFER = TYPED_ARRAYS.length;
 const KIND_DATA_VIEW = KIND_ARRAY_BUFFER + 1;
 const KIND_BUFFER = KIND_DATA_VIEW + 1;
 
-const ERROR_CLASSES: Record<string, ErrorConstructor> = {
-  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
-};
+/** Prototypes of built-in iterators that `node:util/types` has no test for. */
+const ITERATOR_PROTOTYPES: ReadonlyMap<object, string> = new Map([
+  [Object.getPrototypeOf([][Symbol.iterator]()) as object, 'an Array iterator'],
+  [Object.getPrototypeOf(''[Symbol.iterator]()) as object, 'a String iterator'],
+  [Object.getPrototypeOf(/(?:)/g[Symbol.matchAll]('')) as object, 'a RegExp String iterator'],
+]);
+
+/** Intl objects hold internal state that structured clone refuses. */
+const INTL_CLASSES: readonly (new (...args: never[]) => object)[] = Object.values(Object.getOwnPropertyDescriptors(Intl))
+  .map((d) => d.value as unknown)
+  .filter((v): v is new (...args: never[]) => object => typeof v === 'function' && typeof v.prototype === 'object');
 
 /** In the body, where attachment `index` goes, and what to rebuild from its bytes. */
 class RawRef {
@@ -47,9 +73,9 @@ class RawRef {
   ) {}
 }
 
-/** In the body, an error as plain fields. */
+/** In the body, an error as core's plain {@link SerializedError} record. */
 class ErrorRecord {
-  constructor(readonly fields: unknown[]) {}
+  constructor(readonly record: SerializedError) {}
 }
 
 // msgpackr keeps extensions in one table per process. Ours only match
@@ -68,8 +94,13 @@ addExtension({
 addExtension({
   Class: ErrorRecord,
   type: ERROR_EXT,
-  write: (record: ErrorRecord) => record.fields,
-  read: (data: unknown) => rebuildError(data),
+  write: (error: ErrorRecord) => error.record,
+  read: (data: unknown) => {
+    if (typeof data !== 'object' || data === null || typeof (data as { name?: unknown }).name !== 'string') {
+      throw new TypeError('garbled error record');
+    }
+    return decodeError(data as SerializedError);
+  },
 });
 
 /** The output of {@link MessageCodec.encode}. */
@@ -174,12 +205,16 @@ function scan(root: unknown, threshold: number): Found | undefined {
       continue;
     }
     seen.add(v);
+    // First: Array.isArray and the prototype see through a Proxy, and reading it runs its traps.
+    if (isProxy(v)) throw new TypeError('a Proxy cannot be encoded (structured clone refuses it too)');
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) push(stack, v[i]);
       continue;
     }
     const proto: unknown = Object.getPrototypeOf(v);
     if (proto === Object.prototype || proto === null) {
+      if (isArgumentsObject(v)) throw new TypeError('an arguments object cannot be encoded (structured clone refuses it too); send Array.from(arguments)');
+      if (isModuleNamespaceObject(v)) throw new TypeError('a module namespace object cannot be encoded (structured clone refuses it too)');
       pushValues(v, stack);
       continue;
     }
@@ -204,10 +239,9 @@ function scan(root: unknown, threshold: number): Found | undefined {
     }
     if (v instanceof Date || v instanceof RegExp) continue;
     if (v instanceof Error) {
+      // encodeError copies what an error carries (and drops functions and symbols in it, as the
+      // other transports do), so its contents need no look here.
       (found ??= newFound()).errors = true;
-      pushValues(v, stack);
-      if ('cause' in v) push(stack, v.cause);
-      if (v instanceof AggregateError) push(stack, v.errors);
       continue;
     }
     refuseLive(v);
@@ -236,16 +270,38 @@ function refuse(value: unknown): never {
   throw new TypeError(`${String(value)} cannot be encoded: symbols cannot cross a socket`);
 }
 
-/** Objects that msgpackr would write as a bag of fields but that are not data. */
+/**
+ * Objects that msgpackr would write as a bag of fields (often `{}`) but that
+ * are not data: what structured clone refuses, and live resources.
+ */
 function refuseLive(value: object): void {
-  let what: string | undefined;
-  if (value instanceof Promise) what = 'a Promise';
-  else if (value instanceof WeakMap || value instanceof WeakSet || value instanceof WeakRef) what = `a ${value.constructor.name}`;
-  else if (value instanceof SharedArrayBuffer) what = 'a SharedArrayBuffer (shared memory cannot cross processes)';
+  const what = unclonable(value);
+  if (what !== undefined) throw new TypeError(`${what} cannot be encoded (structured clone refuses it too)`);
+  let live: string | undefined;
+  if (value instanceof SharedArrayBuffer) live = 'a SharedArrayBuffer (shared memory cannot cross processes)';
+  else if (isBoxedPrimitive(value)) live = `a boxed ${Object.prototype.toString.call(value).slice(8, -1)} (send the primitive value)`;
   else if (value instanceof EventEmitter || value instanceof EventTarget) {
-    what = `a ${value.constructor?.name ?? 'live object'} (live resources such as sockets, ports and processes are not data)`;
+    live = `a ${value.constructor?.name ?? 'live object'} (live resources such as sockets, ports and processes are not data)`;
   }
-  if (what !== undefined) throw new TypeError(`${what} cannot be encoded`);
+  if (live !== undefined) throw new TypeError(`${live} cannot be encoded`);
+}
+
+/** What structured clone refuses among objects that are not plain, described; undefined if it takes it. */
+function unclonable(value: object): string | undefined {
+  if (isPromise(value)) return 'a Promise';
+  if (isGeneratorObject(value)) return Object.prototype.toString.call(value) === '[object AsyncGenerator]' ? 'an async generator object' : 'a generator object';
+  if (isMapIterator(value)) return 'a Map iterator';
+  if (isSetIterator(value)) return 'a Set iterator';
+  const iterator = ITERATOR_PROTOTYPES.get(Object.getPrototypeOf(value) as object);
+  if (iterator !== undefined) return iterator;
+  if (isWeakMap(value)) return 'a WeakMap';
+  if (isWeakSet(value)) return 'a WeakSet';
+  if (value instanceof WeakRef) return 'a WeakRef';
+  if (value instanceof FinalizationRegistry) return 'a FinalizationRegistry';
+  if (value === globalThis) return 'the global object';
+  if (isSymbolObject(value)) return 'a boxed Symbol';
+  for (const Class of INTL_CLASSES) if (value instanceof Class) return `an Intl.${Class.name}`;
+  return undefined;
 }
 
 function kindOf(value: ArrayBufferView | ArrayBuffer): number {
@@ -293,67 +349,14 @@ function substitute(value: unknown, big: Map<object, RawRef>, memo: Map<object, 
     return value;
   }
   if (value instanceof Error) {
-    const fields: unknown[] = [];
-    const record = new ErrorRecord(fields);
+    const record = new ErrorRecord(encodeError(value));
     memo.set(value, record);
-    fields.push(...errorFields(value, big, memo));
     return record;
   }
   const out: Record<string, unknown> = Object.getPrototypeOf(value) === null ? Object.create(null) : {};
   memo.set(value, out);
   for (const key of Object.keys(value)) out[key] = substitute((value as Record<string, unknown>)[key], big, memo);
   return out;
-}
-
-const ERROR_OWN = new Set(['name', 'message', 'stack', 'code', 'cause']);
-
-/** `[name, message, stack, code, props, hasCause, cause, errors]` */
-function errorFields(error: Error, big: Map<object, RawRef>, memo: Map<object, unknown>): unknown[] {
-  let props: Record<string, unknown> | undefined;
-  for (const key of Object.keys(error)) {
-    if (ERROR_OWN.has(key)) continue;
-    props ??= {};
-    props[key] = substitute((error as unknown as Record<string, unknown>)[key], big, memo);
-  }
-  const hasCause = 'cause' in error;
-  return [
-    String(error.name),
-    String(error.message),
-    typeof error.stack === 'string' ? error.stack : undefined,
-    substitute((error as { code?: unknown }).code, big, memo),
-    props,
-    hasCause,
-    hasCause ? substitute(error.cause, big, memo) : undefined,
-    error instanceof AggregateError ? substitute(error.errors, big, memo) : undefined,
-  ];
-}
-
-function rebuildError(data: unknown): Error {
-  if (!Array.isArray(data) || typeof data[0] !== 'string' || typeof data[1] !== 'string') {
-    throw new TypeError('garbled error record');
-  }
-  const [name, message, stack, code, props, hasCause, cause, errors] = data as [
-    string, string, unknown, unknown, unknown, unknown, unknown, unknown,
-  ];
-  const options = hasCause === true ? { cause } : undefined;
-  let error: Error;
-  if (name === 'AggregateError' && Array.isArray(errors)) {
-    error = new AggregateError(errors, message, options);
-  } else {
-    const Class = Object.hasOwn(ERROR_CLASSES, name) ? ERROR_CLASSES[name] : Error;
-    error = new Class(message, options);
-    if (error.name !== name) {
-      Object.defineProperty(error, 'name', { value: name, writable: true, configurable: true, enumerable: false });
-    }
-  }
-  if (typeof stack === 'string') {
-    Object.defineProperty(error, 'stack', { value: stack, writable: true, configurable: true, enumerable: false });
-  }
-  if (code !== undefined) (error as { code?: unknown }).code = code;
-  if (typeof props === 'object' && props !== null) {
-    for (const key of Object.keys(props)) (error as unknown as Record<string, unknown>)[key] = (props as Record<string, unknown>)[key];
-  }
-  return error;
 }
 
 /** Rebuilds attachments once each, so a value referenced twice decodes to one object. */
@@ -401,13 +404,11 @@ function restore(value: unknown, attachments: Attachments, seen: Set<object>): u
     const items = [...value].map((x) => restore(x, attachments, seen));
     value.clear();
     for (const x of items) value.add(x);
-  } else if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date || value instanceof RegExp) {
-    // leaves
+  } else if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date || value instanceof RegExp || value instanceof Error) {
+    // Leaves: an error's contents travel in its record, never as attachments.
   } else {
     const record = value as Record<string, unknown>;
     for (const key of Object.keys(record)) record[key] = restore(record[key], attachments, seen);
-    if (value instanceof Error && 'cause' in value) value.cause = restore(value.cause, attachments, seen);
-    if (value instanceof AggregateError) value.errors = restore(value.errors, attachments, seen) as unknown[];
   }
   return value;
 }

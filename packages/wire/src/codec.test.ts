@@ -1,4 +1,7 @@
 import { Socket } from 'node:net';
+import { isModuleNamespaceObject } from 'node:util/types';
+import { RemoteError } from '@futures/core';
+import { decodeError, encodeError } from '@futures/core/transport';
 import { describe, expect, it } from 'vitest';
 import { MessageCodec } from './codec.js';
 import { encodeFrame, FrameReader } from './frames.js';
@@ -71,7 +74,7 @@ describe('MessageCodec: structured values', () => {
     expect(back.shared).toBe(back.again);
   });
 
-  it('keeps an error value explicitly: class, message, code, own properties, stack and cause', () => {
+  it("carries an error through core's error codec: class, message, code, own properties, the sender's stack as a RemoteError cause", () => {
     const cause = new TypeError('inner');
     const error = Object.assign(new RangeError('outer', { cause }), { code: 'E_OUT', detail: { limit: 3, when: new Date(5) } });
     const { back } = roundTrip({ error });
@@ -79,9 +82,21 @@ describe('MessageCodec: structured values', () => {
     expect(back.error.message).toBe('outer');
     expect(back.error.code).toBe('E_OUT');
     expect(back.error.detail).toEqual({ limit: 3, when: new Date(5) });
-    expect(back.error.stack).toBe(error.stack);
-    expect(back.error.cause).toBeInstanceOf(TypeError);
-    expect((back.error.cause as Error).message).toBe('inner');
+    const remote = back.error.cause as RemoteError;
+    expect(RemoteError.isInstance(remote)).toBe(true);
+    expect(remote.message).toBe(`Remote stack:\n${error.stack}`);
+    expect(remote.cause).toBeInstanceOf(TypeError);
+    expect((remote.cause as Error).message).toBe('inner');
+  });
+
+  it('gives an error the same shape as the other transports (encodeError then decodeError)', () => {
+    const error = Object.assign(new Error('x', { cause: 'why' }), { code: 'E', n: 1, f: () => 1 });
+    const { back } = roundTrip(error);
+    const reference = decodeError(encodeError(error));
+    expect(back.constructor).toBe(reference.constructor);
+    expect({ ...back }).toEqual({ ...reference });
+    expect(back.cause).toEqual(reference.cause);
+    expect(((back.cause as Error).cause)).toBe('why');
   });
 
   it('keeps the name of a custom error class, and AggregateError with its errors', () => {
@@ -153,12 +168,12 @@ describe('MessageCodec: large binary values travel as attachments', () => {
     expect(value.self).toBe(value);
   });
 
-  it('finds large values inside Map keys, Sets and error properties', () => {
+  it('finds large values inside Map keys and Sets; error properties travel inside the error record', () => {
     const key = new Uint8Array(2048).fill(1);
     const inSet = new Uint8Array(2048).fill(2);
     const error = Object.assign(new Error('with data'), { payload: new Uint8Array(2048).fill(3) });
     const { back, attachments } = roundTrip({ map: new Map([[key, 'k']]), set: new Set([inSet]), error }, 1024);
-    expect(attachments).toBe(3);
+    expect(attachments).toBe(2);
     expect([...back.map.keys()][0][0]).toBe(1);
     expect([...back.set][0][0]).toBe(2);
     expect((back.error as Error & { payload: Uint8Array }).payload[0]).toBe(3);
@@ -176,6 +191,7 @@ describe('MessageCodec: values it cannot carry', () => {
     ['a SharedArrayBuffer', { s: new SharedArrayBuffer(8) }, /SharedArrayBuffer/],
     ['a socket', { s: new Socket() }, /Socket/],
     ['an AbortSignal', [new AbortController().signal], /AbortSignal/],
+    ['a boxed primitive', { n: new Number(1) }, /boxed Number.*primitive/],
   ];
   for (const [what, value, message] of cases) {
     it(`throws a TypeError for ${what}`, () => {
@@ -183,6 +199,63 @@ describe('MessageCodec: values it cannot carry', () => {
       expect(() => codec.encode(value)).toThrow(message);
     });
   }
+
+  describe('refuses what structured clone refuses, so every transport gives the same answer', () => {
+    function* generator() {
+      yield 1;
+    }
+    async function* asyncGenerator() {
+      yield 1;
+    }
+    const unclonable: [string, () => unknown, RegExp][] = [
+      ['a generator object', () => generator(), /generator object/],
+      ['an async generator object', () => asyncGenerator(), /async generator object/],
+      ['a Map iterator', () => new Map([[1, 2]]).entries(), /Map iterator/],
+      ['a Set iterator', () => new Set([1]).values(), /Set iterator/],
+      ['an Array iterator', () => [1][Symbol.iterator](), /Array iterator/],
+      ['a String iterator', () => 'ab'[Symbol.iterator](), /String iterator/],
+      ['a RegExp String iterator', () => 'ab'.matchAll(/a/g), /RegExp String iterator/],
+      ['a Proxy of an object', () => new Proxy({ a: 1 }, {}), /Proxy/],
+      ['a Proxy of an array', () => new Proxy([1], {}), /Proxy/],
+      ['a function', () => function named() {}, /function \(named\)/],
+      ['a symbol', () => Symbol('s'), /symbol/],
+      ['a boxed Symbol', () => Object(Symbol('s')), /boxed Symbol/],
+      ['a WeakMap', () => new WeakMap(), /WeakMap/],
+      ['a WeakSet', () => new WeakSet(), /WeakSet/],
+      ['a WeakRef', () => new WeakRef({}), /WeakRef/],
+      ['a FinalizationRegistry', () => new FinalizationRegistry(() => {}), /FinalizationRegistry/],
+      ['a Promise', () => Promise.resolve(1), /Promise/],
+      ['an arguments object', () => (function (..._: unknown[]) {
+        // eslint-disable-next-line prefer-rest-params
+        return arguments;
+      })(1, 2), /arguments object/],
+      ['an Intl object', () => new Intl.Collator(), /Intl\.Collator/],
+      ['the global object', () => globalThis, /global object/],
+    ];
+    for (const [what, make, message] of unclonable) {
+      it(`${what}, alone or nested, with a TypeError`, () => {
+        expect(() => structuredClone(make())).toThrow();
+        for (const value of [make(), [make()], { deep: { x: make() } }, new Map([['k', make()]])]) {
+          expect(() => codec.encode(value)).toThrow(TypeError);
+          expect(() => codec.encode(value)).toThrow(message);
+        }
+      });
+    }
+
+    it('a module namespace object', async () => {
+      // A data: URL, so that the test runner hands back the real namespace rather than a wrapper.
+      const source = 'data:text/javascript,export const a = 1';
+      const ns: unknown = await import(/* @vite-ignore */ source);
+      expect(isModuleNamespaceObject(ns)).toBe(true);
+      expect(() => structuredClone(ns)).toThrow();
+      expect(() => codec.encode({ ns })).toThrow(/module namespace/);
+    });
+
+    it('and still carries class instances and null-prototype objects, as structured clone does', () => {
+      const bare = Object.assign(Object.create(null) as object, { a: 1 });
+      expect(roundTrip([bare, new URL('http://x/')]).back).toHaveLength(2);
+    });
+  });
 
   it('still encodes after refusing a value', () => {
     expect(() => codec.encode({ f: () => 1 })).toThrow(TypeError);
