@@ -13,6 +13,7 @@ describeExecutorSuite('PoolExecutor on the fake transport', {
   pool: true,
   realWorkers: false,
   brokenError: BrokenFakePoolError,
+  workersStarted: (ex) => (ex as FakePoolExecutor).transport.workers.length,
 });
 
 /** Number of calls in each 'run' message a fake worker received. */
