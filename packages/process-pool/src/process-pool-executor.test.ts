@@ -5,6 +5,9 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { markThenHang, runScript, runTypeScriptTasks, shutDownAfterEach, startMarker } from '@futures/executor-tests';
@@ -152,6 +155,38 @@ describe('ProcessPoolExecutor: child death', () => {
     expect(track(await p.submit(tasks.pid))).not.toBe(pid);
     await p.shutdown(); // waits for the exit of every child, the killed one included
     expect(isAlive(pid)).toBe(false);
+  });
+});
+
+describe('ProcessPoolExecutor: progress board', () => {
+  it('a board whose write fails is dropped: the crash blames the running call, and no call runs twice', async () => {
+    const p = pool({ maxWorkers: 1 });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => p.submit(tasks.add, i, 1)));
+    const dir = mkdtempSync(join(tmpdir(), 'futures-board-'));
+    const log = join(dir, 'runs');
+    // A task that closes the descriptor of its worker's progress board (fd 3): later writes to it fail.
+    const closeBoard = () => {
+      (process as unknown as { getBuiltinModule(id: string): typeof import('node:fs') }).getBuiltinModule('node:fs').closeSync(3);
+      return 'closed';
+    };
+    const appendThenExit = (path: string) => {
+      (process as unknown as { getBuiltinModule(id: string): typeof import('node:fs') }).getBuiltinModule('node:fs').appendFileSync(path, 'x');
+      process.exit(3);
+    };
+    try {
+      expect(await p.submit(closeBoard)).toBe('closed');
+      const quick = p.submit(tasks.add, 1, 2);
+      const crash = p.submit(appendThenExit, log);
+      const after = p.submit(tasks.add, 5, 5);
+      const error = (await crash.exception()) as Error;
+      expect(error).toBeInstanceOf(BrokenProcessPoolError);
+      expect(error.message).toMatch(/code 3 while running appendThenExit/);
+      expect(await quick).toBe(3);
+      expect(await after).toBe(10);
+      expect(readFileSync(log, 'utf8')).toBe('x');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
