@@ -29,6 +29,33 @@ export interface CrashAccount {
   refused: { item: WorkItem; why: string }[];
 }
 
+/** The errors a dead worker's calls fail with. */
+export interface CrashErrors {
+  /** For the call it was running. */
+  running(item: WorkItem): Error;
+  /** For a call it had finished whose result was lost. */
+  lost(item: WorkItem): Error;
+  /** For a call that had not started but cannot be sent again (`why` from {@link CrashAccount.refused}). */
+  refused(item: WorkItem, why: string): Error;
+}
+
+/**
+ * Fails the calls in flight on a dead worker that ran (or finished) there,
+ * and returns those that had not started and may go back to the queue.
+ */
+export function settleCrash(items: readonly WorkItem[], board: ProgressReader, errors: CrashErrors): WorkItem[] {
+  if (items.length === 0) return [];
+  const account = accountCrash(items, board);
+  const fail = (item: WorkItem, error: () => Error) => {
+    item.disarm();
+    if (!item.future.done()) item.future.setException(error());
+  };
+  for (const item of account.lost) fail(item, () => errors.lost(item));
+  if (account.blamed !== undefined) fail(account.blamed, () => errors.running(account.blamed!));
+  for (const { item, why } of account.refused) fail(item, () => errors.refused(item, why));
+  return account.requeue;
+}
+
 /** Sorts `items` (the unanswered calls of a dead worker, in order) by what its `board` says. */
 export function accountCrash(items: readonly WorkItem[], board: ProgressReader): CrashAccount {
   const runningId = board.get(PROGRESS_RUNNING);

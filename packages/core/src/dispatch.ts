@@ -112,10 +112,21 @@ export class DispatchPolicy {
     return batch;
   }
 
-  /** Workers wanted beyond those ready: calls queued plus calls waiting behind a running one. */
-  demand(queued: number, workers: Iterable<WorkerSlot>): number {
+  /**
+   * How many workers to start: as many as the demand (calls queued plus calls
+   * waiting behind a running one) wants beyond those already starting, up to
+   * `maxWorkers` (external workers do not count; they come on top).
+   */
+  workersToStart(queued: number, workers: Iterable<WorkerSlot>, maxWorkers: number): number {
+    let live = 0;
+    let starting = 0;
     let ahead = 0;
-    for (const w of workers) if (w.busy > 1) ahead += w.busy - 1;
-    return queued + ahead;
+    for (const w of workers) {
+      if (w.busy > 1) ahead += w.busy - 1;
+      if (w.external || w.state === 'retiring' || w.state === 'ended') continue;
+      live++;
+      if (w.state === 'starting') starting++;
+    }
+    return Math.min(maxWorkers - live, queued + ahead - starting);
   }
 }

@@ -16,7 +16,7 @@
  * - `ended`: ended by the engine (its exit is still to come) or exited.
  *   Nothing is sent to it and its messages are ignored.
  */
-import type { LongTimeout } from './long-timer.js';
+import { setLongTimeout, type LongTimeout } from './long-timer.js';
 import type { ProgressReader } from './progress.js';
 import { Queue } from './queue.js';
 import { EXIT_GRACE_MS, type WorkerChannel } from './transport.js';
@@ -127,6 +127,28 @@ export class WorkerSlot {
     this.clearIdle();
     clearTimeout(this.#graceTimer);
     return was;
+  }
+
+  /** Calls `onIdle` after `ms` unless the worker gets a call first (the timer does not hold the process open). */
+  armIdle(ms: number, onIdle: () => void): void {
+    this.clearIdle();
+    this.idleTimer = setLongTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.busy === 0 && this.#state === 'ready') onIdle();
+    }, ms).unref();
+  }
+
+  /**
+   * Starts the per-call timeout of the call now running, if it has one:
+   * `onTimeout(item, ms)` runs if that call is still running when it fires.
+   */
+  armCallTimeout(onTimeout: (item: WorkItem, ms: number) => void): void {
+    const item = this.inflight.peek();
+    if (item === undefined || item.options.timeout === undefined || item.timer !== undefined) return;
+    const ms = item.options.timeout;
+    item.timer = setLongTimeout(() => {
+      if (!item.future.done() && this.inflight.peek() === item) onTimeout(item, ms);
+    }, ms);
   }
 
   clearIdle(): void {
