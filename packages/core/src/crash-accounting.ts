@@ -12,7 +12,15 @@
  * they start (a message the workers cannot decode).
  */
 import { PROGRESS_DONE, PROGRESS_RUNNING, type ProgressReader } from './progress.js';
+import type { WorkerExit } from './transport.js';
 import type { WorkItem } from './work-item.js';
+
+/** How a worker ended, for messages: `was killed by SIGKILL`, `exited with code 3`, `disconnected`. */
+export function describeExit(exit: WorkerExit): string {
+  if (exit.signal) return `was killed by ${exit.signal}`;
+  if (exit.code !== null && exit.code !== undefined) return `exited with code ${exit.code}`;
+  return 'disconnected';
+}
 
 /** A call that kept killing workers before it started is failed after this many requeues. */
 export const MAX_REQUEUES = 2;

@@ -7,24 +7,16 @@
  */
 import { ShutdownError, TimeoutError, type BrokenExecutorError } from './errors.js';
 import { CallSender } from './call-sender.js';
-import { MessageBoard, settleCrash } from './crash-accounting.js';
+import { describeExit, MessageBoard, settleCrash } from './crash-accounting.js';
 import { DispatchPolicy, MAX_IN_FLIGHT } from './dispatch.js';
 import type { FunctionRegistry } from './function-registry.js';
 import type { PoolSettings } from './pool-options.js';
-import type { FromWorker, SerializedError } from './protocol.js';
 import { Queue } from './queue.js';
-import { decodeError } from './remote-error.js';
-import { settleResults } from './result-settlement.js';
+import { routeMessage, type MessageHandlers } from './worker-messages.js';
 import { isPassingStartError, StartSupervisor } from './start-supervisor.js';
 import type { Transport, WorkerChannel, WorkerEvents, WorkerExit } from './transport.js';
 import { WorkerSlot } from './worker-slot.js';
 import type { WorkItem } from './work-item.js';
-
-function describeExit(exit: WorkerExit): string {
-  if (exit.signal) return `was killed by ${exit.signal}`;
-  if (exit.code !== null && exit.code !== undefined) return `exited with code ${exit.code}`;
-  return 'disconnected';
-}
 
 function reason(error: unknown): string {
   return (error as Error)?.message ?? String(error);
@@ -210,7 +202,7 @@ export class PoolEngine {
   }
 
   #eventsFor(slot: WorkerSlot): WorkerEvents {
-    return { message: (message) => this.#onMessage(slot, message), exit: (exit) => this.#onExit(slot, exit) };
+    return { message: (message) => routeMessage(slot, message, this.#handlers), exit: (exit) => this.#onExit(slot, exit) };
   }
 
   #sendBatch(w: WorkerSlot, batch: WorkItem[]): void {
@@ -227,52 +219,32 @@ export class PoolEngine {
     this.#endWorker(w);
   };
 
-  #onMessage(w: WorkerSlot, message: FromWorker): void {
-    if (w.state === 'ended') return;
-    switch (message?.t) {
-      case 'done': {
-        if (w.state === 'starting' || !Array.isArray(message.results)) return this.#misbehaved(w, 'a malformed result message');
-        const unknown = () => this.#transport.broken(`${this.#where}: ${w.channel.label} sent an unknown result status`);
-        const breach = settleResults(w, message.results, message.started, unknown);
-        if (breach !== undefined) return this.#misbehaved(w, breach);
-        if (Array.isArray(message.timing)) this.#policy.timing.record(message.timing, performance.now());
-        // External workers are not ours to recycle: nothing would replace them.
-        if (w.busy > 0) w.armCallTimeout(this.#onTimeout);
-        else if (w.completed >= this.#settings.maxTasks && !w.external) w.retire();
-        else this.#armIdle(w);
-        return this.#dispatch();
-      }
-      case 'started':
-        if (w.progress instanceof MessageBoard) w.progress.started(message.id);
-        return;
-      case 'board-failed':
-        // From now on the runtime announces each call (see crash-accounting.ts).
-        w.progress = new MessageBoard();
-        return;
-      case 'ready':
-        if (!w.becomeReady()) return this.#misbehaved(w, "a second 'ready'");
-        this.#supervisor.succeeded();
-        this.#dispatch();
-        if (w.busy === 0) this.#armIdle(w);
-        return;
-      case 'init-failed': {
-        const cause = decodeError(message.error as SerializedError);
-        // An external worker's environment is its own business: drop it, keep the pool.
-        if (w.external) return this.#endWorker(w);
-        return this.#break(`${this.#where}: the initializer failed in a worker: ${cause.message}`, cause);
-      }
-      default:
-        return this.#misbehaved(w, 'a message of unknown type');
-    }
-  }
+  /** What the engine does with a worker's checked messages (see worker-messages.ts). */
+  readonly #handlers: MessageHandlers = {
+    done: (w, timing) => {
+      if (timing !== undefined) this.#policy.timing.record(timing, performance.now());
+      // External workers are not ours to recycle: nothing would replace them.
+      if (w.busy > 0) w.armCallTimeout(this.#onTimeout);
+      else if (w.completed >= this.#settings.maxTasks && !w.external) w.retire();
+      else this.#armIdle(w);
+      this.#dispatch();
+    },
+    ready: (w) => {
+      this.#supervisor.succeeded();
+      this.#dispatch();
+      if (w.busy === 0) this.#armIdle(w);
+    },
+    initFailed: (w, cause) => {
+      // An external worker's environment is its own business: drop it, keep the pool.
+      if (w.external) this.#endWorker(w);
+      else this.#break(`${this.#where}: the initializer failed in a worker: ${cause.message}`, cause);
+    },
+    misbehaved: (w, what) => this.#endWorker(w, this.#transport.broken(`${this.#where}: ${w.channel.label} sent ${what}; it was ended`)),
+    unknownStatus: (w) => this.#transport.broken(`${this.#where}: ${w.channel.label} sent an unknown result status`),
+  };
 
   #armIdle(w: WorkerSlot): void {
     if (this.#settings.idleTimeout !== undefined && !w.external) w.armIdle(this.#settings.idleTimeout, () => w.retire());
-  }
-
-  /** The worker broke the protocol: end it; its running call fails. */
-  #misbehaved(w: WorkerSlot, what: string): void {
-    this.#endWorker(w, this.#transport.broken(`${this.#where}: ${w.channel.label} sent ${what}; it was ended`));
   }
 
   /** Ends `w` now; when it has exited, its running call fails with `error` (unless settled) and the rest go back. */
@@ -331,10 +303,7 @@ export class PoolEngine {
     this.#supervisor.stop();
     for (let item = this.#queue.shift(); item !== undefined; item = this.#queue.shift()) if (!item.future.done()) item.future.setException(error);
     for (const w of this.#workers) {
-      for (const item of w.drain()) {
-        item.disarm();
-        if (!item.future.done()) item.future.setException(error);
-      }
+      for (const item of w.drain()) if (!item.future.done()) item.future.setException(error);
       w.end(error);
     }
     this.#checkShutdownComplete();

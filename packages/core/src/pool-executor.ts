@@ -17,7 +17,8 @@
  *   go back to the front of the queue (no call ever runs twice);
  * - `call-sender.ts` and `send-diagnosis.ts`: sending a batch, and finding
  *   the call at fault when it cannot be encoded;
- * - `result-settlement.ts`: a worker's results settle their futures;
+ * - `worker-messages.ts`: a worker's messages checked and routed; its
+ *   results settle their futures;
  * - `function-registry.ts`, `pool-options.ts`: function ids, options.
  */
 import { AbortFanout } from './abort-fanout.js';

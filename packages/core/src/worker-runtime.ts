@@ -23,7 +23,8 @@ import {
 } from './protocol.js';
 import { encodeError, isErrorLike } from './remote-error.js';
 import { PROGRESS_DONE, PROGRESS_RUNNING, type ProgressWriter } from './progress.js';
-import { taskRegistry } from './tasks.js';
+import { Queue } from './queue.js';
+import { TaskResolver, type ResolvedTask } from './task-resolver.js';
 import type { WorkerPort } from './transport.js';
 
 /** Send results once this many are waiting, so the engine can refill the worker while it runs the rest. */
@@ -31,27 +32,8 @@ const FLUSH_COUNT = 8;
 /** ...or once the oldest waiting result is this old (ms). */
 const FLUSH_MS = 1;
 
-type Fn = (...args: unknown[]) => unknown;
-/** A task as resolved in this worker: the function, an import under way, or why it cannot be had. */
-type Resolved = { fn: Fn; ref: TaskRef } | { pending: Promise<void> } | { error: unknown; ref: TaskRef };
-
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
-}
-
-/** Compiles a self-contained function from its source text (arrow, function expression, or method shorthand). */
-function compile(source: string): Fn {
-  const attempts = [source, `function ${source}`, source.replace(/^async\s+/, 'async function ')];
-  let firstError: unknown;
-  for (const text of attempts) {
-    try {
-      const fn = new Function(`return (${text}\n);`)() as unknown;
-      if (typeof fn === 'function') return fn as Fn;
-    } catch (error) {
-      firstError ??= error;
-    }
-  }
-  throw firstError;
 }
 
 /** Starts the worker runtime on `port`. Call once per worker. */
@@ -63,11 +45,11 @@ export function runWorkerRuntime(port: WorkerPort): void {
 
 class WorkerRuntime {
   readonly #port: WorkerPort;
-  readonly #tasks = new Map<number, Resolved>();
-  readonly #modules = new Map<string, Promise<Record<string, unknown>>>();
-  /** Calls received and not yet run: flat, CALL_STRIDE slots each, from #head. */
-  #queue: unknown[] = [];
+  readonly #tasks = new TaskResolver();
+  /** The batch of calls being run (flat, CALL_STRIDE slots each, from #head), and the batches received after it. */
+  #batch: unknown[] = [];
   #head = 0;
+  readonly #batches = new Queue<unknown[]>();
   #draining = false;
   #results: unknown[] = [];
   #busy = 0;
@@ -118,7 +100,7 @@ class WorkerRuntime {
   async #initialize(message: InitMessage): Promise<void> {
     try {
       if (message.initializer !== undefined) {
-        const fn = await this.#resolve(message.initializer);
+        const fn = await this.#tasks.resolve(message.initializer);
         const r = fn(...message.initargs);
         if (isThenable(r)) await r;
       }
@@ -132,57 +114,25 @@ class WorkerRuntime {
   #run(message: RunMessage): void {
     const { defs, calls } = message;
     if (defs !== undefined) {
-      for (let i = 0; i < defs.length; i += 2) this.#define(defs[i] as number, defs[i + 1] as TaskRef);
+      for (let i = 0; i < defs.length; i += 2) this.#tasks.define(defs[i] as number, defs[i + 1] as TaskRef);
     }
-    if (this.#head === this.#queue.length) {
-      this.#queue = calls;
-      this.#head = 0;
-    } else {
-      for (let i = 0; i < calls.length; i++) this.#queue.push(calls[i]);
-    }
+    // Batches queue whole (never copied call by call), so a steady backlog costs no more than its size.
+    this.#batches.push(calls);
     if (!this.#draining) void this.#drain();
-  }
-
-  #define(fnId: number, ref: TaskRef): void {
-    if (ref.kind === 'source') {
-      try {
-        this.#tasks.set(fnId, { fn: compile(ref.source), ref });
-      } catch (error) {
-        this.#tasks.set(fnId, { error, ref });
-      }
-      return;
-    }
-    const pending = this.#resolve(ref).then(
-      (fn) => void this.#tasks.set(fnId, { fn, ref }),
-      (error) => void this.#tasks.set(fnId, { error, ref }),
-    );
-    this.#tasks.set(fnId, { pending });
-  }
-
-  /** Imports a task's module (once per module) and finds the function by name. */
-  async #resolve(ref: TaskRef): Promise<Fn> {
-    if (ref.kind === 'source') return compile(ref.source);
-    let loading = this.#modules.get(ref.module);
-    if (loading === undefined) {
-      loading = import(ref.module) as Promise<Record<string, unknown>>;
-      this.#modules.set(ref.module, loading);
-    }
-    const namespace = await loading;
-    const fn = taskRegistry().get(ref.module)?.[ref.name] ?? namespace[ref.name];
-    if (typeof fn !== 'function') {
-      throw new TypeError(
-        `task '${ref.name}' is not defined in ${ref.module}: define it there with defineTasks(import.meta.url, { ${ref.name} }) and export the result`,
-      );
-    }
-    return fn as Fn;
   }
 
   /** Runs queued calls one at a time; awaits only when a call (or an import) is asynchronous. */
   async #drain(): Promise<void> {
     this.#draining = true;
     try {
-      while (this.#head < this.#queue.length) {
-        const q = this.#queue;
+      for (;;) {
+        if (this.#head === this.#batch.length) {
+          const next = this.#batches.shift();
+          if (next === undefined) break;
+          this.#batch = next;
+          this.#head = 0;
+        }
+        const q = this.#batch;
         const h = this.#head;
         const id = q[h];
         const fnId = q[h + 1] as number;
@@ -197,7 +147,7 @@ class WorkerRuntime {
           await entry.pending;
           entry = this.#tasks.get(fnId);
         }
-        const task = entry as Exclude<Resolved, { pending: Promise<void> }> | undefined;
+        const task = entry as ResolvedTask | undefined;
         if (task === undefined) {
           this.#record(id, ERROR, encodeError(new Error(`the engine sent call ${String(id)} for unknown function id ${fnId}`)), 0);
           continue;

@@ -156,11 +156,12 @@ export class WorkerSlot {
     this.idleTimer = undefined;
   }
 
-  /** Removes and returns every unanswered call, in order. */
+  /** Removes and returns every unanswered call, in order, their timeouts stopped. */
   drain(): WorkItem[] {
     const items = [...this.inflight];
     this.inflight.clear();
     this.unshortInFlight = 0;
+    for (const item of items) item.disarm();
     return items;
   }
 

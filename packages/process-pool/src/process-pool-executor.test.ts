@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { markThenHang, runScript, runTypeScriptTasks, shutDownAfterEach, startMarker } from '@futures/executor-tests';
+import { childPids, markThenHang, runScript, runTypeScriptTasks, shutDownAfterEach, startMarker, until } from '@futures/executor-tests';
 import { BrokenExecutorError, ShutdownError } from '@futures/core';
 import { BrokenProcessPoolError, ProcessPoolExecutor, type ProcessPoolOptions } from '@futures/process-pool';
 import { tasks } from '../test-fixtures/tasks.mjs';
@@ -155,6 +155,27 @@ describe('ProcessPoolExecutor: child death', () => {
     expect(track(await p.submit(tasks.pid))).not.toBe(pid);
     await p.shutdown(); // waits for the exit of every child, the killed one included
     expect(isAlive(pid)).toBe(false);
+  });
+});
+
+describe('ProcessPoolExecutor: a replacement killed while it starts', () => {
+  it('is retried: the call that was running fails, the queued ones run, the pool stays usable', async () => {
+    const p = pool({ maxWorkers: 1 });
+    const first = track(await p.submit(tasks.pid));
+    const marker = startMarker();
+    const running = p.submit(markThenHang, marker.path);
+    const queued = Array.from({ length: 10 }, (_, i) => p.submit(tasks.add, i, 1));
+    await marker.started();
+    marker.dispose();
+    process.kill(first, 'SIGKILL');
+    // The replacement: kill it as soon as it exists, long before it can be ready.
+    let replacement = 0;
+    await until(() => (replacement = childPids().find((pid) => pid !== first) ?? 0) !== 0, 'a replacement is spawned');
+    process.kill(track(replacement), 'SIGKILL');
+    expect(((await running.exception()) as Error).message).toContain(`pid ${first} was killed by SIGKILL while running markThenHang`);
+    expect(await Promise.all(queued)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    const last = track(await p.submit(tasks.pid));
+    expect([first, replacement]).not.toContain(last);
   });
 });
 
