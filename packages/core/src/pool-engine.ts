@@ -212,8 +212,7 @@ export class PoolEngine {
     if (wasIdle) w.armCallTimeout(this.#onTimeout);
   }
 
-  readonly #onTimeout = (item: WorkItem, ms: number): void => {
-    const w = [...this.#workers].find((slot) => slot.inflight.peek() === item)!;
+  readonly #onTimeout = (w: WorkerSlot, item: WorkItem, ms: number): void => {
     const name = this.#registry.describe(item.fnId);
     item.future.setException(new TimeoutError(`${this.#where}: ${name} did not finish within ${ms} ms; its worker (${w.channel.label}) was ended`));
     this.#endWorker(w);

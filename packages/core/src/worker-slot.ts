@@ -140,14 +140,14 @@ export class WorkerSlot {
 
   /**
    * Starts the per-call timeout of the call now running, if it has one:
-   * `onTimeout(item, ms)` runs if that call is still running when it fires.
+   * `onTimeout(this, item, ms)` runs if that call is still running when it fires.
    */
-  armCallTimeout(onTimeout: (item: WorkItem, ms: number) => void): void {
+  armCallTimeout(onTimeout: (slot: WorkerSlot, item: WorkItem, ms: number) => void): void {
     const item = this.inflight.peek();
     if (item === undefined || item.options.timeout === undefined || item.timer !== undefined) return;
     const ms = item.options.timeout;
     item.timer = setLongTimeout(() => {
-      if (!item.future.done() && this.inflight.peek() === item) onTimeout(item, ms);
+      if (!item.future.done() && this.inflight.peek() === item) onTimeout(this, item, ms);
     }, ms);
   }
 
