@@ -24,8 +24,12 @@ import type { WorkItem } from './work-item.js';
 
 /** At most this many calls are dispatched and unfinished on one worker (API.md). */
 export const MAX_IN_FLIGHT = 16;
-/** A timing older than this (ms) is forgotten: the function is judged again from its next results. */
-export const RECENT_MS = 2_000;
+/**
+ * A timing older than this (ms) is forgotten: the function is judged again from its next results.
+ * Long enough that a function used now and then keeps its judgement (a burst of known-short calls
+ * starts going out while the caller is still submitting), short enough that an old one does not.
+ */
+export const RECENT_MS = 60_000;
 
 /** The longest recent running time of each function's calls, as the workers report it. */
 export class CallTiming {
