@@ -22,6 +22,7 @@ function reason(error: unknown): string {
   return (error as Error)?.message ?? String(error);
 }
 
+/** The loop behind a `PoolExecutor`: one per pool, made by it, never seen by users. */
 export class PoolEngine {
   readonly #transport: Transport;
   readonly #settings: PoolSettings;
