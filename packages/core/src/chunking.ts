@@ -54,7 +54,7 @@ export const WINDOW = 8;
 /** A chunk's size is at most this many times the largest size that has finished. */
 export const MAX_GROWTH = 8;
 /**
- * Chunks this long (ms) are never dispatched ahead (API.md: a pool
+ * Chunks this long (ms) are never dispatched ahead (the dispatch contract: a pool
  * dispatches ahead only calls seen to be well under a millisecond), and no
  * stall of this thread makes a short one look that long, so the number of
  * them RUNNING at once is the number of busy workers.

@@ -9,6 +9,7 @@ describeExecutorSuite('ProcessPoolExecutor', {
   pool: true,
   realWorkers: true,
   brokenError: BrokenProcessPoolError,
+  childProcesses: true,
 });
 
 afterAll(() => {

@@ -1,6 +1,7 @@
 import { Socket } from 'node:net';
 import { isModuleNamespaceObject } from 'node:util/types';
-import { decodeError, encodeError, RemoteError } from '@futures/core';
+import { RemoteError } from '@futures/core';
+import { decodeError, encodeError } from '@futures/core/transport';
 import { describe, expect, it } from 'vitest';
 import { MessageCodec } from './codec.js';
 import { encodeFrame, FrameReader } from './frames.js';
