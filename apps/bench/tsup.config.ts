@@ -12,5 +12,5 @@ export default defineConfig({
   splitting: false,
   // Peers are devDependencies, which tsup would otherwise bundle; they must
   // load from node_modules (piscina finds its own worker script there).
-  external: ['piscina', 'tinypool', 'workerpool', 'msgpackr', /^@futures\//],
+  external: ['piscina', 'tinypool', 'workerpool', 'msgpackr', 'acorn', /^@futures\//],
 });

@@ -1,9 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/testing.ts'],
+  // The user API, the transport SDK, and the in-memory transport for tests.
+  entry: { index: 'src/index.ts', transport: 'src/transport-sdk.ts', testing: 'src/testing.ts' },
   format: ['esm'],
-  dts: true,
+  // Declarations come from tsc (tsconfig.build.json), one readable file per source module,
+  // rather than bundled ones whose shared types land in a hashed chunk under one-letter aliases.
+  dts: false,
   clean: true,
   sourcemap: true,
   target: 'node20',

@@ -5,7 +5,7 @@ describe('parseArgs', () => {
   it('runs everything in full mode by default', () => {
     const a = parseArgs([], '/r');
     expect(a.mode).toBe('full');
-    expect(a.sections).toEqual(['codecs', 'transports', 'peers', 'scaling']);
+    expect(a.sections).toEqual(['codecs', 'transports', 'peers', 'scaling', 'workload']);
     expect(a.reportDir).toBe('/r');
     expect(a.json).toBeUndefined();
   });

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 
-export const SECTIONS = ['codecs', 'transports', 'peers', 'scaling'] as const;
+export const SECTIONS = ['codecs', 'transports', 'peers', 'scaling', 'workload'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface Args {
@@ -18,7 +18,7 @@ export const USAGE = `Usage: npm run bench -- [options]
 
   --quick            short run (under a minute), e.g. for CI
   --only SECTIONS    run only these sections, comma separated:
-                     codecs, transports, peers, scaling
+                     codecs, transports, peers, scaling, workload
   --json FILE        also write the raw results as JSON to FILE
   --report-dir DIR   where the HTML report goes (default: bench-results/ at the repo root)
   --no-html          do not write the HTML report

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { checkFib, fibLocal, workerFile, type Contender, type Op } from './contender.js';
 import type { ContenderKind } from './results.js';
 import { timeMs } from './timing.js';
+import { runParseLocal } from './parse-op.js';
 
 /** No pool at all: the workload run in this thread, one call after another. The ideal a pool of N workers is measured against is this ÷ N. */
 export class SingleThreadBaseline implements Contender {
@@ -12,13 +13,14 @@ export class SingleThreadBaseline implements Contender {
   readonly requires = 'node';
 
   supports(op: Op): boolean {
-    return op.kind === 'fib';
+    return op.kind === 'fib' || op.kind === 'parse';
   }
 
   async open(): Promise<void> {}
 
   async run(op: Op): Promise<number> {
-    if (op.kind !== 'fib') throw new Error(`${this.label} only runs fib`);
+    if (op.kind === 'parse') return runParseLocal(op, this.label);
+    if (op.kind !== 'fib') throw new Error(`${this.label} only runs fib and parse`);
     let sum = 0;
     const ms = await timeMs(() => {
       for (let i = 0; i < op.count; i++) sum += fibLocal(op.n);

@@ -18,6 +18,14 @@ const EXPECTED_CASES: Record<string, string[]> = {
   'peers.fib': [...POOLS_2W, 'single-thread', 'parallel-floor', 'python-single'],
   'peers.payload16': [...POOLS_2W, 'thread-transfer', 'piscina-move'],
   'scaling.fib.w1': ['inline', 'thread', 'process', 'socket', 'redis'],
+  'map.echo': ['thread', 'process', 'socket'].flatMap((t) => [`${t}-default`, `${t}-chunksize-100`]),
+  'map.parse': [
+    ...['thread', 'process', 'socket'].flatMap((t) => [`${t}-default`, `${t}-chunksize-1`, `${t}-submit`]),
+    'piscina',
+    'tinypool',
+    'workerpool',
+    'single-thread',
+  ],
 };
 const RATIOS = [
   'thread burst ÷ piscina burst',
@@ -33,6 +41,7 @@ const RATIOS = [
   'fib ideal ratio (redis)',
   'redis burst ÷ socket burst',
   'redis map ÷ socket map',
+  ...['echo', 'acorn'].flatMap((w) => ['thread', 'process', 'socket'].map((t) => `default map ÷ best tuned map: ${w} (${t})`)),
 ];
 
 interface Run {
@@ -70,6 +79,7 @@ describe('bench --quick --tiny', () => {
     ...(r.peers?.cases ?? []),
     ...(r.scaling?.payload.cases ?? []),
     ...(r.scaling?.workers.cases ?? []),
+    ...(r.workload?.cases ?? []),
   ];
 
   it('exits 0 and writes meta', () => {
@@ -80,7 +90,9 @@ describe('bench --quick --tiny', () => {
     expect(meta.cpus).toBeGreaterThan(0);
     expect(Date.parse(meta.date)).not.toBeNaN();
     expect(meta.command).toContain('--json');
-    expect(meta.sections).toEqual(['codecs', 'transports', 'peers', 'scaling']);
+    expect(meta.sections).toEqual(['codecs', 'transports', 'peers', 'scaling', 'workload']);
+    // Read from each package's own package.json, which piscina and msgpackr do not export.
+    for (const name of ['piscina', 'tinypool', 'workerpool', 'msgpackr', 'acorn']) expect(meta.versions[name], name).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it('has every codec on every payload, and the type-loss table', () => {
@@ -132,15 +144,31 @@ describe('bench --quick --tiny', () => {
     expect(run.results.ratios.find((r) => r.name === 'thread burst ÷ piscina burst')!.text).toContain('÷');
   });
 
+  it('fits the type-loss table in a terminal, with a legend and the errors as notes', () => {
+    const start = run.stdout.indexOf('Types each codec keeps or loses');
+    const block = run.stdout.slice(start, run.stdout.indexOf('\n\n', start));
+    expect(block).toContain('✓ kept');
+    for (const line of block.split('\n').slice(1)) expect(line.length, line).toBeLessThanOrEqual(120);
+    expect(block).toMatch(/\[1\] /);
+  });
+
+  it('compares the big round trip like with like: rows that copy nothing are marked and are not the reference', () => {
+    const c = run.results.peers!.cases.find((x) => x.id === 'peers.payload16')!;
+    expect(c.note).toMatch(/copies the payload both ways/);
+    const copying = c.entries.filter((e) => e.ms && !['python-thread', 'thread-transfer', 'piscina-move'].includes(e.id));
+    expect(Math.min(...copying.map((e) => e.ratio!))).toBeCloseTo(1, 10);
+    for (const id of ['thread-transfer', 'piscina-move']) expect(c.entries.find((e) => e.id === id)?.note).toMatch(/not a reference/);
+  });
+
   it('leaves no process behind', () => {
     expect(run.results.meta.warnings.filter((w) => w.includes('left running'))).toEqual([]);
   });
 
   it('prints tables and writes a self-contained HTML report with charts', () => {
-    for (const heading of ['Codecs:', 'Transports:', 'Peers:', 'Scaling:', 'Ratios']) expect(run.stdout).toContain(heading);
+    for (const heading of ['Codecs:', 'Transports:', 'Peers:', 'Scaling:', 'Workload:', 'Ratios']) expect(run.stdout).toContain(heading);
     expect(run.stdout).toMatch(/HTML report: .*\.html/);
     expect(run.html).toMatch(/^<!doctype html>/);
-    for (const heading of ['<h2>Codecs</h2>', '<h2>Transports</h2>', '<h2>Peers</h2>', '<h2>Scaling</h2>', '<h2>Ratios</h2>']) expect(run.html).toContain(heading);
+    for (const heading of ['<h2>Codecs</h2>', '<h2>Transports</h2>', '<h2>Peers</h2>', '<h2>Scaling</h2>', '<h2>Workload</h2>', '<h2>Ratios</h2>']) expect(run.html).toContain(heading);
     expect(run.html.match(/<svg /g)?.length).toBeGreaterThan(10);
     expect(run.html).not.toMatch(/<script|<link|src="http/);
   });

@@ -83,7 +83,7 @@ export function fidelityTable(codecs: readonly Codec[]): { type: string; results
         results[c.id] = hadKey && t.kept(value, sent) ? 'kept' : `lost → ${describe(value, hadKey)}`;
       } catch (err) {
         const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-        results[c.id] = `throws: ${msg.length > 34 ? `${msg.slice(0, 33)}…` : msg}`;
+        results[c.id] = `throws: ${msg.length > 100 ? `${msg.slice(0, 99)}…` : msg}`;
       }
     }
     return { type: t.type, results };
@@ -132,4 +132,34 @@ export function sameValue(sent: unknown, back: unknown, path = '$'): string | un
     if (d) return d;
   }
   return undefined;
+}
+
+/** The legend of {@link compactFidelity}'s cells. */
+export const FIDELITY_LEGEND = '✓ kept · ✗ lost, then what came back · throws [n]: the error, listed under the table';
+
+/**
+ * The type-loss table in cells short enough for a terminal or a page:
+ * `✓`, `✗ what came back`, or `throws [n]` with the messages as numbered
+ * notes (one per distinct message).
+ */
+export function compactFidelity(
+  fidelity: readonly { type: string; results: Record<string, string> }[],
+  codecIds: readonly string[],
+): { rows: { type: string; cells: { short: string; full: string; kind: 'kept' | 'lost' | 'throws' }[] }[]; notes: string[] } {
+  const notes: string[] = [];
+  const rows = fidelity.map((f) => ({
+    type: f.type,
+    cells: codecIds.map((id) => {
+      const full = f.results[id] ?? '';
+      if (full === 'kept') return { short: '✓', full, kind: 'kept' as const };
+      if (full.startsWith('throws: ')) {
+        const message = full.slice('throws: '.length);
+        let n = notes.indexOf(message) + 1;
+        if (n === 0) n = notes.push(message);
+        return { short: `throws [${n}]`, full, kind: 'throws' as const };
+      }
+      return { short: `✗ ${full.replace(/^lost → /, '')}`, full, kind: 'lost' as const };
+    }),
+  }));
+  return { rows, notes };
 }

@@ -9,10 +9,16 @@ export type Op =
   | { kind: 'rtt'; n: number }
   /** `n` no-op calls submitted at once, then all awaited: throughput of tiny calls. */
   | { kind: 'burst'; n: number }
-  /** Identity function over `n` numbers in batches of `chunksize`, results in order. */
-  | { kind: 'map'; n: number; chunksize: number }
+  /** Identity function over `n` numbers in batches of `chunksize` (undefined: map's own default), results in order. */
+  | { kind: 'map'; n: number; chunksize?: number }
   /** `count` calls of fib(`n`) submitted at once: CPU-bound work. */
   | { kind: 'fib'; n: number; count: number }
+  /**
+   * The real workload: parse each source with acorn (see workload.ts), through `map` (with
+   * `chunksize`, or map's default when undefined) or one `submit` per file; the results'
+   * checksum must be `expected`.
+   */
+  | { kind: 'parse'; sources: readonly string[]; how: 'map' | 'submit'; chunksize?: number; expected: number }
   /** Send a payload of `bytes` bytes and get it back, `reps` times in a row. */
   | { kind: 'echo'; bytes: number; type: 'u8' | 'f64'; reps: number; transfer?: boolean };
 

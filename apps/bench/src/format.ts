@@ -1,5 +1,5 @@
 import type { CaseResult, Entry, Spread } from './results.js';
-import { spreadPercent } from './stats.js';
+import { WIDE_SPREAD_NOTE, spreadPercent, tooWide } from './stats.js';
 
 /** A duration in milliseconds, in the unit that keeps 3 significant digits readable. */
 export function fmtMs(ms: number): string {
@@ -38,11 +38,17 @@ export function fmtCount(n: number): string {
 }
 
 export function fmtRatio(r: number): string {
+  if (r > 0 && r < 0.01) return '<0.01×';
   return r >= 100 ? `${r.toFixed(0)}×` : r >= 10 ? `${r.toFixed(1)}×` : `${r.toFixed(2)}×`;
 }
 
 export function fmtSpread(s: Spread): string {
   return `±${spreadPercent(s).toFixed(spreadPercent(s) < 10 ? 1 : 0)}%`;
+}
+
+/** A median, with "!" when its rounds are too far apart to trust (see {@link WIDE_SPREAD_NOTE}). */
+export function fmtMedian(s: Spread, fmt: (ms: number) => string = fmtMs): string {
+  return `${fmt(s.median)}${tooWide(s) ? ' !' : ''}`;
 }
 
 /**
@@ -75,16 +81,17 @@ export function caseTable(c: CaseResult, extraColumns: { header: string; cell(e:
     if (!e.ms) return [e.label, naCell(e)];
     return [
       e.label,
-      fmtMs(e.ms.median),
+      fmtMedian(e.ms),
       fmtSpread(e.ms),
       fmtUs(e.perOpUs!),
       fmtRate(e.opsPerSec!, ''),
       e.ratio !== undefined ? fmtRatio(e.ratio) : '',
       ...extraColumns.map((x) => x.cell(e)),
-      ...(e.reason ? [`(${e.reason})`] : []),
+      ...(e.reason || e.note ? [[e.reason, e.note].filter(Boolean).map((t) => `(${t})`).join(' ')] : []),
     ];
   });
   const extra = c.extraRounds ? `, +${c.extraRounds} for samples under ${c.fastSampleMs} ms` : '';
   const title = `${c.title}  [${c.id}; ${c.rounds} round${c.rounds === 1 ? '' : 's'}${extra}]`;
-  return `${title}\n${table(header, rows, [false, true, true, true, true, true, ...extraColumns.map(() => true)])}`;
+  const notes = [c.note, c.entries.some((e) => e.ms && tooWide(e.ms)) ? WIDE_SPREAD_NOTE : undefined].filter(Boolean).map((n) => `  ${n}`);
+  return [`${title}\n${table(header, rows, [false, true, true, true, true, true, ...extraColumns.map(() => true)])}`, ...notes].join('\n');
 }

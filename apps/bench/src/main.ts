@@ -23,6 +23,7 @@ import { settingsFor } from './settings.js';
 import { codecSteps, runCodecs } from './suite-codecs.js';
 import { poolSteps, runPools } from './suite-pools.js';
 import { reasonOf } from './timing.js';
+import { runWorkload, workloadSteps } from './workload.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -40,8 +41,11 @@ async function run(args: Args, argv: readonly string[]): Promise<number> {
   const started = new Date();
   const settings = settingsFor(args.mode);
   const reaper = new Reaper();
-  const needPools = args.sections.some((s) => s !== 'codecs');
-  const total = (args.sections.includes('codecs') ? codecSteps : 0) + (needPools ? poolSteps(args.sections, settings.scalingSizes.length) : 0);
+  const needPools = args.sections.some((s) => s !== 'codecs' && s !== 'workload');
+  const total =
+    (args.sections.includes('codecs') ? codecSteps : 0) +
+    (needPools ? poolSteps(args.sections, settings.scalingSizes.length) : 0) +
+    (args.sections.includes('workload') ? workloadSteps : 0);
   const ctx: RunContext = { settings, progress: new Progress(total), reaper, unavailable: {}, warnings: [] };
 
   // A broken pool must not take the whole run down: the sample running at the time fails with the error, the run goes on.
@@ -62,7 +66,7 @@ async function run(args: Args, argv: readonly string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   const versions: Record<string, string> = {};
-  for (const name of ['piscina', 'tinypool', 'workerpool', 'msgpackr']) {
+  for (const name of ['piscina', 'tinypool', 'workerpool', 'msgpackr', 'acorn']) {
     const v = peerVersion(name);
     if (v) versions[name] = v;
   }
@@ -89,16 +93,18 @@ async function run(args: Args, argv: readonly string[]): Promise<number> {
     transports: null,
     peers: null,
     scaling: null,
+    workload: null,
     ratios: [],
   };
 
   try {
     if (args.sections.includes('codecs')) results.codecs = await runCodecs(ctx);
     if (needPools) Object.assign(results, await runPools(ctx, args.sections, python));
+    if (args.sections.includes('workload')) results.workload = await runWorkload(ctx);
   } finally {
     reaper.killAll();
   }
-  if (results.peers) results.ratios = ratioLines(results.peers.cases);
+  results.ratios = ratioLines([...(results.peers?.cases ?? []), ...(results.workload?.cases ?? [])]);
 
   const leftovers = await reaper.killLeftovers(3_000);
   for (const p of leftovers) ctx.warnings.push(`process left running after its pool was shut down, killed: pid ${p.pid} ${p.command}`);

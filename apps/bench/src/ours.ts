@@ -14,6 +14,7 @@ import {
 import type { ContenderKind } from './results.js';
 import { REDIS_INSTALL_HINT, hasRedisServer, startBenchRedis, type BenchRedis } from './redis-server.js';
 import { reasonOf, timeMs, withTimeout } from './timing.js';
+import { runParseOurs } from './parse-op.js';
 
 /** Our executors as the bench needs them, typed loosely so the bench builds and runs before they exist. */
 export interface ExecutorLike {
@@ -158,7 +159,7 @@ export class OurContender implements Contender {
         const items = range(op.n);
         const out: unknown[] = [];
         const ms = await timeMs(async () => {
-          for await (const v of pool.map(tasks.echo, items, { chunksize: op.chunksize })) out.push(v);
+          for await (const v of pool.map(tasks.echo, items, op.chunksize === undefined ? {} : { chunksize: op.chunksize })) out.push(v);
         });
         checkMap(out, op.n, this.label);
         return ms;
@@ -175,6 +176,8 @@ export class OurContender implements Contender {
       }
       case 'echo':
         return op.transfer ? this.#echoTransfer(pool, tasks, op) : this.#echo(pool, tasks, op);
+      case 'parse':
+        return runParseOurs(pool, op, this.label);
     }
   }
 

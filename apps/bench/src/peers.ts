@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import {
   UnavailableError,
   checkEcho,
@@ -13,8 +15,9 @@ import {
 } from './contender.js';
 import type { ContenderKind } from './results.js';
 import { reasonOf, timeMs, withTimeout } from './timing.js';
+import { runParsePeer } from './parse-op.js';
 
-type TaskName = 'noop' | 'fib' | 'echo' | 'echoChunk';
+type TaskName = 'noop' | 'fib' | 'echo' | 'echoChunk' | 'parse';
 
 /** A peer library reduced to what the workloads need. */
 interface PeerPool {
@@ -49,14 +52,21 @@ async function importPeer(name: string): Promise<any> {
   }
 }
 
-/** The installed version of a peer, for the report's meta. */
+/**
+ * The installed version of a package, for the report's meta. Read from the
+ * file: `require('<pkg>/package.json')` fails for packages whose `exports`
+ * map does not list it (piscina, msgpackr).
+ */
 export function peerVersion(name: string): string | undefined {
-  try {
-    const require = createRequire(import.meta.url);
-    return (require(`${name}/package.json`) as { version: string }).version;
-  } catch {
-    return undefined;
+  const require = createRequire(import.meta.url);
+  for (const dir of require.resolve.paths(name) ?? []) {
+    try {
+      return (JSON.parse(readFileSync(join(dir, name, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      // Not in this node_modules: try the next one up.
+    }
   }
+  return undefined;
 }
 
 async function startPeer(id: PeerId, workers: number): Promise<PeerPool> {
@@ -126,6 +136,9 @@ export class PeerContender implements Contender {
   }
 
   supports(op: Op): boolean {
+    // No map in these libraries: a chunked map needs a chunk size, and the parse goes one task per file.
+    if (op.kind === 'map' && op.chunksize === undefined) return false;
+    if (op.kind === 'parse' && op.how !== 'submit') return false;
     return !(op.kind === 'echo' && op.transfer && !this.#canTransfer);
   }
 
@@ -152,10 +165,11 @@ export class PeerContender implements Contender {
       case 'map': {
         // No map in these libraries: the chunked map a user would write, one task per chunk, results flattened in order.
         const items = range(op.n);
+        const chunksize = op.chunksize ?? 1;
         let out: unknown[] = [];
         const ms = await timeMs(async () => {
           const ps: Promise<unknown>[] = [];
-          for (let i = 0; i < items.length; i += op.chunksize) ps.push(pool.call('echoChunk', items.slice(i, i + op.chunksize)));
+          for (let i = 0; i < items.length; i += chunksize) ps.push(pool.call('echoChunk', items.slice(i, i + chunksize)));
           out = (await Promise.all(ps)).flat();
         });
         checkMap(out, op.n, this.label);
@@ -183,6 +197,8 @@ export class PeerContender implements Contender {
         checkEcho(last, payloadByteLength(op.bytes, op.type), this.label);
         return ms;
       }
+      case 'parse':
+        return runParsePeer((source) => pool.call('parse', source), op, this.label);
     }
   }
 

@@ -1,4 +1,6 @@
-import { caseTable, fmtBytes, fmtMs, fmtRate, fmtRatio, fmtUs, table } from './format.js';
+import { FIDELITY_LEGEND, compactFidelity } from './codec-fidelity.js';
+import { caseTable, fmtBytes, fmtMedian, fmtMs, fmtRate, fmtRatio, fmtUs, table } from './format.js';
+import { WIDE_SPREAD_NOTE, tooWide } from './stats.js';
 import type { BenchResults, CodecsSection, ScalingSection } from './results.js';
 
 function heading(text: string): string {
@@ -25,15 +27,18 @@ function codecsText(c: CodecsSection): string {
     });
     parts.push(`${p.label}\n${table(['', 'encode', 'decode', 'enc+dec', 'size', 'vs fastest', 'round trip'], body, [false, true, true, true, true, true, false])}\n`);
   }
-  const fid = c.fidelity.map((f) => [f.type, ...c.codecs.map((k) => f.results[k.id] ?? '')]);
-  parts.push(`Types each codec keeps or loses\n${table(['type', ...c.codecs.map((k) => k.label)], fid)}\n`);
+  const { rows, notes } = compactFidelity(c.fidelity, c.codecs.map((k) => k.id));
+  const fid = table(['type', ...c.codecs.map((k) => k.label)], rows.map((r) => [r.type, ...r.cells.map((x) => x.short)]));
+  const noteLines = notes.map((n, i) => `  [${i + 1}] ${n}`);
+  parts.push(`Types each codec keeps or loses (${FIDELITY_LEGEND})\n${fid}\n${noteLines.join('\n')}\n`);
   return parts.join('\n');
 }
 
 function scalingText(s: ScalingSection): string {
   const parts: string[] = [heading('Scaling: round-trip time by payload size (1 worker)')];
-  const rows = s.payload.series.map((x) => [x.label, ...x.points.map((p) => (p ? fmtMs(p.median) : 'n/a'))]);
+  const rows = s.payload.series.map((x) => [x.label, ...x.points.map((p) => (p ? fmtMedian(p) : 'n/a'))]);
   parts.push(table(['', ...s.payload.sizes.map(fmtBytes)], rows, [false, ...s.payload.sizes.map(() => true)]));
+  if (s.payload.series.some((x) => x.points.some((p) => p && tooWide(p)))) parts.push(`  ${WIDE_SPREAD_NOTE}`);
   const na = s.payload.series.filter((x) => x.reason);
   if (na.length) parts.push(na.map((x) => `  ${x.label}: n/a (${x.reason})`).join('\n'));
   const keys = Object.keys(s.workers.rows[0]?.burstOpsPerSec ?? {});
@@ -77,6 +82,10 @@ export function resultsText(r: BenchResults): string {
     }
   }
   if (r.scaling) parts.push(scalingText(r.scaling));
+  if (r.workload) {
+    parts.push(heading('Workload: map without tuning, and a real parse'));
+    for (const c of r.workload.cases) parts.push(caseTable(c) + '\n');
+  }
   if (r.ratios.length) {
     parts.push(heading('Ratios (time ÷ time: below 1 means the first is faster)'));
     parts.push(r.ratios.map((l) => `  ${l.text}`).join('\n') + '\n');

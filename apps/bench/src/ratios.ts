@@ -40,8 +40,37 @@ function ideal(cases: readonly CaseResult[], id: string): RatioLine {
   return line;
 }
 
-/** The ratios the other issues quote, from the peers cases. */
+/** The fastest (lowest median) tuned row of `transport` in a workload case: `<transport>-chunksize-<n>`. */
+export function bestTunedId(c: CaseResult | undefined, transport: string): string | undefined {
+  const tuned = c?.entries.filter((e) => e.id.startsWith(`${transport}-chunksize-`) && e.ms) ?? [];
+  tuned.sort((a, b) => a.ms!.median - b.ms!.median);
+  return tuned[0]?.id;
+}
+
+/** Issue 14's goal: map with default options within 1.1× of the best hand-tuned chunksize, on tiny items and on the acorn parse. */
+function workloadRatios(cases: readonly CaseResult[]): RatioLine[] {
+  const lines: RatioLine[] = [];
+  for (const [caseId, what] of [
+    ['map.echo', 'echo'],
+    ['map.parse', 'acorn'],
+  ] as const) {
+    const c = cases.find((x) => x.id === caseId);
+    for (const t of ['thread', 'process', 'socket']) {
+      lines.push(ratio(cases, `default map ÷ best tuned map: ${what} (${t})`, [caseId, `${t}-default`], [caseId, bestTunedId(c, t) ?? `${t}-chunksize`]));
+    }
+  }
+  return lines;
+}
+
+/** The ratios the issues quote: from the peers cases and from the workload cases, for those that ran. */
 export function ratioLines(cases: readonly CaseResult[]): RatioLine[] {
+  return [
+    ...(cases.some((c) => c.id.startsWith('peers.')) ? peerRatios(cases) : []),
+    ...(cases.some((c) => c.id.startsWith('map.')) ? workloadRatios(cases) : []),
+  ];
+}
+
+function peerRatios(cases: readonly CaseResult[]): RatioLine[] {
   const py = 'python-process';
   const bytes = Number(cases.find((c) => c.id === 'peers.payload16')?.params.bytes ?? 16 << 20);
   const big = fmtBytes(bytes);

@@ -1,4 +1,6 @@
-import { fmtBytes, fmtMs, fmtRate, fmtRatio, fmtSpread, fmtUs } from './format.js';
+import { FIDELITY_LEGEND, compactFidelity } from './codec-fidelity.js';
+import { fmtBytes, fmtMedian, fmtMs, fmtRate, fmtRatio, fmtSpread, fmtUs } from './format.js';
+import { WIDE_SPREAD_NOTE, tooWide } from './stats.js';
 import type { BenchResults, CaseResult, CodecsSection, Entry, ScalingSection } from './results.js';
 import { barChart, esc, logLogChart, type Bar } from './svg.js';
 
@@ -7,7 +9,7 @@ body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2r
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2.5rem;border-bottom:2px solid #e5e7eb;padding-bottom:.2rem}h3{margin:1.6rem 0 .4rem;font-size:1.02rem}
 table{border-collapse:collapse;margin:.4rem 0 1rem;font-size:12.5px}th,td{padding:3px 8px;border-bottom:1px solid #e5e7eb;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}td.na{color:#6b7280;font-style:italic;text-align:left;white-space:normal}
-.kept{color:#047857}.lost{color:#b91c1c}.throws{color:#92400e}.meta td{text-align:left}.small{color:#4b5563;font-size:12.5px}
+table.fidelity td{white-space:normal;max-width:11rem}.kept{color:#047857}.lost{color:#b91c1c}.throws{color:#92400e}.meta td{text-align:left}.small{color:#4b5563;font-size:12.5px}
 .legend span{display:inline-block;margin-right:1rem}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px;border-radius:2px}
 svg{display:block;margin:.3rem 0 1rem;max-width:100%;height:auto}
 svg .ct{font-weight:600;font-size:13px}svg .cl{font-size:12px}svg .cv{font-size:11.5px;fill:#111}svg .cn{font-size:11px;fill:#6b7280}
@@ -48,9 +50,11 @@ function caseTable(c: CaseResult, extra?: { header: string; cell(e: Entry): stri
   const head = `<tr><th></th><th>median</th><th>spread</th><th>per ${esc(c.opName)}</th><th>${esc(c.opName)}s/s</th><th>vs fastest</th>${extra ? `<th>${esc(extra.header)}</th>` : ''}</tr>`;
   const rows = c.entries.map((e) => {
     if (!e.ms) return `<tr><td>${esc(e.label)}</td><td class="na" colspan="${extra ? 6 : 5}">n/a (${esc(e.reason ?? 'no figure')})</td></tr>`;
-    return `<tr><td>${esc(e.label)}</td><td>${fmtMs(e.ms.median)}</td><td>${fmtSpread(e.ms)}</td><td>${fmtUs(e.perOpUs!)}</td><td>${fmtRate(e.opsPerSec!, '')}</td><td>${e.ratio ? fmtRatio(e.ratio) : ''}</td>${extra ? `<td>${esc(extra.cell(e))}</td>` : ''}</tr>`;
+    const label = e.note ? `${esc(e.label)}<br><span class="small">${esc(e.note)}</span>` : esc(e.label);
+    return `<tr><td>${label}</td><td>${esc(fmtMedian(e.ms))}</td><td>${fmtSpread(e.ms)}</td><td>${fmtUs(e.perOpUs!)}</td><td>${fmtRate(e.opsPerSec!, '')}</td><td>${e.ratio ? fmtRatio(e.ratio) : ''}</td>${extra ? `<td>${esc(extra.cell(e))}</td>` : ''}</tr>`;
   });
-  return `<table>${head}${rows.join('')}</table><p class="small">${esc(c.id)} · ${c.rounds} interleaved round${c.rounds === 1 ? '' : 's'}${c.extraRounds ? ` (+${c.extraRounds} for rows whose samples are under ${c.fastSampleMs} ms)` : ''} after a warm-up · spread = ± half the interquartile range; chart whiskers show min–max</p>`;
+  const notes = [c.note, c.entries.some((e) => e.ms && tooWide(e.ms)) ? WIDE_SPREAD_NOTE : undefined].filter((n): n is string => n !== undefined);
+  return `<table>${head}${rows.join('')}</table>${notes.map((n) => `<p class="small">${esc(n)}</p>`).join('')}<p class="small">${esc(c.id)} · ${c.rounds} interleaved round${c.rounds === 1 ? '' : 's'}${c.extraRounds ? ` (+${c.extraRounds} for rows whose samples are under ${c.fastSampleMs} ms)` : ''} after a warm-up · spread = ± half the interquartile range; chart whiskers show min–max</p>`;
 }
 
 /** The codecs our transports use (thread, process, socket), drawn in "ours" blue; the others in grey. */
@@ -91,20 +95,17 @@ function codecsHtml(c: CodecsSection): string {
     );
   }
   parts.push('<h3>Types each codec keeps or loses</h3>');
+  const { rows: fid, notes } = compactFidelity(c.fidelity, c.codecs.map((k) => k.id));
+  parts.push(`<p class="small">${esc(FIDELITY_LEGEND)}</p>`);
   parts.push(
-    `<table><tr><th>type</th>${c.codecs.map((k) => `<th style="text-align:left">${esc(k.label)}</th>`).join('')}</tr>${c.fidelity
+    `<table class="fidelity"><tr><th>type</th>${c.codecs.map((k) => `<th style="text-align:left">${esc(k.label)}</th>`).join('')}</tr>${fid
       .map(
-        (f) =>
-          `<tr><td>${esc(f.type)}</td>${c.codecs
-            .map((k) => {
-              const v = f.results[k.id] ?? '';
-              const cls = v === 'kept' ? 'kept' : v.startsWith('throws') ? 'throws' : 'lost';
-              return `<td class="${cls}" style="text-align:left">${esc(v)}</td>`;
-            })
-            .join('')}</tr>`,
+        (r) =>
+          `<tr><td>${esc(r.type)}</td>${r.cells.map((x) => `<td class="${x.kind}" style="text-align:left" title="${esc(x.full)}">${esc(x.short)}</td>`).join('')}</tr>`,
       )
       .join('')}</table>`,
   );
+  if (notes.length) parts.push(`<ol class="small">${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ol>`);
   return parts.join('\n');
 }
 
@@ -175,6 +176,16 @@ export function reportHtml(r: BenchResults): string {
     }
   }
   if (r.scaling) parts.push(scalingHtml(r.scaling));
+  if (r.workload) {
+    parts.push(
+      "<h2>Workload</h2><p>map with its default options next to hand-tuned chunk sizes, on tiny items and on a real, skewed workload: parsing this repo's node_modules with acorn, where the peers (one task per file) and a single thread do the same.</p>",
+    );
+    for (const c of r.workload.cases) {
+      parts.push(`<h3>${esc(c.title)}</h3>`);
+      parts.push(c.id === 'map.parse' ? timeChart(c, 'time for all files') : rateChart(c));
+      parts.push(caseTable(c));
+    }
+  }
   if (r.codecs) parts.push(codecsHtml(r.codecs));
   if (m.warnings.length) parts.push(`<h2>Warnings</h2><ul>${m.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`);
   parts.push('</body></html>');

@@ -41,6 +41,8 @@ export interface Entry {
   ratio?: number;
   /** Extra figures a case computes (e.g. `xIdeal` for fib). */
   extra?: Record<string, number>;
+  /** Why the row stands apart in its case (e.g. left out of "vs fastest"), shown next to it. */
+  note?: string;
 }
 
 /** One named workload measured on several contenders in interleaved rounds. */
@@ -59,6 +61,8 @@ export interface CaseResult {
   extraRounds?: number;
   fastSampleMs?: number;
   entries: Entry[];
+  /** What the reader must know to compare the rows (shown under the table). */
+  note?: string;
 }
 
 export interface CodecTiming {
@@ -139,5 +143,7 @@ export interface BenchResults {
   transports: { cases: CaseResult[] } | null;
   peers: { cases: CaseResult[] } | null;
   scaling: ScalingSection | null;
+  /** map's default options against tuned chunk sizes, and the acorn parse (real workload). */
+  workload: { cases: CaseResult[] } | null;
   ratios: RatioLine[];
 }

@@ -49,6 +49,8 @@ export interface Measurement {
    * `sampleTargetMs`, per contender; samples are then milliseconds per round trip.
    */
   calibrate?: boolean;
+  /** Rounds run whatever the time budget (default `settings.minRounds`): for cases whose every figure is a ratio's input. */
+  minRounds?: number;
 }
 
 interface Row {
@@ -147,7 +149,7 @@ export class Session {
     const t0 = Date.now();
     let rounds = 0;
     for (let r = 0; r < settings.rounds; r++) {
-      if (r >= settings.minRounds && Date.now() - t0 > settings.caseBudgetMs) break;
+      if (r >= Math.min(settings.rounds, m.minRounds ?? settings.minRounds) && Date.now() - t0 > settings.caseBudgetMs) break;
       const order = live();
       if (order.length === 0) break;
       await round(r, order, settings.rounds);

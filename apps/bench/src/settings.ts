@@ -45,6 +45,12 @@ export interface Settings {
   codecRecords: number;
   /** Time budget for one codec × payload pair. */
   codecBudgetMs: number;
+  /** Workload section: tiny items for map's default against these hand-tuned chunk sizes. */
+  mapEchoItems: number;
+  mapEchoChunksizes: number[];
+  /** Workload section: which node_modules `.js` files the acorn parse takes (see workload.ts), and the tuned chunk sizes. */
+  parseFiles: 'all' | 'quarter' | 'few';
+  parseChunksizes: number[];
 }
 
 const MB = 1 << 20;
@@ -78,6 +84,10 @@ export function settingsFor(mode: 'full' | 'quick' | 'tiny'): Settings {
         codecF64Big: 16 * MB,
         codecRecords: 1000,
         codecBudgetMs: 6_000,
+        mapEchoItems: 200_000,
+        mapEchoChunksizes: [1_000, 5_000, 20_000],
+        parseFiles: 'all',
+        parseChunksizes: [1, 16],
       };
     case 'quick':
       return {
@@ -106,6 +116,10 @@ export function settingsFor(mode: 'full' | 'quick' | 'tiny'): Settings {
         codecF64Big: 16 * MB,
         codecRecords: 1000,
         codecBudgetMs: 600,
+        mapEchoItems: 200_000,
+        mapEchoChunksizes: [1_000, 5_000, 20_000],
+        parseFiles: 'quarter',
+        parseChunksizes: [1],
       };
     case 'tiny':
       // For the test: every section and case, with next to no work.
@@ -135,6 +149,10 @@ export function settingsFor(mode: 'full' | 'quick' | 'tiny'): Settings {
         codecF64Big: 64 * 1024,
         codecRecords: 20,
         codecBudgetMs: 50,
+        mapEchoItems: 2_000,
+        mapEchoChunksizes: [100],
+        parseFiles: 'few',
+        parseChunksizes: [1],
       };
   }
 }

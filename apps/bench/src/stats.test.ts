@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spreadPercent, summarize } from './stats.js';
+import { spreadPercent, summarize, tooWide } from './stats.js';
 
 describe('summarize', () => {
   it('gives median, quartiles and extremes whatever the order', () => {
@@ -20,5 +20,14 @@ describe('summarize', () => {
     expect(spreadPercent(s)).toBeCloseTo(5);
     // One outlier moves the extremes, not the quartiles much.
     expect(spreadPercent(summarize([10, 10, 10, 10, 40]))).toBe(0);
+  });
+});
+
+describe('tooWide', () => {
+  it('flags a figure whose rounds disagree: a wide ± or a slowest round over twice the fastest', () => {
+    expect(tooWide(summarize([10, 10.2, 10.4]))).toBe(false);
+    expect(tooWide(summarize([8, 10, 13]))).toBe(true);
+    // Quick mode's bare postMessage: one round of 136 µs among rounds of 14.5 µs.
+    expect(tooWide(summarize([14.5, 14.5, 14.6, 14.5, 136]))).toBe(true);
   });
 });

@@ -30,3 +30,19 @@ export function summarize(samples: readonly number[]): Spread {
 export function spreadPercent(s: Spread): number {
   return s.median > 0 ? ((s.q3 - s.q1) / 2 / s.median) * 100 : 0;
 }
+
+/** A figure whose ± (half the interquartile range) is above this percentage is flagged as too wide to trust. */
+export const WIDE_SPREAD_PERCENT = 10;
+
+/**
+ * Whether a figure's rounds disagree too much to trust it: its ± is above
+ * {@link WIDE_SPREAD_PERCENT}, or its slowest round took over twice its
+ * fastest (with 3 rounds, as in --quick, one bad round can move the median
+ * without widening the quartiles much).
+ */
+export function tooWide(s: Spread): boolean {
+  return spreadPercent(s) > WIDE_SPREAD_PERCENT || (s.min > 0 && s.max > 2 * s.min);
+}
+
+/** The footnote that explains the "!" next to a flagged figure. */
+export const WIDE_SPREAD_NOTE = `! = rounds too far apart to trust (± above ${WIDE_SPREAD_PERCENT}%, or slowest round over 2× the fastest): rerun, or run in full`;

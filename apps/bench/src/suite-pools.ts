@@ -199,6 +199,7 @@ export async function runPools(ctx: RunContext, sections: readonly Section[], py
             ],
           }),
         );
+        compareCopiesOnly(cases[cases.length - 1], BIG_PAYLOAD_NO_COPY);
         out.peers = { cases };
       }
     } finally {
@@ -208,6 +209,29 @@ export async function runPools(ctx: RunContext, sections: readonly Section[], py
 
   if (has('scaling')) out.scaling = scalingSection(w1, w2, s.scalingSizes, s.workers);
   return out;
+}
+
+/** Rows of the big round trip that do not copy the payload both ways, and why. */
+const BIG_PAYLOAD_NO_COPY: Record<string, string> = {
+  'python-thread': 'shares memory, copies nothing',
+  'thread-transfer': 'moves the buffer in',
+  'piscina-move': 'moves the buffer in',
+};
+
+/**
+ * Like with like: "vs fastest" against the fastest row that copies the
+ * payload both ways; the rows in `noCopy` keep a ratio to it but are marked,
+ * and never become the reference themselves.
+ */
+function compareCopiesOnly(c: CaseResult, noCopy: Record<string, string>): void {
+  const copying = c.entries.filter((e) => e.ms && !(e.id in noCopy));
+  if (copying.length === 0) return;
+  const best = Math.min(...copying.map((e) => e.ms!.median));
+  for (const e of c.entries) {
+    if (e.ms && best > 0) e.ratio = e.ms.median / best;
+    if (e.id in noCopy) e.note = `${noCopy[e.id]}: not a reference`;
+  }
+  c.note = '"vs fastest": against the fastest row that copies the payload both ways (marked rows share or move it)';
 }
 
 /** fib: how far each pool (and the no-pool parallel floor) is from the ideal, its language's single-thread time ÷ workers. */

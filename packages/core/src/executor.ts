@@ -5,9 +5,9 @@
  */
 import type { TransferListItem } from 'node:worker_threads';
 import type { Future } from './future.js';
-import { mapCalls, splitMapArguments, type MapOptions } from './map.js';
+import { mapCalls, splitMapArguments, type MapIterator, type MapOptions } from './map.js';
 
-export type { MapOptions };
+export type { MapIterator, MapOptions };
 import {
   rejectUnknownOptions,
   validateArray,
@@ -35,15 +35,16 @@ export interface ShutdownOptions {
 
 export type Task = (...args: any[]) => any;
 
-/** The contract shared by every executor (see API.md). */
+/** The contract shared by every executor. */
 export interface Executor {
   /** Schedules `fn(...args)` and returns a Future for its result. */
   submit<F extends Task>(fn: F, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>>;
   /**
    * `fn` applied to the zipped items of `iterables` (sync or async), results in input order.
-   * The last argument is options when it is a non-iterable object.
+   * The last argument is options when it is a non-iterable object. Each iterable's items
+   * must fit the parameter at its position; `await pool.map(...).toArray()` collects them.
    */
-  map<F extends Task>(fn: F, ...iterablesThenOptions: MapArguments): AsyncIterableIterator<Awaited<ReturnType<F>>>;
+  map<F extends Task>(fn: F, ...iterablesThenOptions: MapArguments<Parameters<F>>): MapIterator<Awaited<ReturnType<F>>>;
   /** A view of this executor whose calls carry `options`. */
   with(options: CallOptions): Executor;
   /** Stops accepting calls; see {@link ShutdownOptions}. Idempotent. */
@@ -52,8 +53,26 @@ export interface Executor {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** The iterables of a `map` call (sync or async), optionally followed by {@link MapOptions}. */
-export type MapArguments = (Iterable<unknown> | AsyncIterable<unknown> | MapOptions)[];
+/** One iterable (sync or async) per parameter type in `P`. */
+type IterablesFor<P extends readonly unknown[]> = { [K in keyof P]: Iterable<P[K]> | AsyncIterable<P[K]> };
+
+/** The prefixes of tuple `T` (`[]`, `[a]`, `[a, b]`, ...), so that optional parameters may go without an iterable. */
+type Prefixes<T extends readonly unknown[], Done extends unknown[] = []> = T extends readonly [infer Head, ...infer Rest]
+  ? Done | Prefixes<Rest, [...Done, Head]>
+  : Done;
+
+/** Iterables for the parameters `P` (one per parameter, up to the optional ones), then perhaps options. */
+type IterablesThenOptions<P extends readonly unknown[]> = P extends unknown ? IterablesFor<P> | [...IterablesFor<P>, MapOptions] : never;
+
+/**
+ * The arguments of `map(fn, ...)` for a function with parameters `P`: one
+ * iterable per parameter (the optional ones may be left out, a rest parameter
+ * takes any number), each yielding that parameter's type, optionally followed
+ * by {@link MapOptions}. Without `P`: any iterables.
+ */
+export type MapArguments<P extends readonly unknown[] = unknown[]> = number extends P['length']
+  ? IterablesThenOptions<P>
+  : IterablesThenOptions<Extract<Prefixes<Required<P>>, P>>;
 
 const CALL_OPTION_KEYS = ['signal', 'timeout', 'transfer'] as const;
 const SHUTDOWN_OPTION_KEYS = ['wait', 'cancelFutures'] as const;
@@ -90,6 +109,30 @@ const NO_OPTIONS: CallOptions = Object.freeze({});
  * {@link ExecutorBase.shutdown}.
  */
 export abstract class ExecutorBase implements Executor {
+  /** Maps with input read but not submitted yet: each flushes it before this executor shuts down. */
+  readonly #beforeShutdown = new Set<() => void>();
+
+  constructor() {
+    // Python's map has submitted every call before it returns, so `shutdown()` runs them all. A
+    // pool's map submits its chunks as it learns their size, so before the subclass's own
+    // shutdown runs (however it is reached: a view, asyncDispose), each map submits what it holds.
+    const shutdown = this.shutdown;
+    this.shutdown = (options?: ShutdownOptions): Promise<void> => {
+      for (const flush of [...this.#beforeShutdown]) flush();
+      this.#beforeShutdown.clear();
+      return shutdown.call(this, options);
+    };
+  }
+
+  /**
+   * Whether a map without `chunksize` sizes its chunks from measured call
+   * times (true: pools, where each message costs a round trip) or sends
+   * items one by one (false: executors that run calls in this thread).
+   */
+  protected adaptiveMap(): boolean {
+    return true;
+  }
+
   /**
    * Schedules one call. `fn` is known to be a function; implementations
    * throw `ShutdownError` / the broken error when they cannot take it.
@@ -112,8 +155,8 @@ export abstract class ExecutorBase implements Executor {
     return this.submitCall(fn, args, NO_OPTIONS) as Future<Awaited<ReturnType<F>>>;
   }
 
-  map<F extends Task>(fn: F, ...iterablesThenOptions: MapArguments): AsyncIterableIterator<Awaited<ReturnType<F>>> {
-    return this.mapWith(fn, iterablesThenOptions as unknown[], NO_OPTIONS) as AsyncIterableIterator<Awaited<ReturnType<F>>>;
+  map<F extends Task>(fn: F, ...iterablesThenOptions: MapArguments<Parameters<F>>): MapIterator<Awaited<ReturnType<F>>> {
+    return this.mapWith(fn, iterablesThenOptions as unknown[], NO_OPTIONS) as MapIterator<Awaited<ReturnType<F>>>;
   }
 
   with(options: CallOptions): Executor {
@@ -131,13 +174,18 @@ export abstract class ExecutorBase implements Executor {
   }
 
   /** @internal Used by `map` and by views. */
-  mapWith(fn: Task, rest: unknown[], options: CallOptions): AsyncIterableIterator<unknown> {
+  mapWith(fn: Task, rest: unknown[], options: CallOptions): MapIterator<unknown> {
     this.checkTask(fn, 'map(): fn');
     const { iterables, mapOptions } = splitMapArguments(rest);
     return mapCalls(
       {
         call: (args) => this.submitCall(fn, args, options),
         chunk: (columns) => this.submitChunk(fn, columns, options),
+        adaptive: this.adaptiveMap(),
+        beforeShutdown: (flush) => {
+          this.#beforeShutdown.add(flush);
+          return () => this.#beforeShutdown.delete(flush);
+        },
       },
       iterables,
       mapOptions,
@@ -159,8 +207,8 @@ class ExecutorView implements Executor {
     return this.#base.submitWith(fn, args, this.#options) as Future<Awaited<ReturnType<F>>>;
   }
 
-  map<F extends Task>(fn: F, ...iterablesThenOptions: MapArguments): AsyncIterableIterator<Awaited<ReturnType<F>>> {
-    return this.#base.mapWith(fn, iterablesThenOptions as unknown[], this.#options) as AsyncIterableIterator<Awaited<ReturnType<F>>>;
+  map<F extends Task>(fn: F, ...iterablesThenOptions: MapArguments<Parameters<F>>): MapIterator<Awaited<ReturnType<F>>> {
+    return this.#base.mapWith(fn, iterablesThenOptions as unknown[], this.#options) as MapIterator<Awaited<ReturnType<F>>>;
   }
 
   with(options: CallOptions): Executor {

@@ -128,7 +128,7 @@ describe('InlineExecutor timeouts past 2^31-1 ms (Node timers overflow there)', 
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const ex = new InlineExecutorFromSource();
     let release!: () => void;
-    const it = ex.map(() => new Promise<void>((resolve) => (release = resolve)), [1], { timeout: THIRTY_DAYS });
+    const it = ex.map((_: number) => new Promise<void>((resolve) => (release = resolve)), [1], { timeout: THIRTY_DAYS });
     let error: unknown;
     it.next().catch((e: unknown) => (error = e));
     await expectFiresAtThirtyDays(() => error !== undefined);

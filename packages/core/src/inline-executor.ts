@@ -50,6 +50,11 @@ export class InlineExecutor extends ExecutorBase {
     this.#maxWorkers = o.maxWorkers === undefined ? Infinity : validateInteger(o.maxWorkers, 'InlineExecutor: maxWorkers', 1, true);
   }
 
+  /** Calls run in this thread: a chunk would save no message, and would run async calls one after another. */
+  protected override adaptiveMap(): boolean {
+    return false;
+  }
+
   protected checkTask(fn: unknown, argName: string): void {
     validateFunction(fn, argName);
   }

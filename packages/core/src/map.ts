@@ -1,7 +1,7 @@
 /**
  * `Executor.map`: Python's `Executor.map` over sync or async iterables.
  *
- * Contract (API.md): results come in input order; iterables are zipped and
+ * Contract: results come in input order; iterables are zipped and
  * stop at the shortest; without `buffersize` a sync input is read and every
  * call submitted before `map` returns, and an async input is read in the
  * background as fast as it yields; with `buffersize`, at most that many
@@ -12,16 +12,42 @@
 import { TimeoutError } from './errors.js';
 import type { Future } from './future.js';
 import { setLongTimeout } from './long-timer.js';
+import { AdaptiveChunker, type ChunkTiming } from './chunking.js';
 import { Queue } from './queue.js';
 import { describeValue, rejectUnknownOptions, validateInteger, validateTimeout } from './validate.js';
 
 export interface MapOptions {
   /** Milliseconds from the `map` call after which the iterator throws `TimeoutError`. */
   timeout?: number;
-  /** Items per message to a worker (default 1). */
+  /**
+   * Items per message to a worker, exactly. Without it, a pool sizes each
+   * chunk from the measured pace of the ones before: one item at first, then
+   * about 4 ms of work per chunk, smaller near the end so the tail spreads
+   * over the workers (items that take longer than that go one by one);
+   * `InlineExecutor` sends items one by one.
+   */
   chunksize?: number;
   /** At most this many submitted calls (chunks) ahead of the consumer; the input is then read lazily. */
   buffersize?: number;
+}
+
+/**
+ * What `map` returns: an async iterator over the results in input order,
+ * plus {@link MapIterator.toArray}.
+ *
+ * It is not a sync iterable: `Array.from(pool.map(…))`, `[...pool.map(…)]`
+ * and `for (… of pool.map(…))` do not compile, and in JavaScript they throw a
+ * TypeError saying what to write instead (rather than silently seeing no
+ * results).
+ */
+export interface MapIterator<R> extends AsyncIterableIterator<R> {
+  /**
+   * Every result, in input order, once all are in (Node 20 has no
+   * `Array.fromAsync`). Rejects as the iteration would: with the first
+   * failed call's error (the calls not started yet are cancelled) or with
+   * `TimeoutError` when map's timeout passes. Holds all results in memory.
+   */
+  toArray(): Promise<R[]>;
 }
 
 /** How `mapCalls` schedules work on its executor. */
@@ -29,6 +55,16 @@ export interface MapHost {
   call(args: unknown[]): Future<unknown>;
   /** One message for many calls: `columns[i][j]` is argument i of call j (one column per iterable). */
   chunk(columns: unknown[][]): Future<unknown[]>;
+  /** Whether a map without `chunksize` sizes its chunks itself (pools); false: one item per call (in-thread executors). */
+  adaptive?: boolean;
+  /**
+   * Registers `flush`, which submits every item map has read but not sent,
+   * to run before the executor shuts down (so `shutdown()` runs them, as it
+   * runs every call submitted before it). Returns the unregistration.
+   */
+  beforeShutdown?(flush: () => void): () => void;
+  /** Clock in ms for the chunk sizes (tests pass a fake one); default `performance.now`. */
+  now?: () => number;
 }
 
 type AnyIterable = Iterable<unknown> | AsyncIterable<unknown>;
@@ -44,7 +80,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 }
 
 /** Splits `map`'s rest arguments into iterables and options, checking each. */
-export function splitMapArguments(rest: unknown[]): { iterables: AnyIterable[]; mapOptions: Required<Pick<MapOptions, 'chunksize'>> & MapOptions } {
+export function splitMapArguments(rest: unknown[]): { iterables: AnyIterable[]; mapOptions: MapOptions } {
   let options: MapOptions = {};
   let items = rest;
   const last = rest[rest.length - 1];
@@ -60,16 +96,37 @@ export function splitMapArguments(rest: unknown[]): { iterables: AnyIterable[]; 
   });
   rejectUnknownOptions(options, MAP_OPTION_KEYS, 'map()');
   const timeout = validateTimeout(options.timeout, 'map(): timeout');
-  const chunksize = options.chunksize === undefined ? 1 : validateInteger(options.chunksize, 'map(): chunksize', 1);
+  const chunksize = options.chunksize === undefined ? undefined : validateInteger(options.chunksize, 'map(): chunksize', 1);
   const buffersize = options.buffersize === undefined ? undefined : validateInteger(options.buffersize, 'map(): buffersize', 1);
   return { iterables: items as AnyIterable[], mapOptions: { timeout, chunksize, buffersize } };
 }
 
+const arrayIterator = Array.prototype[Symbol.iterator];
+
+/** An array whose iteration is the built-in one, so a copy reads it as iterating would. */
+function isPlainArray(value: Iterable<unknown>): value is unknown[] {
+  return Array.isArray(value) && value[Symbol.iterator] === arrayIterator;
+}
+
 /** Reads zipped rows from sync iterables; `undefined` when the shortest ends. */
 class SyncZip {
+  readonly #iterables: Iterable<unknown>[];
   readonly #its: Iterator<unknown>[];
   constructor(iterables: Iterable<unknown>[]) {
+    this.#iterables = iterables;
     this.#its = iterables.map((it) => it[Symbol.iterator]());
+  }
+  /**
+   * Reads every row, as columns. Arrays are copied rather than iterated
+   * (200,000 iterator steps cost milliseconds before the first call could go out).
+   */
+  readAll(): unknown[][] {
+    if (this.#iterables.every(isPlainArray)) {
+      const length = Math.min(...this.#iterables.map((a) => (a as unknown[]).length));
+      this.ended = true;
+      return this.#iterables.map((a) => (a as unknown[]).slice(0, length));
+    }
+    return this.nextColumns(Infinity);
   }
   next(): unknown[] | undefined {
     const row = new Array<unknown>(this.#its.length);
@@ -142,22 +199,103 @@ function toColumns(rows: unknown[][]): unknown[][] {
 }
 
 /** One submitted unit: a single call, or a chunk whose result is an array. */
-interface Unit {
-  future: Future<unknown>;
-  chunk: boolean;
+class Unit implements ChunkTiming {
+  submittedAt?: number;
+  startedAt?: number;
+  constructor(
+    readonly future: Future<unknown>,
+    readonly chunk: boolean,
+    readonly size: number,
+  ) {}
+  running(): boolean {
+    return this.future.state !== 'PENDING';
+  }
+}
+
+/**
+ * Rows read but not submitted yet, kept as columns (one array per
+ * iterable), so a chunk is a slice of each and costs no array per item.
+ */
+class ColumnBuffer {
+  #columns: unknown[][];
+  #start = 0;
+  constructor(width: number) {
+    this.#columns = Array.from({ length: width }, () => []);
+  }
+  get length(): number {
+    return this.#columns[0].length - this.#start;
+  }
+  /** Appends columns as `SyncZip.nextColumns` returns them. */
+  append(columns: unknown[][]): void {
+    if (this.length === 0) {
+      this.#columns = columns;
+      this.#start = 0;
+      return;
+    }
+    columns.forEach((column, i) => {
+      const into = this.#columns[i];
+      for (const value of column) into.push(value);
+    });
+  }
+  pushRow(row: unknown[]): void {
+    row.forEach((value, i) => this.#columns[i].push(value));
+  }
+  /** The next row, as one call's arguments. */
+  takeRow(): unknown[] {
+    const start = this.#start++;
+    const row = this.#columns.map((column) => column[start]);
+    this.#compact();
+    return row;
+  }
+  /** The next `n` rows (fewer when fewer are buffered), as columns. */
+  take(n: number): unknown[][] {
+    const start = this.#start;
+    const columns = this.#columns.map((column) => column.slice(start, start + n));
+    this.#start += columns[0].length;
+    this.#compact();
+    return columns;
+  }
+  clear(): void {
+    this.#columns = this.#columns.map(() => []);
+    this.#start = 0;
+  }
+  /** Drops the rows taken, once they are most of the arrays (amortized O(1) per row). */
+  #compact(): void {
+    const used = this.#start;
+    if (used === this.#columns[0].length) {
+      this.#columns = this.#columns.map(() => []);
+      this.#start = 0;
+    } else if (used >= 4096 && used * 2 >= this.#columns[0].length) {
+      this.#columns = this.#columns.map((column) => column.slice(used));
+      this.#start = 0;
+    }
+  }
 }
 
 /**
  * Schedules `host` calls for the zipped `iterables` and returns an iterator
  * over their results in input order.
  */
-export function mapCalls(host: MapHost, iterables: AnyIterable[], options: MapOptions & { chunksize: number }): AsyncIterableIterator<unknown> {
-  return new MapIterator(host, iterables, options);
+export function mapCalls(host: MapHost, iterables: AnyIterable[], options: MapOptions): MapIterator<unknown> {
+  return new MapCalls(host, iterables, options);
 }
 
-class MapIterator implements AsyncIterableIterator<unknown> {
+class MapCalls implements MapIterator<unknown> {
   readonly #host: MapHost;
+  /** Items per unit when `chunksize` was given (or the host sends items one by one). */
   readonly #chunksize: number;
+  /** Sizes the units when `chunksize` was not given; undefined with an explicit one. */
+  readonly #chunker: AdaptiveChunker | undefined;
+  /** With the chunker: rows read but not submitted yet. */
+  readonly #rows: ColumnBuffer | undefined;
+  /** With the chunker: submitted units not finished yet. */
+  readonly #inFlight = new Set<Unit>();
+  /** With the chunker: a unit failed or was cancelled, so no more are submitted (the consumer will stop there). */
+  #halted = false;
+  /** With the chunker: the background read of an async input is under way. */
+  #reading = false;
+  /** Removes this map's flush from the executor's shutdown. */
+  #unregister: (() => void) | undefined;
   readonly #buffersize: number | undefined;
   readonly #deadline: number | undefined;
   readonly #timeout: number | undefined;
@@ -178,31 +316,69 @@ class MapIterator implements AsyncIterableIterator<unknown> {
   /** No next() is under way, so the fast path may hand out a value without waiting behind one. */
   #tailIdle = true;
 
-  constructor(host: MapHost, iterables: AnyIterable[], options: MapOptions & { chunksize: number }) {
+  constructor(host: MapHost, iterables: AnyIterable[], options: MapOptions) {
     this.#host = host;
-    this.#chunksize = options.chunksize;
+    this.#chunksize = options.chunksize ?? 1;
     this.#buffersize = options.buffersize;
     this.#timeout = options.timeout;
     this.#deadline = options.timeout === undefined ? undefined : performance.now() + options.timeout;
+    if (options.chunksize === undefined && host.adaptive !== false) {
+      this.#chunker = new AdaptiveChunker(host.now);
+      this.#rows = new ColumnBuffer(iterables.length);
+    }
     if (iterables.every((it) => isSyncIterable(it))) {
       this.#sync = new SyncZip(iterables as Iterable<unknown>[]);
       const limit = this.#buffersize ?? Infinity;
       try {
-        while (this.#pending.length < limit && this.#submitSync()) {
-          // Python submits everything before map() returns.
+        if (this.#chunker === undefined) {
+          while (this.#pending.length < limit && this.#submitSync()) {
+            // Python submits everything before map() returns.
+          }
+        } else {
+          if (this.#buffersize === undefined) {
+            // As Python, the whole input is read now; the calls go out as the chunk sizes are learned,
+            // and an executor that shuts down first submits what is left (see #flush).
+            this.#rows!.append(this.#sync.readAll());
+            this.#inputEnded = true;
+          }
+          this.#pumpAuto();
+          this.#registerFlush();
         }
       } catch (error) {
+        this.#finish();
         this.#cancelPending();
         throw error;
       }
     } else {
       this.#async = new AsyncZip(iterables);
-      if (this.#buffersize === undefined) void this.#readInBackground();
+      if (this.#chunker !== undefined) {
+        this.#registerFlush();
+        if (this.#buffersize === undefined) void this.#readRows();
+      } else if (this.#buffersize === undefined) {
+        void this.#readInBackground();
+      }
     }
   }
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  /**
+   * Not in {@link MapIterator}'s type, so TypeScript already refuses sync
+   * iteration; this is for JavaScript, where `Array.from` would return `[]`.
+   */
+  [Symbol.iterator](): never {
+    throw new TypeError(
+      'map() returns an async iterator: read it with for await (const x of pool.map(...)) or await pool.map(...).toArray(); ' +
+        'Array.from(), spreading and for...of cannot see its results',
+    );
+  }
+
+  async toArray(): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for await (const value of this) out.push(value);
+    return out;
   }
 
   next(): Promise<IteratorResult<unknown>> {
@@ -243,9 +419,10 @@ class MapIterator implements AsyncIterableIterator<unknown> {
       return { value, done: false };
     }
     try {
-      if (this.#async !== undefined && this.#buffersize !== undefined) this.#fillAsync();
+      if (this.#chunker !== undefined) this.#kickAuto();
+      else if (this.#async !== undefined && this.#buffersize !== undefined) this.#fillAsync();
       while (this.#pending.length === 0) {
-        if (this.#inputEnded) {
+        if (this.#inputEnded && !(this.#rows !== undefined && this.#rows.length > 0)) {
           if (this.#inputError !== undefined) throw this.#inputError.error;
           this.#finish();
           return { value: undefined, done: true };
@@ -255,8 +432,12 @@ class MapIterator implements AsyncIterableIterator<unknown> {
       const unit = this.#pending.peek()!;
       const value = await this.#resultOf(unit.future);
       this.#pending.shift();
-      if (this.#sync !== undefined && this.#buffersize !== undefined && !this.#inputEnded) this.#submitSync();
-      if (this.#async !== undefined && this.#buffersize !== undefined) this.#fillAsync();
+      if (this.#chunker !== undefined) {
+        if (this.#buffersize !== undefined) this.#kickAuto();
+      } else {
+        if (this.#sync !== undefined && this.#buffersize !== undefined && !this.#inputEnded) this.#submitSync();
+        if (this.#async !== undefined && this.#buffersize !== undefined) this.#fillAsync();
+      }
       if (!unit.chunk) return { value, done: false };
       this.#values = value as unknown[];
       this.#valueIndex = 0;
@@ -276,12 +457,12 @@ class MapIterator implements AsyncIterableIterator<unknown> {
         this.#inputEnded = true;
         return false;
       }
-      this.#pending.push({ future: this.#host.call(row), chunk: false });
+      this.#pending.push(new Unit(this.#host.call(row), false, 1));
       return true;
     }
     const columns = zip.nextColumns(this.#chunksize);
     if (zip.ended) this.#inputEnded = true;
-    if (columns[0].length > 0) this.#pending.push({ future: this.#host.chunk(columns), chunk: true });
+    if (columns[0].length > 0) this.#pending.push(new Unit(this.#host.chunk(columns), true, columns[0].length));
     return !this.#inputEnded;
   }
 
@@ -299,7 +480,7 @@ class MapIterator implements AsyncIterableIterator<unknown> {
     if (row === undefined) this.#inputEnded = true;
     if (chunk.length > 0) {
       this.#pending.push(
-        this.#chunksize === 1 ? { future: this.#host.call(chunk[0]), chunk: false } : { future: this.#host.chunk(toColumns(chunk)), chunk: true },
+        this.#chunksize === 1 ? new Unit(this.#host.call(chunk[0]), false, 1) : new Unit(this.#host.chunk(toColumns(chunk)), true, chunk.length),
       );
     }
     this.#wake?.();
@@ -344,6 +525,137 @@ class MapIterator implements AsyncIterableIterator<unknown> {
     })();
   }
 
+  /** With the chunker: submits units while there is room (in flight, and within `buffersize`) and rows to send. */
+  #pumpAuto(): void {
+    const chunker = this.#chunker!;
+    const rows = this.#rows!;
+    while (
+      !this.#finished &&
+      !this.#halted &&
+      this.#inFlight.size < chunker.inFlightLimit() &&
+      (this.#buffersize === undefined || this.#pending.length < this.#buffersize)
+    ) {
+      if (rows.length === 0 && this.#sync !== undefined && !this.#inputEnded) {
+        // A lazily read sync input (buffersize): read one chunk's worth.
+        rows.append(this.#sync.nextColumns(chunker.nextSize(Infinity)));
+        if (this.#sync.ended) this.#inputEnded = true;
+      }
+      if (rows.length === 0) break;
+      this.#launch(Math.min(rows.length, chunker.nextSize(this.#inputEnded ? rows.length : Infinity)));
+    }
+    if (this.#inputEnded && rows.length === 0) this.#unregisterFlush();
+  }
+
+  /** Submits the next `size` buffered rows as one unit. */
+  #launch(size: number): void {
+    const rows = this.#rows!;
+    const unit = size === 1 ? new Unit(this.#host.call(rows.takeRow()), false, 1) : new Unit(this.#host.chunk(rows.take(size)), true, size);
+    this.#pending.push(unit);
+    this.#inFlight.add(unit);
+    this.#chunker!.submitted(unit);
+    unit.future.addDoneCallback(() => this.#unitDone(unit));
+    this.#wake?.();
+  }
+
+  #unitDone(unit: Unit): void {
+    this.#inFlight.delete(unit);
+    if (this.#finished) return;
+    if (unit.future.cancelled() || unit.future.hasException()) {
+      // The consumer stops at this unit: nothing after it is needed.
+      this.#halted = true;
+      this.#rows!.clear();
+      this.#unregisterFlush();
+      return;
+    }
+    this.#chunker!.finished(unit, this.#inFlight);
+    this.#kickAuto();
+  }
+
+  /** Pumps, and restarts a lazy async read that has room again. */
+  #kickAuto(): void {
+    this.#kickPump();
+    if (this.#async !== undefined && !this.#reading && !this.#inputEnded && !this.#finished && !this.#halted) void this.#readRows();
+  }
+
+  /** The input ends here with `error` (thrown when the consumer gets this far); rows not submitted are dropped. */
+  #endInput(error: unknown): void {
+    this.#inputError ??= { error };
+    this.#inputEnded = true;
+    this.#rows?.clear();
+    this.#unregisterFlush();
+    this.#wake?.();
+  }
+
+  /**
+   * With the chunker: reads an async input into the row buffer, as fast as
+   * it yields, or with `buffersize` only while a unit more would fit and
+   * less than a chunk is buffered.
+   */
+  async #readRows(): Promise<void> {
+    const rows = this.#rows!;
+    this.#reading = true;
+    try {
+      while (!this.#finished && !this.#inputEnded && !this.#halted) {
+        if (this.#buffersize !== undefined && (this.#pending.length >= this.#buffersize || rows.length >= this.#chunker!.nextSize(Infinity))) break;
+        const row = await this.#async!.next();
+        if (this.#finished) return;
+        if (row === undefined) {
+          this.#inputEnded = true;
+          break;
+        }
+        rows.pushRow(row);
+        this.#kickPump();
+      }
+    } catch (error) {
+      if (!this.#finished) {
+        // Rows read before the error still run; the error comes after them.
+        this.#inputError = { error };
+        this.#inputEnded = true;
+      }
+    } finally {
+      this.#reading = false;
+    }
+    this.#kickPump();
+    this.#wake?.();
+  }
+
+  /** Pumps; a submit that throws ends the input there. */
+  #kickPump(): void {
+    try {
+      this.#pumpAuto();
+    } catch (error) {
+      this.#endInput(error);
+    }
+  }
+
+  #registerFlush(): void {
+    if (this.#inputEnded && this.#rows!.length === 0) return;
+    this.#unregister = this.#host.beforeShutdown?.(() => this.#flush());
+  }
+
+  #unregisterFlush(): void {
+    const unregister = this.#unregister;
+    this.#unregister = undefined;
+    unregister?.();
+  }
+
+  /**
+   * The executor is about to shut down: every row already read becomes a
+   * submitted call now (Python's map has submitted them all), so that
+   * shutdown runs them, or cancels them with `cancelFutures`.
+   */
+  #flush(): void {
+    this.#unregister = undefined;
+    const rows = this.#rows!;
+    try {
+      while (!this.#finished && !this.#halted && rows.length > 0) {
+        this.#launch(Math.min(rows.length, this.#chunker!.nextSize(this.#inputEnded ? rows.length : Infinity)));
+      }
+    } catch (error) {
+      this.#endInput(error);
+    }
+  }
+
   #waitForInput(): Promise<void> {
     return this.#withDeadline(new Promise<void>((resolve) => (this.#wake = resolve))).finally(() => {
       this.#wake = undefined;
@@ -383,6 +695,8 @@ class MapIterator implements AsyncIterableIterator<unknown> {
   #finish(): void {
     this.#finished = true;
     this.#values = [];
+    this.#rows?.clear();
+    this.#unregisterFlush();
   }
 
   /** The consumer stopped or an item failed: cancel what has not started and close the input. */

@@ -1,14 +1,19 @@
-import { describeExecutorSuite, shutDownAfterEach, until } from '@futures/executor-tests';
+import { describeExecutorSuite, markThenHang, shutDownAfterEach, startMarker, until } from '@futures/executor-tests';
 import { tasks } from '@futures/executor-tests/fixtures/tasks.mjs';
-import { BrokenExecutorError, MAX_IN_FLIGHT, ShutdownError, TimeoutError } from '@futures/core';
+import { BrokenExecutorError, ShutdownError, TimeoutError } from '@futures/core';
+import { MAX_IN_FLIGHT } from '@futures/core/transport';
 import { BrokenFakePoolError, FakePoolExecutor, type FakeWorker } from '@futures/core/testing';
-import { describe, expect, it } from 'vitest';
+import { getEventListeners } from 'node:events';
+import { existsSync } from 'node:fs';
+import { MessageChannel } from 'node:worker_threads';
+import { describe, expect, it, vi } from 'vitest';
 
 describeExecutorSuite('PoolExecutor on the fake transport', {
   create: (options) => new FakePoolExecutor(options),
   pool: true,
   realWorkers: false,
   brokenError: BrokenFakePoolError,
+  workersStarted: (ex) => (ex as FakePoolExecutor).transport.workers.length,
 });
 
 /** Number of calls in each 'run' message a fake worker received. */
@@ -27,17 +32,26 @@ describe('PoolExecutor engine', () => {
   describe('worker death', () => {
     it('fails only the running call with the exit code, requeues the calls dispatched behind it, and replaces the worker', async () => {
       const pool = make({ maxWorkers: 1 });
-      await warmUp(pool);
-      const running = pool.submit(tasks.forever);
-      const behind = [pool.submit(tasks.add, 1, 1), pool.submit(tasks.add, 2, 2)];
+      // markIf(null) is short: the pool dispatches calls of it ahead, even behind one that hangs.
+      const markIf = (path: string | null): number | Promise<never> => {
+        if (path === null) return 0;
+        (process as unknown as { getBuiltinModule(id: string): typeof import('node:fs') }).getBuiltinModule('node:fs').writeFileSync(path, '');
+        return new Promise<never>(() => {});
+      };
+      await Promise.all(Array.from({ length: 8 }, () => pool.submit(markIf, null)));
+      const marker = startMarker();
+      const running = pool.submit(markIf, marker.path);
+      const behind = [pool.submit(markIf, null), pool.submit(markIf, null)];
       await until(() => running.running() && behind.every((f) => f.running()), 'all three are dispatched');
       const [first] = pool.transport.live;
       expect(batchSizes(first).at(-1)).toBe(3);
+      await marker.started();
+      marker.dispose();
       first.exit({ code: 7, signal: null });
       const error = (await running.exception()) as Error;
       expect(BrokenExecutorError.isInstance(error)).toBe(true);
-      expect(error.message).toMatch(/fake worker 1 exited with code 7 while running forever/);
-      expect(await Promise.all(behind)).toEqual([2, 4]);
+      expect(error.message).toMatch(/fake worker 1 exited with code 7 while running markIf/);
+      expect(await Promise.all(behind)).toEqual([0, 0]);
       expect(pool.transport.workers).toHaveLength(2);
       // The replacement got each requeued call exactly once.
       expect(batchSizes(pool.transport.workers[1]).reduce((a, b) => a + b, 0)).toBe(2);
@@ -45,9 +59,11 @@ describe('PoolExecutor engine', () => {
 
     it('names the signal that killed a worker', async () => {
       const pool = make({ maxWorkers: 1 });
-      const f = pool.submit(tasks.forever);
-      await until(() => f.running(), 'the call runs');
+      const marker = startMarker();
+      const f = pool.submit(markThenHang, marker.path);
+      await marker.started();
       pool.transport.live[0].exit({ code: null, signal: 'SIGKILL' });
+      marker.dispose();
       expect(((await f.exception()) as Error).message).toMatch(/killed by SIGKILL/);
       expect(await pool.submit(tasks.add, 1, 2)).toBe(3);
     });
@@ -69,16 +85,20 @@ describe('PoolExecutor engine', () => {
 
     it('ends a worker that answers garbage, failing only its running call', async () => {
       const pool = make({ maxWorkers: 1 });
-      const f = pool.submit(tasks.forever);
-      await until(() => f.running(), 'the call runs');
+      const marker = startMarker();
+      const f = pool.submit(markThenHang, marker.path);
+      await marker.started();
+      marker.dispose();
       pool.transport.live[0].inject({ t: 'nonsense' });
       const error = (await f.exception()) as Error;
       expect(BrokenExecutorError.isInstance(error)).toBe(true);
       expect(error.message).toMatch(/unknown type/);
       expect(await pool.submit(tasks.add, 1, 1)).toBe(2);
 
-      const g = pool.submit(tasks.forever);
-      await until(() => g.running(), 'the call runs');
+      const again = startMarker();
+      const g = pool.submit(markThenHang, again.path);
+      await again.started();
+      again.dispose();
       pool.transport.live[0].inject({ t: 'done', results: [999_999, 0, 'forged'], busy: 0 });
       expect(((await g.exception()) as Error).message).toMatch(/result for call 999999/);
       expect(await pool.submit(tasks.add, 2, 2)).toBe(4);
@@ -138,7 +158,7 @@ describe('PoolExecutor engine', () => {
     it('never has more than MAX_IN_FLIGHT calls unanswered on one worker', async () => {
       const pool = make({ maxWorkers: 1 });
       await warmUp(pool);
-      const fs = Array.from({ length: 200 }, () => pool.submit(tasks.sleep, 0, 1));
+      const fs = Array.from({ length: 200 }, (_, i) => pool.submit(tasks.add, i, 1));
       let peak = 0;
       while (fs.some((f) => !f.done())) {
         peak = Math.max(peak, fs.filter((f) => f.running()).length);
@@ -220,5 +240,192 @@ describe('PoolExecutor engine', () => {
       expect(pool.transport.closed).toBe(true);
       expect(() => pool.submit(tasks.add, 1, 1)).toThrow(ShutdownError);
     });
+  });
+});
+
+describe('PoolExecutor engine: starts that fail', () => {
+  const make = shutDownAfterEach((...args: ConstructorParameters<typeof FakePoolExecutor>) => new FakePoolExecutor(...args));
+
+  it('shutdown of a pool that broke resolves only once its transport has finished closing', async () => {
+    const pool = make({ maxWorkers: 1 }, { failStart: 'throw' });
+    let finishClose!: () => void;
+    const closing = new Promise<void>((resolve) => (finishClose = resolve));
+    let closeCalls = 0;
+    pool.transport.close = () => {
+      closeCalls++;
+      return closing;
+    };
+    await expect(pool.submit(tasks.add, 1, 1)).rejects.toThrow(BrokenFakePoolError);
+    expect(closeCalls).toBe(1);
+    let shutDown = false;
+    const done = pool.shutdown().then(() => (shutDown = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(shutDown).toBe(false);
+    finishClose();
+    await done;
+    expect(closeCalls).toBe(1);
+  });
+
+  it('retries a start that failed with EMFILE', async () => {
+    const pool = make({ maxWorkers: 1 }, { startFailures: ['emfile'] });
+    expect(await pool.submit(tasks.add, 1, 2)).toBe(3);
+    expect(pool.transport.workers).toHaveLength(1);
+  });
+
+  it('a replacement killed while it starts is retried: the queued calls run and the pool stays usable', async () => {
+    const pool = make({ maxWorkers: 1 }, { startFailures: ['ok', 'killed', 'killed'] });
+    const marker = startMarker();
+    const running = pool.submit(markThenHang, marker.path);
+    const queued = Array.from({ length: 10 }, (_, i) => pool.submit(tasks.add, i, 1));
+    await marker.started();
+    marker.dispose();
+    pool.transport.live[0].exit({ code: null, signal: 'SIGKILL' });
+    expect(((await running.exception()) as Error).message).toMatch(/killed by SIGKILL while running markThenHang/);
+    expect(await Promise.all(queued)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    expect(await pool.submit(tasks.add, 2, 2)).toBe(4);
+    expect(pool.transport.workers).toHaveLength(4);
+  });
+
+  it('breaks after 3 failed starts in a row with no worker becoming ready, with the last failure as cause', async () => {
+    const pool = make({ maxWorkers: 1 }, { startFailures: ['killed', 'emfile', 'killed'] });
+    const f = pool.submit(tasks.add, 1, 2);
+    const error = (await f.exception()) as Error;
+    expect(BrokenExecutorError.isInstance(error)).toBe(true);
+    expect(error.message).toMatch(/could not start \(fake worker 2 was killed by SIGKILL before it was ready\)/);
+    expect(() => pool.submit(tasks.add, 1, 1)).toThrow(/could not start/);
+  });
+
+  it('a worker becoming ready ends the run of failed starts', async () => {
+    const pool = make({ maxWorkers: 1, maxTasksPerWorker: 1 }, { startFailures: ['killed', 'killed', 'ok', 'killed', 'killed', 'ok'] });
+    expect(await pool.submit(tasks.add, 1, 1)).toBe(2);
+    expect(await pool.submit(tasks.add, 2, 2)).toBe(4);
+  });
+});
+
+describe('PoolExecutor engine: fair dispatch', () => {
+  const make = shutDownAfterEach((...args: ConstructorParameters<typeof FakePoolExecutor>) => new FakePoolExecutor(...args));
+  const runningCount = (fs: { running(): boolean }[]) => fs.filter((f) => f.running()).length;
+
+  it('after 400 short calls, a burst of long calls goes one call per worker, over every worker', async () => {
+    const pool = make({ maxWorkers: 4 });
+    await Promise.all(Array.from({ length: 400 }, (_, i) => pool.submit(tasks.add, i, 0)));
+    const sent = pool.transport.workers.map((w) => w.received.length);
+    const fs = Array.from({ length: 16 }, (_, i) => pool.submit(tasks.sleep, 20, i));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runningCount(fs)).toBeLessThanOrEqual(4);
+    expect(await Promise.all(fs)).toEqual(Array.from({ length: 16 }, (_, i) => i));
+    const workers = pool.transport.workers;
+    expect(workers).toHaveLength(4);
+    const burstBatches = workers.map((w, i) => batchSizes({ received: w.received.slice(sent[i] ?? 0) } as FakeWorker));
+    for (const sizes of burstBatches) {
+      expect(sizes.length).toBeGreaterThan(0);
+      for (const n of sizes) expect(n).toBe(1);
+    }
+  });
+
+  it('a fresh pool that ran 50 short calls one at a time starts workers for a burst of long calls; the rest stay PENDING', async () => {
+    const pool = make({ maxWorkers: 4 });
+    for (let i = 0; i < 50; i++) expect(await pool.submit(tasks.add, i, 0)).toBe(i);
+    expect(pool.transport.workers).toHaveLength(1);
+    const fs = Array.from({ length: 16 }, (_, i) => pool.submit(tasks.sleep, 20, i));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runningCount(fs)).toBeLessThanOrEqual(4);
+    expect(pool.transport.workers).toHaveLength(4);
+    expect(fs[15].state).toBe('PENDING');
+    expect(fs[15].cancel()).toBe(true);
+    expect(await Promise.all(fs.slice(0, 15))).toEqual(Array.from({ length: 15 }, (_, i) => i));
+  });
+
+  it('starts workers for calls dispatched ahead, not only for queued ones', async () => {
+    const pool = make({ maxWorkers: 2 });
+    await warmUpShort(pool);
+    expect(pool.transport.workers).toHaveLength(1);
+    // Short calls: a batch goes to the one worker at once; the rest of the demand starts the second.
+    await Promise.all(Array.from({ length: 64 }, (_, i) => pool.submit(tasks.add, i, 0)));
+    expect(pool.transport.workers).toHaveLength(2);
+  });
+
+  /** Short calls one at a time: one worker, and the engine knows `add` is short. */
+  async function warmUpShort(pool: FakePoolExecutor): Promise<void> {
+    for (let i = 0; i < 3; i++) await pool.submit(tasks.add, i, 0);
+  }
+});
+
+describe('PoolExecutor engine: send diagnosis', () => {
+  const make = shutDownAfterEach((...args: ConstructorParameters<typeof FakePoolExecutor>) => new FakePoolExecutor(...args));
+
+  it("finding the argument at fault does not detach the caller's MessagePort", async () => {
+    const pool = make({ maxWorkers: 1 });
+    const { port1, port2 } = new MessageChannel();
+    try {
+      const f = pool.with({ transfer: [port1] }).submit(tasks.add, 1, (() => 2) as never);
+      const error = (await f.exception()) as Error;
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toMatch(/argument 2/);
+      // The port still works: a message sent on it arrives.
+      const got = new Promise((resolve) => port2.once('message', resolve));
+      port1.postMessage('still here');
+      expect(await got).toBe('still here');
+    } finally {
+      port1.close();
+      port2.close();
+    }
+  });
+});
+
+describe('PoolExecutor engine: signals and long timers', () => {
+  const make = shutDownAfterEach((...args: ConstructorParameters<typeof FakePoolExecutor>) => new FakePoolExecutor(...args));
+  const THIRTY_DAYS = 30 * 24 * 60 * 60 * 1000;
+
+  it('100 calls sharing one AbortSignal add one abort listener; aborting still cancels every pending one', async () => {
+    const pool = make({ maxWorkers: 1 });
+    const controller = new AbortController();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const fs = Array.from({ length: 100 }, () => pool.with({ signal: controller.signal }).submit(tasks.sleep, 1000, 'late'));
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+      await until(() => fs[0].running(), 'the first call runs');
+      controller.abort(new Error('stop'));
+      expect(fs.slice(1).every((f) => f.cancelled())).toBe(true);
+      expect(((await fs[0].exception()) as Error).message).toBe('stop');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('a 30-day idleTimeout does not retire a worker early', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const pool = make({ maxWorkers: 1, idleTimeout: THIRTY_DAYS });
+      const f = pool.submit(tasks.add, 1, 1);
+      await vi.waitFor(() => expect(f.done()).toBe(true));
+      await vi.advanceTimersByTimeAsync(2 ** 31);
+      expect(pool.transport.live).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(THIRTY_DAYS - 2 ** 31 + 10);
+      expect(pool.transport.live).toHaveLength(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a 30-day with({ timeout }) does not end the call early', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const pool = make({ maxWorkers: 1 });
+      const marker = startMarker();
+      const f = pool.with({ timeout: THIRTY_DAYS }).submit(markThenHang, marker.path);
+      await vi.waitFor(() => expect(existsSync(marker.path)).toBe(true));
+      marker.dispose();
+      await vi.advanceTimersByTimeAsync(2 ** 31);
+      expect(f.done()).toBe(false);
+      await vi.advanceTimersByTimeAsync(THIRTY_DAYS - 2 ** 31 + 10);
+      expect(TimeoutError.isInstance(await f.exception())).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -35,6 +35,21 @@ export const CHUNK = 1;
 /** Slots per call in {@link RunMessage.calls}: id, fnId, kind, args. */
 export const CALL_STRIDE = 4;
 
+/**
+ * A call whose function last ran for less than this (ms) counts as short.
+ * The engine dispatches short calls ahead and in batches; the runtime lets
+ * results wait in front of them. Defined here, once, for both sides.
+ */
+export const SHORT_CALL_MS = 0.25;
+
+/**
+ * The key under which a call's running time is reported and judged: one per
+ * function for plain calls, another for chunks of it (a chunk runs many calls).
+ */
+export function timingKey(fnId: number, kind: number): number {
+  return kind === CHUNK ? -1 - fnId : fnId;
+}
+
 /** A result slot status. */
 export const OK = 0;
 /** The value is a {@link SerializedError}. */
@@ -63,7 +78,16 @@ export interface RunMessage {
   calls: unknown[];
 }
 
-export type ToWorker = InitMessage | RunMessage;
+/**
+ * Retire: run what was sent before this message, then end this worker
+ * (the runtime calls {@link WorkerPort.close}). The engine ends a worker
+ * that has not exited {@link EXIT_GRACE_MS} after it was asked.
+ */
+export interface RetireMessage {
+  t: 'retire';
+}
+
+export type ToWorker = InitMessage | RunMessage | RetireMessage;
 
 export interface ReadyMessage {
   t: 'ready';
@@ -77,13 +101,38 @@ export interface InitFailedMessage {
 /**
  * Results of finished calls, in the order the calls were sent:
  * `[id, status, value, ...]`. A CHUNK's value is the array of its results.
- * `busy` is the milliseconds spent running these calls, which the engine
- * uses to tell short calls from long ones.
+ * `busy` is the milliseconds spent running these calls. `timing` is
+ * `[key, maxMs, key, maxMs, ...]`: for each {@link timingKey} among these
+ * calls, the longest one's running time, which the engine uses to tell short
+ * functions from long ones.
  */
 export interface DoneMessage {
   t: 'done';
   results: unknown[];
   busy: number;
+  timing?: number[];
+  /** Without a progress board: the id of the call that starts right after these results (see {@link StartedMessage}). */
+  started?: number;
 }
 
-export type FromWorker = ReadyMessage | InitFailedMessage | DoneMessage;
+/**
+ * Without a progress board (an external worker, or one whose board failed),
+ * the runtime announces each call before it starts, so the engine knows,
+ * when the worker dies, whether a call dispatched to it had started.
+ * (When results are waiting, they go first, in a `done` with `started`.)
+ */
+export interface StartedMessage {
+  t: 'started';
+  id: number;
+}
+
+/**
+ * The worker's progress board stopped working (a write failed): from now on
+ * it sends the results it holds before it starts each call, and the engine
+ * stops reading the board. Sent before the next call starts.
+ */
+export interface BoardFailedMessage {
+  t: 'board-failed';
+}
+
+export type FromWorker = ReadyMessage | InitFailedMessage | DoneMessage | StartedMessage | BoardFailedMessage;

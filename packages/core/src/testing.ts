@@ -21,8 +21,14 @@ export class BrokenFakePoolError extends BrokenExecutorError {
 brandError(BrokenFakePoolError, 'BrokenFakePoolError');
 
 export interface FakeBehaviour {
-  /** `'throw'`: startWorker throws; `'exit'`: the worker exits with code 1 before it is ready. */
+  /** Every start fails. `'throw'`: startWorker throws; `'exit'`: the worker exits with code 1 before it is ready. */
   failStart?: 'throw' | 'exit';
+  /**
+   * What happens to the next starts, one entry each, then starts succeed:
+   * `'ok'`: it starts; `'emfile'`: startWorker throws an `EMFILE` error;
+   * `'killed'`: the worker is killed (SIGKILL) before it is ready.
+   */
+  startFailures?: ('ok' | 'emfile' | 'killed')[];
 }
 
 /** One in-memory worker, with controls for tests. */
@@ -41,9 +47,11 @@ export class FakeWorker implements WorkerChannel {
     runWorkerRuntime({
       send: (message: FromWorker) => {
         const copy = structuredClone(message);
-        if (!this.#gone) setImmediate(() => this.#gone || this.#events.message(copy));
+        // What the worker sent before it died still arrives, before its exit, as on a real channel.
+        if (!this.#gone) setImmediate(() => this.#events.message(copy));
       },
       onMessage: (handler) => (this.#toWorker = handler),
+      close: () => this.exit({ code: 0, signal: null }),
     });
   }
 
@@ -61,10 +69,6 @@ export class FakeWorker implements WorkerChannel {
     const copy = structuredClone(message, { transfer: transfer as TransferListItem[] | undefined });
     this.received.push(copy);
     setImmediate(() => this.#gone || this.#toWorker?.(copy));
-  }
-
-  close(): void {
-    this.exit({ code: 0, signal: null });
   }
 
   terminate(): void {
@@ -110,9 +114,13 @@ export class FakeTransport implements Transport {
 
   startWorker(events: WorkerEvents): WorkerChannel {
     if (this.#behaviour.failStart === 'throw') throw new Error('fake worker cannot start');
+    const failure = this.#behaviour.startFailures?.shift();
+    if (failure === 'emfile') throw Object.assign(new Error('spawn EMFILE: too many open files'), { code: 'EMFILE' });
     const worker = new FakeWorker(this.workers.length + 1, events);
     this.workers.push(worker);
     if (this.#behaviour.failStart === 'exit') worker.exit({ code: 1, signal: null, error: new Error('fake worker exited at start') });
+    // Killed after the engine sent its init message, before the worker could answer it.
+    if (failure === 'killed') queueMicrotask(() => worker.exit({ code: null, signal: 'SIGKILL' }));
     return worker;
   }
 

@@ -14,6 +14,13 @@ import type { FromWorker, ToWorker } from './protocol.js';
 import type { BrokenExecutorError } from './errors.js';
 import type { ProgressReader, ProgressWriter } from './progress.js';
 
+/**
+ * How long a worker asked to go (retired, or SIGTERMed) may take to exit on
+ * its own before it is ended by force; also how long a process-like worker's
+ * exit waits for its second half (the child's exit, or its connection's close).
+ */
+export const EXIT_GRACE_MS = 5_000;
+
 /** How a worker ended. Exactly one is reported per worker. */
 export interface WorkerExit {
   /** Process or thread exit code, when there was one. */
@@ -42,9 +49,11 @@ export interface WorkerChannel {
    * whose values are at fault).
    */
   send(message: ToWorker, transfer?: readonly TransferListItem[]): void;
-  /** Ask an idle worker to exit on its own. `exit` follows. */
-  close(): void;
-  /** End the worker now, whatever it is doing (terminate, SIGKILL). `exit` follows. */
+  /**
+   * End the worker now, whatever it is doing (terminate, SIGKILL). `exit` follows.
+   * (Retiring a worker is the engine's: it sends a `retire` message, and ends
+   * the worker with this after {@link EXIT_GRACE_MS}.)
+   */
   terminate(): void;
   /** Keep the event loop alive for this worker (work is outstanding). */
   ref(): void;
@@ -55,7 +64,8 @@ export interface WorkerChannel {
    * {@link WorkerPort.progress} writes (shared memory for threads, a shared
    * file descriptor for local child processes; see `progress.ts`). It lets the
    * worker batch results freely while the engine can still tell, when the
-   * worker dies or is ended, which call was running.
+   * worker dies or is ended, which call was running. The engine stops reading
+   * it when the worker says its board failed.
    */
   readonly progress?: ProgressReader;
 }
@@ -85,7 +95,9 @@ export interface Transport {
   /**
    * Start one worker. The worker must run the worker runtime, which waits for
    * the engine's `init` message. Throwing here (or reporting `exit` before the
-   * worker said `ready`) means the worker cannot start: the engine breaks the pool.
+   * worker said `ready`) means the worker did not start: the engine retries
+   * with backoff, and breaks the pool after 3 failed starts in a row (at once
+   * when the error is not a passing one such as `EMFILE` or `EAGAIN`).
    */
   startWorker(events: WorkerEvents): WorkerChannel;
   /** Called once, before any worker starts, for transports that accept workers on their own. */
@@ -111,6 +123,11 @@ export interface WorkerPort {
   send(message: FromWorker): void;
   /** Register the handler for messages from the engine. Called once. */
   onMessage(handler: (message: ToWorker) => void): void;
+  /**
+   * The engine retired this worker and it has run everything it was sent:
+   * end it (exit the thread or process, end the connection).
+   */
+  close(): void;
   /**
    * The worker's side of the progress board that the engine reads through
    * {@link WorkerChannel.progress}: the runtime publishes there the id of the

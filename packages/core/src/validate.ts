@@ -67,6 +67,12 @@ export function validateArray(value: unknown, name: string): unknown[] {
   return value;
 }
 
+/** An optional array of strings (such as `execArgv`), copied; `undefined` stays `undefined`. */
+export function validateStringArray(value: unknown, name: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  return validateArray(value, name).map((item, i) => validateString(item, `${name}[${i}]`));
+}
+
 export function validateSignal(value: unknown, name: string): AbortSignal {
   if (!(value instanceof AbortSignal)) throw new TypeError(`${name} must be an AbortSignal, got ${describe(value)}`);
   return value;

@@ -7,40 +7,33 @@
  * A transport's worker entry builds a {@link WorkerPort} and calls
  * {@link runWorkerRuntime}; it never touches calls itself.
  */
-import { CALL_STRIDE, CHUNK, ERROR, OK, RESULT_STRIDE, THROWN, type InitMessage, type RunMessage, type TaskRef, type ToWorker } from './protocol.js';
+import {
+  CALL_STRIDE,
+  CHUNK,
+  ERROR,
+  OK,
+  RESULT_STRIDE,
+  SHORT_CALL_MS,
+  THROWN,
+  timingKey,
+  type InitMessage,
+  type RunMessage,
+  type TaskRef,
+  type ToWorker,
+} from './protocol.js';
 import { encodeError, isErrorLike } from './remote-error.js';
 import { PROGRESS_DONE, PROGRESS_RUNNING, type ProgressWriter } from './progress.js';
-import { taskRegistry } from './tasks.js';
+import { Queue } from './queue.js';
+import { TaskResolver, type ResolvedTask } from './task-resolver.js';
 import type { WorkerPort } from './transport.js';
 
 /** Send results once this many are waiting, so the engine can refill the worker while it runs the rest. */
 const FLUSH_COUNT = 8;
 /** ...or once the oldest waiting result is this old (ms). */
 const FLUSH_MS = 1;
-/** A call whose function last ran for less than this (ms) counts as short: results may wait in front of it. */
-const SHORT_MS = 0.25;
-
-type Fn = (...args: unknown[]) => unknown;
-/** A task as resolved in this worker: the function, an import under way, or why it cannot be had. */
-type Resolved = { fn: Fn; ref: TaskRef } | { pending: Promise<void> } | { error: unknown; ref: TaskRef };
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
-}
-
-/** Compiles a self-contained function from its source text (arrow, function expression, or method shorthand). */
-function compile(source: string): Fn {
-  const attempts = [source, `function ${source}`, source.replace(/^async\s+/, 'async function ')];
-  let firstError: unknown;
-  for (const text of attempts) {
-    try {
-      const fn = new Function(`return (${text}\n);`)() as unknown;
-      if (typeof fn === 'function') return fn as Fn;
-    } catch (error) {
-      firstError ??= error;
-    }
-  }
-  throw firstError;
 }
 
 /** Starts the worker runtime on `port`. Call once per worker. */
@@ -52,18 +45,25 @@ export function runWorkerRuntime(port: WorkerPort): void {
 
 class WorkerRuntime {
   readonly #port: WorkerPort;
-  readonly #tasks = new Map<number, Resolved>();
-  readonly #modules = new Map<string, Promise<Record<string, unknown>>>();
-  /** Calls received and not yet run: flat, CALL_STRIDE slots each, from #head. */
-  #queue: unknown[] = [];
+  readonly #tasks = new TaskResolver();
+  /** The batch of calls being run (flat, CALL_STRIDE slots each, from #head), and the batches received after it. */
+  #batch: unknown[] = [];
   #head = 0;
+  readonly #batches = new Queue<unknown[]>();
   #draining = false;
   #results: unknown[] = [];
   #busy = 0;
   #firstResultAt = 0;
+  /** `[timingKey, maxMs, ...]` of the results waiting, one entry per run of calls with one key. */
+  #timing: number[] = [];
+  /** The engine asked this worker to retire: end it once the calls before that are done. */
+  #retiring = false;
 
-  /** Shared with the engine where the transport allows it; else results are sent before each next call. */
-  readonly #progress: ProgressWriter | undefined;
+  /**
+   * Shared with the engine where the transport allows it (until a write to it
+   * fails); without one, results are sent before each next call.
+   */
+  #progress: ProgressWriter | undefined;
   /** How long each function's last call ran (ms), to tell short calls from possibly long ones. */
   readonly #lastMs = new Map<number, number>();
 
@@ -75,12 +75,32 @@ class WorkerRuntime {
   receive(message: ToWorker): void {
     if (message.t === 'run') this.#run(message);
     else if (message.t === 'init') void this.#initialize(message);
+    else if (message.t === 'retire') this.#retire();
+  }
+
+  #retire(): void {
+    this.#retiring = true;
+    if (this.#draining) return; // #drain ends the worker when it is done.
+    this.#flush();
+    this.#port.close();
+  }
+
+  /**
+   * A write to the progress board failed: the engine can no longer learn from
+   * it which call runs, so tell it (after the results held), and from now on
+   * send results before each call. No call can then be mistaken for one that
+   * had not started, and run twice.
+   */
+  #dropBoard(): void {
+    this.#progress = undefined;
+    this.#flush();
+    this.#port.send({ t: 'board-failed' });
   }
 
   async #initialize(message: InitMessage): Promise<void> {
     try {
       if (message.initializer !== undefined) {
-        const fn = await this.#resolve(message.initializer);
+        const fn = await this.#tasks.resolve(message.initializer);
         const r = fn(...message.initargs);
         if (isThenable(r)) await r;
       }
@@ -94,57 +114,25 @@ class WorkerRuntime {
   #run(message: RunMessage): void {
     const { defs, calls } = message;
     if (defs !== undefined) {
-      for (let i = 0; i < defs.length; i += 2) this.#define(defs[i] as number, defs[i + 1] as TaskRef);
+      for (let i = 0; i < defs.length; i += 2) this.#tasks.define(defs[i] as number, defs[i + 1] as TaskRef);
     }
-    if (this.#head === this.#queue.length) {
-      this.#queue = calls;
-      this.#head = 0;
-    } else {
-      for (let i = 0; i < calls.length; i++) this.#queue.push(calls[i]);
-    }
+    // Batches queue whole (never copied call by call), so a steady backlog costs no more than its size.
+    this.#batches.push(calls);
     if (!this.#draining) void this.#drain();
-  }
-
-  #define(fnId: number, ref: TaskRef): void {
-    if (ref.kind === 'source') {
-      try {
-        this.#tasks.set(fnId, { fn: compile(ref.source), ref });
-      } catch (error) {
-        this.#tasks.set(fnId, { error, ref });
-      }
-      return;
-    }
-    const pending = this.#resolve(ref).then(
-      (fn) => void this.#tasks.set(fnId, { fn, ref }),
-      (error) => void this.#tasks.set(fnId, { error, ref }),
-    );
-    this.#tasks.set(fnId, { pending });
-  }
-
-  /** Imports a task's module (once per module) and finds the function by name. */
-  async #resolve(ref: TaskRef): Promise<Fn> {
-    if (ref.kind === 'source') return compile(ref.source);
-    let loading = this.#modules.get(ref.module);
-    if (loading === undefined) {
-      loading = import(ref.module) as Promise<Record<string, unknown>>;
-      this.#modules.set(ref.module, loading);
-    }
-    const namespace = await loading;
-    const fn = taskRegistry().get(ref.module)?.[ref.name] ?? namespace[ref.name];
-    if (typeof fn !== 'function') {
-      throw new TypeError(
-        `task '${ref.name}' is not defined in ${ref.module}: define it there with defineTasks(import.meta.url, { ${ref.name} }) and export the result`,
-      );
-    }
-    return fn as Fn;
   }
 
   /** Runs queued calls one at a time; awaits only when a call (or an import) is asynchronous. */
   async #drain(): Promise<void> {
     this.#draining = true;
     try {
-      while (this.#head < this.#queue.length) {
-        const q = this.#queue;
+      for (;;) {
+        if (this.#head === this.#batch.length) {
+          const next = this.#batches.shift();
+          if (next === undefined) break;
+          this.#batch = next;
+          this.#head = 0;
+        }
+        const q = this.#batch;
         const h = this.#head;
         const id = q[h];
         const fnId = q[h + 1] as number;
@@ -159,7 +147,7 @@ class WorkerRuntime {
           await entry.pending;
           entry = this.#tasks.get(fnId);
         }
-        const task = entry as Exclude<Resolved, { pending: Promise<void> }> | undefined;
+        const task = entry as ResolvedTask | undefined;
         if (task === undefined) {
           this.#record(id, ERROR, encodeError(new Error(`the engine sent call ${String(id)} for unknown function id ${fnId}`)), 0);
           continue;
@@ -174,9 +162,10 @@ class WorkerRuntime {
         // Results wait for company only in front of calls known to be short: before a call that may
         // be long (a new function, or one that ran long last time) they go out now, so they are not
         // held back for its duration nor lost if it crashes the worker.
+        if (this.#progress !== undefined && !this.#progress.set(PROGRESS_RUNNING, id as number)) this.#dropBoard();
         const progress = this.#progress;
-        if (this.#results.length > 0 && (progress === undefined || !((this.#lastMs.get(fnId) ?? Infinity) < SHORT_MS))) this.#flush();
-        if (progress !== undefined) progress.set(PROGRESS_RUNNING, id as number);
+        if (progress === undefined) this.#flush(id as number);
+        else if (this.#results.length > 0 && !((this.#lastMs.get(fnId) ?? Infinity) < SHORT_CALL_MS)) this.#flush();
         const start = performance.now();
         let status: number = OK;
         let value: unknown;
@@ -213,34 +202,53 @@ class WorkerRuntime {
             value = error;
           }
         }
-        if (progress !== undefined) progress.set(PROGRESS_DONE, id as number);
+        const boardOk = progress === undefined || progress.set(PROGRESS_DONE, id as number);
         const ms = performance.now() - start;
         this.#lastMs.set(fnId, ms);
-        this.#record(id, status, value, ms);
+        this.#record(id, status, value, ms, timingKey(fnId, kind as number));
+        if (!boardOk) this.#dropBoard();
       }
     } finally {
       this.#draining = false;
       this.#flush();
+      if (this.#retiring) this.#port.close();
     }
   }
 
-  #record(id: unknown, status: number, value: unknown, ms: number): void {
+  #record(id: unknown, status: number, value: unknown, ms: number, key = NaN): void {
     const r = this.#results;
     if (r.length === 0) this.#firstResultAt = performance.now();
     r.push(id, status, value);
     this.#busy += ms;
+    const t = this.#timing;
+    if (key === key) {
+      if (t.length > 0 && t[t.length - 2] === key) {
+        if (ms > t[t.length - 1]) t[t.length - 1] = ms;
+      } else {
+        t.push(key, ms);
+      }
+    }
     if (r.length >= FLUSH_COUNT * RESULT_STRIDE || performance.now() - this.#firstResultAt >= FLUSH_MS) this.#flush();
   }
 
-  /** Sends waiting results; if the batch cannot be encoded, sends them one by one, replacing each value that cannot go. */
-  #flush(): void {
+  /**
+   * Sends waiting results; if the batch cannot be encoded, sends them one by
+   * one, replacing each value that cannot go. With `started`, also announces
+   * that call (no progress board): with the results, or alone.
+   */
+  #flush(started?: number): void {
     const results = this.#results;
-    if (results.length === 0) return;
+    if (results.length === 0) {
+      if (started !== undefined) this.#port.send({ t: 'started', id: started });
+      return;
+    }
     const busy = this.#busy;
+    const timing = this.#timing;
     this.#results = [];
     this.#busy = 0;
+    this.#timing = [];
     try {
-      this.#port.send({ t: 'done', results, busy });
+      this.#port.send(started === undefined ? { t: 'done', results, busy, timing } : { t: 'done', results, busy, timing, started });
       return;
     } catch {
       // Find the values at fault below.
@@ -248,7 +256,7 @@ class WorkerRuntime {
     for (let i = 0; i < results.length; i += RESULT_STRIDE) {
       const one = [results[i], results[i + 1], results[i + 2]];
       try {
-        this.#port.send({ t: 'done', results: one, busy: i === 0 ? busy : 0 });
+        this.#port.send({ t: 'done', results: one, busy: i === 0 ? busy : 0, timing: i === 0 ? timing : [] });
       } catch (error) {
         const what = one[1] === OK ? 'the result' : 'the error thrown';
         // encodeError turns any value into a plain record and never throws.
@@ -259,6 +267,7 @@ class WorkerRuntime {
         this.#port.send({ t: 'done', results: [one[0], ERROR, replacement], busy: 0 });
       }
     }
+    if (started !== undefined) this.#port.send({ t: 'started', id: started });
   }
 }
 

@@ -1,4 +1,4 @@
-// The shared executor suite (API.md's contract), run against ProcessPoolExecutor.
+// The shared executor suite (the public contract), run against ProcessPoolExecutor.
 import { describeExecutorSuite } from '@futures/executor-tests';
 import { ProcessPoolExecutor, BrokenProcessPoolError } from '@futures/process-pool';
 import { afterAll, expect } from 'vitest';
@@ -9,6 +9,7 @@ describeExecutorSuite('ProcessPoolExecutor', {
   pool: true,
   realWorkers: true,
   brokenError: BrokenProcessPoolError,
+  childProcesses: true,
 });
 
 afterAll(() => {

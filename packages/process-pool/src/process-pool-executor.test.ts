@@ -5,12 +5,16 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { markThenHang, runScript, runTypeScriptTasks, shutDownAfterEach, startMarker } from '@futures/executor-tests';
+import { childPids, markThenHang, runScript, runTypeScriptTasks, shutDownAfterEach, startMarker, until } from '@futures/executor-tests';
 import { BrokenExecutorError, ShutdownError } from '@futures/core';
 import { BrokenProcessPoolError, ProcessPoolExecutor, type ProcessPoolOptions } from '@futures/process-pool';
 import { tasks } from '../test-fixtures/tasks.mjs';
+import { tasks as suiteTasks } from '@futures/executor-tests/fixtures/tasks.mjs';
 import { childrenOf, isAlive } from './process-probes.testing.js';
 
 const fixtureUrl = (name: string) => new URL(`../test-fixtures/${name}`, import.meta.url);
@@ -154,6 +158,59 @@ describe('ProcessPoolExecutor: child death', () => {
   });
 });
 
+describe('ProcessPoolExecutor: a replacement killed while it starts', () => {
+  it('is retried: the call that was running fails, the queued ones run, the pool stays usable', async () => {
+    const p = pool({ maxWorkers: 1 });
+    const first = track(await p.submit(tasks.pid));
+    const marker = startMarker();
+    const running = p.submit(markThenHang, marker.path);
+    const queued = Array.from({ length: 10 }, (_, i) => p.submit(tasks.add, i, 1));
+    await marker.started();
+    marker.dispose();
+    process.kill(first, 'SIGKILL');
+    // The replacement: kill it as soon as it exists, long before it can be ready.
+    let replacement = 0;
+    await until(() => (replacement = childPids().find((pid) => pid !== first) ?? 0) !== 0, 'a replacement is spawned');
+    process.kill(track(replacement), 'SIGKILL');
+    expect(((await running.exception()) as Error).message).toContain(`pid ${first} was killed by SIGKILL while running markThenHang`);
+    expect(await Promise.all(queued)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    const last = track(await p.submit(tasks.pid));
+    expect([first, replacement]).not.toContain(last);
+  });
+});
+
+describe('ProcessPoolExecutor: progress board', () => {
+  it('a board whose write fails is dropped: the crash blames the running call, and no call runs twice', async () => {
+    const p = pool({ maxWorkers: 1 });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => p.submit(tasks.add, i, 1)));
+    const dir = mkdtempSync(join(tmpdir(), 'futures-board-'));
+    const log = join(dir, 'runs');
+    // A task that closes the descriptor of its worker's progress board (fd 3): later writes to it fail.
+    const closeBoard = () => {
+      (process as unknown as { getBuiltinModule(id: string): typeof import('node:fs') }).getBuiltinModule('node:fs').closeSync(3);
+      return 'closed';
+    };
+    const appendThenExit = (path: string) => {
+      (process as unknown as { getBuiltinModule(id: string): typeof import('node:fs') }).getBuiltinModule('node:fs').appendFileSync(path, 'x');
+      process.exit(3);
+    };
+    try {
+      expect(await p.submit(closeBoard)).toBe('closed');
+      const quick = p.submit(tasks.add, 1, 2);
+      const crash = p.submit(appendThenExit, log);
+      const after = p.submit(tasks.add, 5, 5);
+      const error = (await crash.exception()) as Error;
+      expect(error).toBeInstanceOf(BrokenProcessPoolError);
+      expect(error.message).toMatch(/code 3 while running appendThenExit/);
+      expect(await quick).toBe(3);
+      expect(await after).toBe(10);
+      expect(readFileSync(log, 'utf8')).toBe('x');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('ProcessPoolExecutor: a pool that cannot work', () => {
   it('breaks when a child exits before it is ready, naming the exit code', async () => {
     // A preload that exits stands for any child that cannot start (a bad flag, a missing loader).
@@ -184,7 +241,7 @@ describe('ProcessPoolExecutor: children', () => {
       const p = pool({ maxWorkers: 1, idleTimeout: 20 });
       const pid = track(await p.submit(tasks.pid));
       expect(exits).toHaveLength(1);
-      // Exit code 0: it left when its channel was closed, not by a signal.
+      // Exit code 0: it left on its own when the pool retired it, not by a signal.
       expect(await exits[0]).toEqual([0, null]);
       expect(track(await p.submit(tasks.pid))).not.toBe(pid);
     } finally {
@@ -231,19 +288,25 @@ describe('ProcessPoolExecutor: children', () => {
     expect(() => p.submit(tasks.add, 1, 2)).toThrow(ShutdownError);
   });
 
-  it('killWorkers also fails the calls dispatched ahead to a child: nothing runs after it', async () => {
-    const p = pool({ maxWorkers: 1 });
-    track(await p.submit(tasks.pid)); // a short call: the pool now dispatches calls ahead
-    const running = p.submit(tasks.hang);
-    const ahead = p.submit(tasks.add, 1, 2);
-    await Promise.resolve();
-    expect([running.state, ahead.state]).toEqual(['RUNNING', 'RUNNING']);
-    await p.killWorkers();
-    expect(await running.exception()).toBeInstanceOf(BrokenProcessPoolError);
-    const error = (await ahead.exception()) as Error;
-    expect(error).toBeInstanceOf(BrokenProcessPoolError);
-    expect(String((error.cause as Error).message)).toContain('killWorkers()');
-  });
+  it.each(['killWorkers', 'terminateWorkers'] as const)(
+    '%s with calls dispatched ahead behind the running one: they fail (never run) and the pool shuts down, not breaks',
+    async (method) => {
+      const p = pool({ maxWorkers: 1 });
+      // hangIf(false) is short, so the pool dispatches calls of it ahead, even behind one that hangs.
+      await Promise.all(Array.from({ length: 8 }, () => p.submit(suiteTasks.hangIf, false)));
+      const running = p.submit(suiteTasks.hangIf, true);
+      const ahead = p.submit(suiteTasks.hangIf, false);
+      await Promise.resolve();
+      expect([running.state, ahead.state]).toEqual(['RUNNING', 'RUNNING']);
+      await p[method]();
+      expect(await running.exception()).toBeInstanceOf(BrokenProcessPoolError);
+      const error = (await ahead.exception()) as Error;
+      expect(error).toBeInstanceOf(BrokenProcessPoolError);
+      expect(error.message).toMatch(new RegExp(`had not started when the workers were ended by ${method}\\(\\)`));
+      // Shut down, not broken: the pool says so to the next caller.
+      expect(() => p.submit(tasks.add, 1, 2)).toThrow(ShutdownError);
+    },
+  );
 
   it('does not keep the parent alive when idle and never shut down; the children exit with it', async () => {
     expect(await runScript(fixture('idle-pool.mjs'))).toEqual({ code: 0, signal: null, out: 'done' });

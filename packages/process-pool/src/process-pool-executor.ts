@@ -1,16 +1,7 @@
-import {
-  PoolExecutor,
-  validateArray,
-  validateInteger,
-  validateOptionsObject,
-  validateString,
-  type PoolOptions,
-} from '@futures/core';
-import { ProcessTransport } from './process-transport.js';
+import { PoolExecutor, validateInteger, validateOptionsObject, validateStringArray, type PoolOptions } from '@futures/core/transport';
+import { ProcessChannel, ProcessTransport } from './process-transport.js';
 
 const WHERE = 'ProcessPoolExecutor';
-/** How long `shutdown()` lets a child exit on its own before SIGKILL. */
-const SHUTDOWN_GRACE_MS = 5_000;
 
 /** Options of {@link ProcessPoolExecutor}: those of every pool, plus how children are started. */
 export interface ProcessPoolOptions extends PoolOptions {
@@ -20,11 +11,6 @@ export interface ProcessPoolOptions extends PoolOptions {
   execArgv?: string[];
   /** Environment of each child. Default: the parent's `process.env`. */
   env?: Record<string, string | undefined>;
-}
-
-function validateExecArgv(value: unknown): string[] | undefined {
-  if (value === undefined) return undefined;
-  return validateArray(value, `${WHERE}: execArgv`).map((arg, i) => validateString(arg, `${WHERE}: execArgv[${i}]`));
 }
 
 function validateEnv(value: unknown): Record<string, string | undefined> | undefined {
@@ -58,8 +44,6 @@ function validateEnv(value: unknown): Record<string, string | undefined> | undef
  * ```
  */
 export class ProcessPoolExecutor extends PoolExecutor {
-  readonly #transport: ProcessTransport;
-
   /** @throws TypeError or RangeError naming the option at fault. */
   constructor(options?: ProcessPoolOptions) {
     const opts = validateOptionsObject<ProcessPoolOptions>(options, WHERE);
@@ -73,19 +57,18 @@ export class ProcessPoolExecutor extends PoolExecutor {
     const transport = new ProcessTransport({
       // The engine validates name (it throws before any child starts).
       name: typeof opts.name === 'string' ? opts.name : 'futures',
-      execArgv: validateExecArgv(execArgv),
+      execArgv: validateStringArray(execArgv, `${WHERE}: execArgv`),
       env: validateEnv(env),
-      gracePeriod: SHUTDOWN_GRACE_MS,
     });
     super(transport, poolOptions, { where: WHERE, extraOptions: ['maxTasksPerChild', 'execArgv', 'env'] });
-    this.#transport = transport;
   }
 
   /**
    * Python 3.14's `terminate_workers()`: shuts the pool down, cancelling every
-   * call that has not started, and sends SIGTERM to every child. Calls that
-   * were running fail with {@link BrokenProcessPoolError}. Resolves when every
-   * child has exited.
+   * call that has not started, and sends SIGTERM to every child (SIGKILL
+   * after a grace period). Calls that were running fail with
+   * {@link BrokenProcessPoolError}, as do calls dispatched behind them (they
+   * had not started). Resolves when every child has exited.
    */
   terminateWorkers(): Promise<void> {
     return this.#endWorkers('SIGTERM', 'terminateWorkers()');
@@ -97,8 +80,6 @@ export class ProcessPoolExecutor extends PoolExecutor {
   }
 
   #endWorkers(signal: NodeJS.Signals, by: string): Promise<void> {
-    const done = this.shutdown({ wait: true, cancelFutures: true });
-    this.#transport.endAll(signal, by);
-    return done;
+    return this.endAllWorkers(by, (channel) => (channel as ProcessChannel).kill(signal), signal !== 'SIGKILL');
   }
 }

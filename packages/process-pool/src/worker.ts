@@ -3,7 +3,7 @@
  * `@futures/core` to the IPC channel and does nothing else.
  */
 import { deserialize, serialize } from 'node:v8';
-import { FileProgress, runWorkerRuntime, type FromWorker, type ToWorker } from '@futures/core';
+import { inheritedProgress, runWorkerRuntime, type FromWorker, type ToWorker } from '@futures/core/transport';
 
 const send = process.send?.bind(process);
 if (send === undefined) {
@@ -11,11 +11,8 @@ if (send === undefined) {
 }
 const title = process.argv[2];
 if (title) process.title = title;
-/** The progress board the parent passed as an inherited file descriptor (see process-transport.ts). */
-const progressFd = Number(process.argv[3]);
 
-// The parent disconnects to retire this child, and the channel also disconnects when the parent
-// dies, however it dies: either way the child must not outlive it.
+// The channel disconnects when the parent dies, however it dies: the child must not outlive it.
 process.on('disconnect', () => process.exit(0));
 
 /**
@@ -48,7 +45,8 @@ function mayHoldError(value: unknown): boolean {
 }
 
 runWorkerRuntime({
-  progress: Number.isInteger(progressFd) && progressFd > 2 ? FileProgress.fromFd(progressFd) : undefined,
+  // The board the parent passed as an inherited file descriptor (see process-transport.ts).
+  progress: inheritedProgress(),
   send(message: FromWorker) {
     // After a disconnect nobody is listening; the exit above is already on its way.
     // While connected, send throws synchronously, sending nothing, when the v8 serializer refuses a value.
@@ -58,4 +56,6 @@ runWorkerRuntime({
   onMessage(handler: (message: ToWorker) => void) {
     process.on('message', (message) => handler(message as ToWorker));
   },
+  // Retired: exit at once, even when a task left timers or sockets open (every result was sent).
+  close: () => process.exit(0),
 });

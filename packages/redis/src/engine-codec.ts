@@ -5,7 +5,7 @@
  * the raw bytes of each large binary value.
  */
 import { MessageCodec, fromTuple, toTuple } from '@futures/wire';
-import type { FromWorker, ToWorker } from '@futures/core';
+import type { FromWorker, ToWorker } from '@futures/core/transport';
 
 /** Encodes one message to parts that the caller owns; decodes them back. Not reentrant (one per side). */
 export class EngineCodec {

@@ -1,7 +1,8 @@
 /**
  * The error classes of `@futures/redis`.
  */
-import { BrokenExecutorError, FuturesError, brandError } from '@futures/core';
+import { BrokenExecutorError, FuturesError } from '@futures/core';
+import { brandError } from '@futures/core/transport';
 
 /**
  * A worker died, exited or went silent (no heartbeat for `leaseMs`) while

@@ -1,17 +1,18 @@
 // The shared executor suite (packages/executor-tests) against RedisPoolExecutor, served by two
-// fleet workers started as separate futures-redis-worker processes, on a private redis-server.
+// separate futures-redis-worker processes of two workers each (the suite's spread tests want four
+// workers), on a private redis-server.
 // The tests import the built package, as users do: the worker command is dist/cli.js.
 import { afterAll, beforeAll } from 'vitest';
 import { describeExecutorSuite } from '@futures/executor-tests';
 import { BrokenRedisPoolError, RedisPoolExecutor, type RedisPoolOptions } from '@futures/redis';
-import { describeWithRedis, startFleet, startRedisServer, type RedisServer, type WorkerProcess } from './redis-server.testing.js';
+import { describeWithRedis, REPO_ROOT, startRedisServer, startWorkerProcess, type RedisServer, type WorkerProcess } from './redis-server.testing.js';
 
 describeWithRedis('RedisPoolExecutor with two futures-redis-worker processes', () => {
   let server: RedisServer;
   let fleet: WorkerProcess[];
   beforeAll(async () => {
     server = await startRedisServer();
-    fleet = startFleet(server.url, 'suite', 2);
+    fleet = [1, 2].map((n) => startWorkerProcess(['--url', server.url, '--pool', 'suite', '--workers', '2', '--name', `suite-p${n}`, '--cwd', REPO_ROOT]));
   });
   afterAll(async () => {
     await Promise.all(fleet.map((w) => w.kill()));

@@ -1,4 +1,4 @@
-import { PoolExecutor, validateInteger, validateOptionsObject, validateString, type PoolOptions } from '@futures/core';
+import { PoolExecutor, validateInteger, validateOptionsObject, validateString, type PoolOptions } from '@futures/core/transport';
 import { RedisTransport } from './redis-transport.js';
 
 const WHERE = 'RedisPoolExecutor';

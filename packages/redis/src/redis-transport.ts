@@ -22,7 +22,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
-import { PROGRESS_RUNNING, type FromWorker, type ProgressReader, type ToWorker, type Transport, type TransportHost, type WorkerChannel, type WorkerEvents, type WorkerExit } from '@futures/core';
+import { CALL_STRIDE, PROGRESS_RUNNING, RESULT_STRIDE, type FromWorker, type ProgressReader, type ToWorker, type Transport, type TransportHost, type WorkerChannel, type WorkerEvents, type WorkerExit } from '@futures/core/transport';
 import { ClientRef, connect, isRefusal, redactUrl, UNREACHABLE_MS } from './connection.js';
 import { EngineCodec } from './engine-codec.js';
 import { BrokenRedisPoolError, RedisConnectionError } from './errors.js';
@@ -41,11 +41,6 @@ const WANT_TTL_MS = 30_000;
 const LINGER_MS = 500;
 /** How long spawned local workers get to leave on close before they are killed, ms. */
 const GRACE_MS = 5_000;
-/** Slots per call in a `run` message and per result in a `done` message (core's CALL_STRIDE and RESULT_STRIDE). */
-const CALL_STRIDE = 4;
-const RESULT_STRIDE = 3;
-/** Workers in a row that may leave a channel before they are ready before the engine hears it (and breaks the pool). */
-const MAX_JOIN_FAILURES = 3;
 
 /** What the transport needs; validated by `RedisPoolExecutor`. */
 export interface RedisTransportOptions {
@@ -99,6 +94,9 @@ export class RedisTransport implements Transport {
   #closed = false;
   readonly #local: ChildProcess[] = [];
   #reader: Promise<void> | undefined;
+  /** Ends the reader's wait: a read queued while Redis is away never settles once its client is disconnected. */
+  #stopReading!: () => void;
+  readonly #readerStopped = new Promise<null>((resolve) => (this.#stopReading = () => resolve(null)));
 
   constructor(options: RedisTransportOptions) {
     this.#o = options;
@@ -132,7 +130,7 @@ export class RedisTransport implements Transport {
     this.#cmd.on('close', () => (this.#downSince ??= Date.now()));
     // The alive key first: workers accept this executor's requests only while it exists.
     void this.#cmd.set(this.#alive, '1', 'PX', this.#o.leaseMs).catch(() => {});
-    this.#tickTimer = setInterval(() => (this.#lastTick ??= this.#tick().finally(() => (this.#lastTick = undefined))), Math.max(10, Math.min(250, Math.floor(this.#o.leaseMs / 4))));
+    this.#tickTimer = setInterval(() => this.#onTick(), Math.max(10, Math.min(250, Math.floor(this.#o.leaseMs / 4))));
     this.#tickTimer.unref();
     this.#reader = this.#read();
     for (let i = 0; i < this.#o.localWorkers; i++) this.#spawnLocal(i + 1);
@@ -180,8 +178,11 @@ export class RedisTransport implements Transport {
     for (const channel of this.#channels()) channel.gone({ code: null, signal: null });
     const locals = this.#local.map((child) => this.#stopLocal(child));
     this.#block.disconnect();
+    this.#stopReading();
     await this.#reader;
-    await this.#lastTick;
+    // Redis away (or given up on): a tick under way waits for a reconnect that will not come; its commands die with the client.
+    if (this.#failure !== undefined || this.#cmd.status !== 'ready') this.#cmd.disconnect();
+    else await this.#lastTick;
     if (this.#failure === undefined) {
       await this.#cmd.del(this.#alive, this.#outbox).catch(() => {});
       await this.#cmd.quit().catch(() => {});
@@ -207,6 +208,11 @@ export class RedisTransport implements Transport {
     this.#scripts.send(inbox, this.#o.leaseMs * 2 + 1000, frames).catch(() => {});
   }
 
+  /** A worker said ready: joined while this executor has nothing to do, it goes back after the linger like the others. */
+  ready(): void {
+    if (this.#idle) this.#armLinger();
+  }
+
   withdraw(channel: RedisChannel): void {
     if (this.#asked === channel) {
       this.#asked = undefined;
@@ -226,12 +232,6 @@ export class RedisTransport implements Transport {
 
   #requestValue(channel: RedisChannel): string {
     return `${this.#id}|${channel.requestId}|${this.#o.leaseMs}`;
-  }
-
-  /** A worker that left before it was ready (killed while it joined): ask the fleet for another one. */
-  rerequest(channel: RedisChannel): void {
-    this.unbind(channel);
-    this.#request(channel);
   }
 
   #request(channel: RedisChannel): void {
@@ -261,7 +261,9 @@ export class RedisTransport implements Transport {
     while (!this.#closed && this.#failure === undefined) {
       let reply: [Buffer, Buffer[]] | null;
       try {
-        reply = (await this.#block.blmpopBuffer(1, 1, this.#outbox, 'LEFT', 'COUNT', 512)) as [Buffer, Buffer[]] | null;
+        const read = this.#block.blmpopBuffer(1, 1, this.#outbox, 'LEFT', 'COUNT', 512) as Promise<[Buffer, Buffer[]] | null>;
+        read.catch(() => {});
+        reply = await Promise.race([read, this.#readerStopped]);
       } catch {
         if (this.#closed || this.#failure !== undefined) return;
         await new Promise((resolve) => setTimeout(resolve, 50).unref());
@@ -288,8 +290,6 @@ export class RedisTransport implements Transport {
       this.#asked = undefined;
       this.#askNext();
       this.#bound.set(frame.session, channel);
-      // Joined while this executor has nothing to do: it goes back after the linger like the others.
-      if (this.#idle) this.#armLinger();
       channel.bind(frame.session, `worker ${String(name)} (pid ${String(pid)} on ${String(host)})`, frame.seq, this.#lostFrame(frame.session));
       return;
     }
@@ -306,7 +306,14 @@ export class RedisTransport implements Transport {
   }
 
   /** Liveness: refresh our keys, declare lost the workers whose heartbeat expired, renew stale requests, notice an outage. */
-  async #tick(): Promise<void> {
+  /** Every tick: the outage clock first (a tick under way may wait for a reconnect), then the liveness check. */
+  #onTick(): void {
+    this.#checkOutage();
+    this.#lastTick ??= this.#tick().finally(() => (this.#lastTick = undefined));
+  }
+
+  /** Redis stayed away for UNREACHABLE_MS: the transport fails. */
+  #checkOutage(): void {
     if (this.#closed || this.#failure !== undefined) return;
     if (this.#downSince !== undefined && Date.now() - this.#downSince >= UNREACHABLE_MS) {
       const detail = this.#lastError === undefined ? 'no answer' : ((this.#lastError as Error)?.message ?? String(this.#lastError));
@@ -315,9 +322,11 @@ export class RedisTransport implements Transport {
           cause: this.#lastError,
         }),
       );
-      return;
     }
-    if (this.#cmd.status !== 'ready') return;
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#closed || this.#failure !== undefined || this.#cmd.status !== 'ready') return;
     try {
       const workers = [...this.#bound.values()].filter((c) => c.lostFrame !== undefined);
       await this.#scripts.check(
@@ -377,6 +386,7 @@ export class RedisTransport implements Transport {
           });
     const error = this.#failure;
     for (const channel of this.#channels()) channel.gone({ code: null, signal: null, error });
+    this.#stopReading();
     this.#block.disconnect();
     this.#cmd.disconnect();
   }
@@ -438,10 +448,10 @@ export class RedisChannel implements WorkerChannel {
   #label = 'a fleet worker (not joined yet)';
   /** Encoded messages sent before a worker took the request. */
   #queue: Uint8Array[][] | undefined = [];
-  /** What the engine sent before the worker said ready (its init): sent again to a replacement. */
-  #beforeReady: Uint8Array[][] | undefined = [];
-  /** Workers that left before they were ready, in a row: past MAX_JOIN_FAILURES the exit goes to the engine. */
-  #joinFailures = 0;
+  /** The worker said ready: before that, an exit is a failed start, which the engine retries (and counts). */
+  #ready = false;
+  /** The engine sent `retire`: the worker runs what it was sent, then leaves (LEFT). */
+  #retiring = false;
   #seqOut = 0;
   #seqIn = 0;
   #leaving = false;
@@ -472,19 +482,27 @@ export class RedisChannel implements WorkerChannel {
 
   send(message: ToWorker): void {
     if (this.#reported || this.#leaving) return;
+    if (message.t === 'retire') {
+      this.#retiring = true;
+      // Not joined yet: nothing to run, withdraw the request.
+      if (this.workerId === undefined) {
+        this.#transport.withdraw(this);
+        this.gone({ code: 0, signal: null });
+        return;
+      }
+    }
     // Throws, sending nothing, when a value cannot be encoded.
     const parts = this.#transport.encode(message);
     // Held while yielding: the engine will get these calls back when this worker leaves.
     if (this.yielding) return;
     if (message.t === 'run') this.#inflight += message.calls.length / CALL_STRIDE;
-    this.#beforeReady?.push(parts);
     if (this.#queue !== undefined) this.#queue.push(parts);
     else this.#sendParts([parts]);
   }
 
   /** Gives the worker back to the fleet once the calls it was sent are answered; the engine's new calls are held meanwhile. */
   yieldWorker(): void {
-    if (this.#reported || this.#leaving || this.workerId === undefined || this.#beforeReady !== undefined) return;
+    if (this.#reported || this.#leaving || this.#retiring || this.workerId === undefined || !this.#ready) return;
     this.yielding = true;
     this.#yieldIfDone();
   }
@@ -501,17 +519,14 @@ export class RedisChannel implements WorkerChannel {
     this.#transport.sendFrames(this.workerId!, KIND.MESSAGE, seqs, messages.map((parts) => [parts]));
   }
 
-  close(): void {
-    this.#leave(KIND.RELEASE);
-  }
-
   terminate(): void {
     this.#leave(KIND.END);
   }
 
   /** Idle with nothing outstanding: back to the fleet now (the engine hears an exit and drops this worker). */
   giveBack(): void {
-    if (this.#reported || this.#leaving || this.workerId === undefined) return;
+    // A worker not ready yet goes back once it is (RedisTransport.ready): an exit now would count as a failed start.
+    if (this.#reported || this.#leaving || this.#retiring || this.workerId === undefined || !this.#ready) return;
     this.#transport.sendFrames(this.workerId, KIND.RELEASE, [++this.#seqOut], [[]]);
     this.gone({ code: 0, signal: null });
   }
@@ -545,7 +560,10 @@ export class RedisChannel implements WorkerChannel {
           this.#exitError = error;
           return;
         }
-        if (message.t === 'ready') this.#beforeReady = undefined;
+        if (message.t === 'ready') {
+          this.#ready = true;
+          this.#transport.ready();
+        }
         if (message.t === 'done' && Array.isArray(message.results)) this.#inflight -= message.results.length / RESULT_STRIDE;
         this.#events.message(message);
         this.#yieldIfDone();
@@ -573,19 +591,6 @@ export class RedisChannel implements WorkerChannel {
   /** Reports the exit once. */
   gone(exit: WorkerExit): void {
     if (this.#reported) return;
-    if (this.#beforeReady !== undefined && this.workerId !== undefined && !this.#leaving && exit.error !== undefined && !(exit.error instanceof RedisConnectionError) && ++this.#joinFailures <= MAX_JOIN_FAILURES) {
-      // Killed while it joined: the engine has not counted on it yet; another worker takes its place.
-      const resend = this.#beforeReady;
-      this.#transport.rerequest(this);
-      this.workerId = undefined;
-      this.lostFrame = undefined;
-      this.#label = 'a fleet worker (not joined yet)';
-      this.#seqOut = 0;
-      this.#seqIn = 0;
-      this.#announced = 0;
-      this.#queue = resend.slice();
-      return;
-    }
     this.#reported = true;
     if (this.workerId === undefined) this.#transport.withdraw(this);
     else this.#transport.unbind(this);

@@ -11,7 +11,7 @@
  * running, and never sends one that may have started here to another worker.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { PROGRESS_DONE, PROGRESS_RUNNING, runWorkerRuntime, type FromWorker, type ProgressSlot, type ProgressWriter, type ToWorker } from '@futures/core';
+import { CALL_STRIDE, PROGRESS_DONE, PROGRESS_RUNNING, SHORT_CALL_MS, runWorkerRuntime, type FromWorker, type ProgressSlot, type ProgressWriter, type ToWorker } from '@futures/core/transport';
 import { EngineCodec } from './engine-codec.js';
 import { RefResolver } from './task-refs.js';
 
@@ -22,13 +22,13 @@ export interface RuntimeThreadData {
   confirmed: SharedArrayBuffer;
 }
 
-/** An output to the supervisor, numbered from 1: an engine message's encoded parts, or an announcement. */
-export type ThreadOutput = { seq: number; parts: Uint8Array[] } | { seq: number; announce: number };
+/**
+ * An output to the supervisor, numbered from 1: an engine message's encoded
+ * parts, an announcement, or `close` (the engine retired this worker and it
+ * has run everything it was sent).
+ */
+export type ThreadOutput = { seq: number; parts: Uint8Array[] } | { seq: number; announce: number } | { seq: number; close: true };
 
-/** Slots per call in a `run` message (id, fnId, kind, args): core's CALL_STRIDE, which its root does not export. */
-const CALL_STRIDE = 4;
-/** A call whose function last ran for less than this (ms) is short: it may start under an earlier announcement. */
-const SHORT_MS = 0.25;
 /** Most calls one announcement covers (the engine dispatches at most 16 ahead). */
 const WINDOW = 16;
 
@@ -80,12 +80,12 @@ class AnnouncingProgress implements ProgressWriter {
     for (let i = this.#head; i < q.length; i += 2) if (!this.#covered.has(q[i])) this.#covered.set(q[i], seq);
   }
 
-  set(slot: ProgressSlot, id: number): void {
+  set(slot: ProgressSlot, id: number): boolean {
     if (slot === PROGRESS_DONE) {
       this.#lastMs.set(this.#fnId, performance.now() - this.#startedAt);
-      return;
+      return true;
     }
-    if (slot !== PROGRESS_RUNNING) return;
+    if (slot !== PROGRESS_RUNNING) return true;
     const q = this.#queue;
     while (this.#head < q.length && q[this.#head] !== id) this.#covered.delete(q[(this.#head += 2) - 2]);
     this.#fnId = this.#head < q.length ? q[this.#head + 1] : -1;
@@ -97,10 +97,11 @@ class AnnouncingProgress implements ProgressWriter {
     }
     if (this.#head < q.length) this.#head += 2;
     this.#startedAt = performance.now();
+    return true;
   }
 
   #short(fnId: number): boolean {
-    return (this.#lastMs.get(fnId) ?? Infinity) < SHORT_MS;
+    return (this.#lastMs.get(fnId) ?? Infinity) < SHORT_CALL_MS;
   }
 
   /** Announces `id` and, if it is short, the short calls right behind it; waits for Redis to confirm. */
@@ -147,6 +148,9 @@ if (port !== null) {
     },
     onMessage(h) {
       handler = h;
+    },
+    close(): void {
+      port.postMessage({ seq: ++sent, close: true } satisfies ThreadOutput);
     },
   });
   port.on('message', (parts: Uint8Array[]) => {

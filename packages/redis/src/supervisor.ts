@@ -171,6 +171,12 @@ export class Supervisor {
     const thread = s.thread;
     thread.worker.on('message', (out: ThreadOutput) => {
       if (s.over) return;
+      if ('close' in out) {
+        // Retired: everything it sent is pushed before LEFT (one connection, in order); the worker is free again.
+        void this.#push(s, [this.#frame(s, KIND.LEFT)]).catch(() => 0);
+        this.#leave(s);
+        return;
+      }
       const frame = 'announce' in out ? this.#frame(s, KIND.PROGRESS, [out.announce]) : this.#frame(s, KIND.MESSAGE, [out.parts]);
       // Pushes go out in order on one connection: a confirmation covers everything before it too.
       this.#push(s, [frame]).then(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TaskRef } from '@futures/core';
+import type { TaskRef } from '@futures/core/transport';
 import { PortableRefs, RefResolver } from './task-refs.js';
 
 describe('portable task references', () => {

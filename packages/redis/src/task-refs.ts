@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { TaskRef, ToWorker } from '@futures/core';
+import type { TaskRef, ToWorker } from '@futures/core/transport';
 
 const SCHEME = 'futures-package:';
 

@@ -1,7 +1,8 @@
 /**
  * The error classes of `@futures/socket`.
  */
-import { BrokenExecutorError, FuturesError, brandError } from '@futures/core';
+import { BrokenExecutorError, FuturesError } from '@futures/core';
+import { brandError } from '@futures/core/transport';
 
 /**
  * A worker died or disconnected while running a call (that call fails with

@@ -8,4 +8,5 @@ describeExecutorSuite('SocketPoolExecutor', {
   pool: true,
   realWorkers: true,
   brokenError: BrokenSocketPoolError,
+  childProcesses: true,
 });

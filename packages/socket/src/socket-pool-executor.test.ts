@@ -233,17 +233,33 @@ describe('SocketPoolExecutor: workers that join from outside', () => {
     const p = pool({ maxWorkers: 0 });
     const first = startCli(p.address, p.token);
     expect(await p.submit(tasks.pid)).toBe(first.child.pid);
-    const dying = p.submit(tasks.forever);
+    const marker = startMarker();
+    const dying = p.submit(markThenHang, marker.path);
     const next = p.submit(tasks.pid);
-    await until(() => dying.running(), 'the call runs');
+    await marker.started();
+    marker.dispose();
     first.child.kill('SIGKILL');
     const error = (await dying.exception()) as Error;
     expect(error).toBeInstanceOf(BrokenSocketPoolError);
     expect(BrokenExecutorError.isInstance(error)).toBe(true);
-    expect(error.message).toContain(`external worker 1 (pid ${first.child.pid}) disconnected while running forever`);
+    expect(error.message).toContain(`external worker 1 (pid ${first.child.pid}) disconnected while running markThenHang`);
     expect(next.done()).toBe(false);
     const second = startCli(p.address, p.token);
     expect(await next).toBe(second.child.pid);
+  });
+
+  it('an external worker killed before it started the call dispatched to it: the call goes back to the queue', async () => {
+    const p = pool({ maxWorkers: 0 });
+    const first = startCli(p.address, p.token);
+    expect(await p.submit(tasks.pid)).toBe(first.child.pid);
+    // Stopped, it cannot read the call it is sent, let alone start it.
+    first.child.kill('SIGSTOP');
+    const call = p.submit(tasks.pid);
+    await until(() => call.running(), 'the call is dispatched to the stopped worker');
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+    const second = startCli(p.address, p.token);
+    expect(await call).toBe(second.child.pid);
   });
 
   it('shutdown ends every worker: spawned ones and external ones', async () => {
@@ -441,5 +457,19 @@ describe('futures-worker', () => {
     const cli = startCli(join(dir, 'none.sock'), 'x');
     expect(await cli.exited).toEqual({ code: 4, signal: null });
     expect(cli.stderr()).toMatch(/cannot connect/);
+  });
+});
+
+describe('SocketPoolExecutor: many pools in one process', () => {
+  it('adds one process exit listener however many pools are open (no MaxListenersExceededWarning past 10)', async () => {
+    const before = process.listenerCount('exit');
+    const pools = Array.from({ length: 12 }, () => new SocketPoolExecutor({ maxWorkers: 0 }));
+    try {
+      expect(process.listenerCount('exit')).toBeLessThanOrEqual(before + 1);
+    } finally {
+      await Promise.all(pools.map((p) => p.shutdown()));
+    }
+    expect(process.listenerCount('exit')).toBe(before);
+    for (const p of pools) expect(existsSync(p.address)).toBe(false);
   });
 });

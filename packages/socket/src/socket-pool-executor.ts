@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PoolExecutor, validateInteger, validateOptionsObject, validateString, type PoolOptions } from '@futures/core';
+import { PoolExecutor, validateInteger, validateOptionsObject, validateString, type PoolOptions } from '@futures/core/transport';
 import { DEFAULT_HANDSHAKE_TIMEOUT } from './handshake.js';
 import { SocketTransport } from './socket-transport.js';
 
@@ -10,8 +10,6 @@ export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 const MIN_FRAME_BYTES = 4 * 1024;
 /** The frame header carries lengths as 32-bit numbers. */
 const MAX_FRAME_BYTES = 0xffff_ffff;
-/** How long a worker asked to leave may take before it is killed (spawned) or cut off (external). */
-const GRACE_PERIOD_MS = 5_000;
 
 /** Options of {@link SocketPoolExecutor}: those of every pool, plus where to listen and how to authenticate. */
 export interface SocketPoolOptions extends PoolOptions {
@@ -92,7 +90,6 @@ export class SocketPoolExecutor extends PoolExecutor {
       // The engine validates name (it throws before the socket is created).
       name: typeof opts.name === 'string' ? opts.name : 'futures-worker',
       handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT,
-      gracePeriod: GRACE_PERIOD_MS,
     });
     super(transport, { ...poolOptions }, { where: WHERE, extraOptions: ['path', 'token', 'maxFrameBytes'], minWorkers: 0 });
     this.#transport = transport;

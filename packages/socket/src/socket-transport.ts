@@ -14,18 +14,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import {
-  FileProgress,
-  type FromWorker,
-  type ToWorker,
-  type Transport,
-  type TransportHost,
-  type WorkerChannel,
-  type WorkerEvents,
-  type WorkerExit,
-} from '@futures/core';
-import { encodeFrame, FrameError, FrameReader, fromTuple, MessageCodec, toTuple } from '@futures/wire';
+import { FileProgress, progressEnv, progressStdio, type Transport, type TransportHost, type WorkerChannel, type WorkerEvents } from '@futures/core/transport';
+import { encodeFrame, MessageCodec } from '@futures/wire';
 import { BrokenSocketPoolError } from './errors.js';
+import { onProcessExit } from './exit-cleanup.js';
+import { SocketChannel } from './socket-channel.js';
 import { acceptHandshake, tokenKey } from './handshake.js';
 import { loaderFlags } from './loader-flags.js';
 import { checkSocketPath, createDefaultSocketLocation, removeSocketLocation, restrictSocket, type SocketLocation } from './socket-path.js';
@@ -45,8 +38,6 @@ export interface SocketTransportOptions {
   name: string;
   /** Deadline for a connecting client's handshake, ms. */
   handshakeTimeout: number;
-  /** How long a worker asked to leave (or whose connection closed) may take before it is killed, ms. */
-  gracePeriod: number;
 }
 
 export class SocketTransport implements Transport {
@@ -65,9 +56,8 @@ export class SocketTransport implements Transport {
   readonly #sockets = new Set<Socket>();
   #started = 0;
   #externals = 0;
-  readonly #removeOnExit = (): void => {
-    if (this.#location !== undefined) removeSocketLocation(this.#location);
-  };
+  /** Unregisters the removal of the socket file at process exit. */
+  #forgetOnExit: (() => void) | undefined;
 
   constructor(options: SocketTransportOptions) {
     this.#options = options;
@@ -113,22 +103,22 @@ export class SocketTransport implements Transport {
     this.#server = server;
     this.#location = location;
     this.#host = host;
-    process.on('exit', this.#removeOnExit);
+    this.#forgetOnExit = onProcessExit(() => removeSocketLocation(location));
   }
 
   startWorker(events: WorkerEvents): WorkerChannel {
     const id = randomBytes(12).toString('base64url');
     this.#started += 1;
-    // A spawned worker publishes which call it runs on this board (its fd 3), so it can batch its results.
+    // A spawned worker publishes which call it runs on this board, so it can batch its results.
     const progress = FileProgress.create();
     let child: ChildProcess;
     try {
       // With this process's module-loading flags, so a loader such as tsx reaches the workers too.
       const args = [...loaderFlags(process.execArgv), WORKER_ENTRY, '--connect', this.address, '--name', `${this.#options.name}-${this.#started}`];
       child = spawn(process.execPath, args, {
-        env: { ...process.env, FUTURES_TOKEN: this.#options.token, FUTURES_WORKER_ID: id, FUTURES_PROGRESS_FD: '3' },
+        env: progressEnv({ ...process.env, FUTURES_TOKEN: this.#options.token, FUTURES_WORKER_ID: id }),
         // stdin is not the workers' to read; their output goes where ours does.
-        stdio: ['ignore', 'inherit', 'inherit', progress.fd],
+        stdio: progressStdio(progress),
       });
     } catch (error) {
       progress.close();
@@ -157,7 +147,7 @@ export class SocketTransport implements Transport {
 
   close(): Promise<void> {
     this.#closed = true;
-    process.off('exit', this.#removeOnExit);
+    this.#forgetOnExit?.();
     for (const socket of this.#sockets) socket.destroy();
     const server = this.#server;
     const location = this.#location;
@@ -213,191 +203,5 @@ export class SocketTransport implements Transport {
         // Refused: the handshake already told the client why (if it deserved it) and closed the socket.
       },
     );
-  }
-}
-
-/**
- * One worker: an optional child process (when spawned) and its connection.
- * The exit is reported once, when both the connection and the child (if any)
- * are gone, so that every result the worker sent before it died is delivered
- * first, and the exit code or signal is known.
- */
-class SocketChannel implements WorkerChannel {
-  readonly label: string;
-  /** Spawned workers only; an external worker sends its results before each next call instead. */
-  readonly progress: FileProgress | undefined;
-  readonly #codec: MessageCodec;
-  readonly #maxFrameBytes: number;
-  readonly #gracePeriod: number;
-  readonly #events: WorkerEvents;
-  readonly #child: ChildProcess | undefined;
-  readonly #unpend: () => void;
-  #socket: Socket | undefined;
-  /** Frames sent before the connection was authenticated. */
-  #queue: Buffer[] | undefined = [];
-  #socketDone = false;
-  #childExit: { code: number | null; signal: string | null } | undefined;
-  #error: unknown = undefined;
-  #reported = false;
-  #closing = false;
-  #terminated = false;
-  #refed = true;
-  #killTimer: NodeJS.Timeout | undefined;
-
-  constructor(
-    label: string,
-    codec: MessageCodec,
-    options: SocketTransportOptions,
-    events: WorkerEvents,
-    child: ChildProcess | undefined,
-    unpend: () => void,
-    progress?: FileProgress,
-  ) {
-    this.progress = progress;
-    this.#codec = codec;
-    this.#maxFrameBytes = options.maxFrameBytes;
-    this.#gracePeriod = options.gracePeriod;
-    this.#events = events;
-    this.#child = child;
-    this.#unpend = unpend;
-    this.label = label;
-    if (child === undefined) return;
-    child.on('error', (error) => {
-      this.#error ??= error;
-    });
-    // 'close' also follows a spawn failure, where 'exit' may never come.
-    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
-      clearTimeout(this.#killTimer);
-      this.#unpend();
-      // A spawn failure reports a negative errno as code; the error says more.
-      this.#childExit = { code: code !== null && code < 0 ? null : code, signal };
-      if (this.#socket === undefined) this.#socketDone = true;
-      else if (!this.#socketDone) {
-        // The worker's end of the connection closed with it: read what is left, then the socket closes.
-        // Should anything hold it open, do not wait for it.
-        setTimeout(() => this.#socket?.destroy(), this.#gracePeriod).unref();
-      }
-      this.#maybeReport();
-    });
-  }
-
-  /** Takes over an authenticated connection: flushes what was queued and starts reading frames. */
-  connect(socket: Socket, rest: Buffer): void {
-    this.#unpend();
-    this.#socket = socket;
-    if (this.#refed) socket.ref();
-    else socket.unref();
-    const reader = new FrameReader(this.#maxFrameBytes, (body, attachments) => {
-      if (this.#reported) return;
-      let message: FromWorker;
-      try {
-        message = fromTuple(this.#codec.decode(body, attachments)) as FromWorker;
-      } catch (error) {
-        throw new FrameError(`it sent a frame that does not decode: ${(error as Error)?.message ?? String(error)}`, 'ERR_FRAME_GARBLED', { cause: error });
-      }
-      this.#events.message(message);
-    });
-    const receive = (chunk: Buffer) => {
-      try {
-        reader.push(chunk);
-      } catch (error) {
-        // Anything but a bad frame is a bug (the engine's or ours), and must surface.
-        if (!(error instanceof FrameError)) throw error;
-        // Garbled or oversized: this connection is over; every other one goes on.
-        this.#error ??= error;
-        socket.destroy();
-      }
-    };
-    socket.on('data', receive);
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      // A reset or broken pipe is how a killed worker's connection ends: the exit says more.
-      if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') this.#error ??= error;
-    });
-    socket.once('close', () => {
-      this.#socketDone = true;
-      this.#onConnectionClosed();
-      this.#maybeReport();
-    });
-    const queued = this.#queue ?? [];
-    this.#queue = undefined;
-    if (this.#terminated) {
-      // Ended before its connection was handed over (the pool broke while attaching it).
-      socket.destroy();
-      return;
-    }
-    if (this.#closing) {
-      socket.end();
-    } else {
-      for (const frame of queued) socket.write(frame);
-    }
-    if (rest.length > 0) receive(rest);
-    socket.resume();
-  }
-
-  send(message: ToWorker): void {
-    // Throws synchronously, sending nothing, when a value cannot be encoded or the frame is too large.
-    const { body, attachments } = this.#codec.encode(toTuple(message));
-    const frame = encodeFrame(body, attachments, this.#maxFrameBytes);
-    if (this.#queue !== undefined) {
-      this.#queue.push(frame);
-      return;
-    }
-    const socket = this.#socket!;
-    // A worker that is gone reports its exit soon; what is sent to it now is lost with it.
-    if (!socket.writable) return;
-    socket.write(frame);
-  }
-
-  close(): void {
-    if (this.#closing) return;
-    this.#closing = true;
-    // The worker exits when its connection ends. One that does not (its event loop is blocked)
-    // is killed, or for an external worker, cut off. The timer also holds the event loop until
-    // the exit is reported (shutdown waits for it).
-    this.#killTimer = setTimeout(() => this.terminate(), this.#gracePeriod);
-    if (this.#socket !== undefined) this.#socket.end();
-    else if (this.#child !== undefined) this.#kill('SIGTERM');
-  }
-
-  terminate(): void {
-    this.#terminated = true;
-    this.#socket?.destroy();
-    this.#kill('SIGKILL');
-  }
-
-  ref(): void {
-    this.#refed = true;
-    this.#socket?.ref();
-    this.#child?.ref();
-  }
-
-  unref(): void {
-    this.#refed = false;
-    this.#socket?.unref();
-    this.#child?.unref();
-  }
-
-  #onConnectionClosed(): void {
-    const child = this.#child;
-    if (child === undefined || this.#childExit !== undefined) return;
-    // A spawned worker exits by itself when its connection ends; give it the grace period.
-    clearTimeout(this.#killTimer);
-    this.#killTimer = setTimeout(() => this.#kill('SIGKILL'), this.#gracePeriod);
-  }
-
-  #kill(signal: NodeJS.Signals): void {
-    const child = this.#child;
-    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill(signal);
-  }
-
-  #maybeReport(): void {
-    if (this.#reported || !this.#socketDone) return;
-    if (this.#child !== undefined && this.#childExit === undefined) return;
-    this.#reported = true;
-    clearTimeout(this.#killTimer);
-    const exit: WorkerExit = this.#childExit ?? { code: null, signal: null };
-    this.#events.exit(this.#error === undefined ? exit : { ...exit, error: this.#error });
-    // The engine has read the board while handling the exit.
-    this.progress?.close();
   }
 }

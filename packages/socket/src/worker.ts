@@ -5,14 +5,14 @@
  */
 import { createConnection, type Socket } from 'node:net';
 import {
-  FileProgress,
+  inheritedProgress,
   runWorkerRuntime,
   validateOptionsObject,
   validateString,
   rejectUnknownOptions,
   type FromWorker,
   type ToWorker,
-} from '@futures/core';
+} from '@futures/core/transport';
 import { encodeFrame, FrameError, FrameReader, fromTuple, MessageCodec, toTuple } from '@futures/wire';
 import { SocketConnectionError } from './errors.js';
 import { offerHandshake, tokenKey } from './handshake.js';
@@ -100,7 +100,9 @@ function serve(socket: Socket, maxFrameBytes: number, rest: Buffer): Promise<voi
       handler?.(message);
     });
     runWorkerRuntime({
-      progress: spawnedProgress(),
+      // A worker spawned by the executor inherits a progress board; one started by hand has none
+      // and announces each call before it starts instead.
+      progress: inheritedProgress(),
       send(message: FromWorker): void {
         // Throws synchronously, sending nothing, when a value cannot be encoded or the frame is too large:
         // the runtime then fails only the call whose result is at fault.
@@ -112,6 +114,8 @@ function serve(socket: Socket, maxFrameBytes: number, rest: Buffer): Promise<voi
       onMessage(h) {
         handler = h;
       },
+      // Retired by the executor: end the connection; the executor sees it close.
+      close: () => socket.end(),
     });
     const receive = (chunk: Buffer) => {
       if (failure !== undefined) return;
@@ -137,15 +141,4 @@ function serve(socket: Socket, maxFrameBytes: number, rest: Buffer): Promise<voi
     if (rest.length > 0) receive(rest);
     socket.resume();
   });
-}
-
-/**
- * A worker spawned by the executor inherits a progress board (see FileProgress in
- * @futures/core) on the descriptor named by FUTURES_PROGRESS_FD; one started by
- * hand has none and sends its results before each next call instead.
- */
-function spawnedProgress(): FileProgress | undefined {
-  const fd = Number(process.env.FUTURES_PROGRESS_FD);
-  delete process.env.FUTURES_PROGRESS_FD;
-  return Number.isInteger(fd) && fd > 2 ? FileProgress.fromFd(fd) : undefined;
 }

@@ -1,4 +1,5 @@
-import { BrokenExecutorError, brandError } from '@futures/core';
+import { BrokenExecutorError } from '@futures/core';
+import { brandError } from '@futures/core/transport';
 
 /**
  * A worker thread died while running a call (that call fails with it: the

@@ -1,4 +1,4 @@
-// The shared executor suite (API.md's contract), run against ThreadPoolExecutor.
+// The shared executor suite (the public contract), run against ThreadPoolExecutor.
 import { describeExecutorSuite } from '@futures/executor-tests';
 import { ThreadPoolExecutor, BrokenThreadPoolError } from '@futures/thread-pool';
 

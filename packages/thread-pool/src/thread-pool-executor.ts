@@ -1,12 +1,5 @@
 import type { ResourceLimits } from 'node:worker_threads';
-import {
-  PoolExecutor,
-  rejectUnknownOptions,
-  validateArray,
-  validateOptionsObject,
-  validateString,
-  type PoolOptions,
-} from '@futures/core';
+import { PoolExecutor, rejectUnknownOptions, validateOptionsObject, validateStringArray, type PoolOptions } from '@futures/core/transport';
 import { ThreadTransport } from './thread-transport.js';
 
 const WHERE = 'ThreadPoolExecutor';
@@ -40,11 +33,6 @@ function validateResourceLimits(value: unknown): ResourceLimits | undefined {
   return { ...limits };
 }
 
-function validateExecArgv(value: unknown): string[] | undefined {
-  if (value === undefined) return undefined;
-  return validateArray(value, `${WHERE}: execArgv`).map((arg, i) => validateString(arg, `${WHERE}: execArgv[${i}]`));
-}
-
 /**
  * An executor that runs calls on a pool of `node:worker_threads` workers.
  * Arguments and results cross by structured clone; `with({ transfer })`
@@ -74,7 +62,7 @@ export class ThreadPoolExecutor extends PoolExecutor {
       // The engine validates name (it throws before any thread starts).
       name: typeof opts.name === 'string' ? opts.name : 'futures',
       resourceLimits: validateResourceLimits(opts.resourceLimits),
-      execArgv: validateExecArgv(opts.execArgv),
+      execArgv: validateStringArray(opts.execArgv, `${WHERE}: execArgv`),
     });
     super(transport, opts, { where: WHERE, extraOptions: ['resourceLimits', 'execArgv'] });
   }

@@ -6,8 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SHARE_ENV, Worker, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
-import { SharedProgress, type FromWorker, type ToWorker, type Transport, type WorkerChannel, type WorkerEvents } from '@futures/core';
-import { CLOSE_MESSAGE } from './close-message.js';
+import { SharedProgress, type FromWorker, type ToWorker, type Transport, type WorkerChannel, type WorkerEvents } from '@futures/core/transport';
 import { BrokenThreadPoolError } from './broken-thread-pool-error.js';
 
 /** What the transport needs to start a thread; validated by `ThreadPoolExecutor`. */
@@ -18,9 +17,6 @@ export interface ThreadTransportOptions {
   /** `undefined` inherits the parent's `process.execArgv` (and so a loader such as tsx). */
   execArgv?: string[];
 }
-
-/** How long a retiring thread may take to exit on its own before it is terminated. */
-const CLOSE_GRACE_MS = 5_000;
 
 /** The worker entry script, next to this module in `dist/`. */
 const WORKER_ENTRY = new URL('./worker.js', import.meta.url);
@@ -87,7 +83,7 @@ class ThreadChannel implements WorkerChannel {
   readonly #worker: Worker;
   /** The uncaught error (or out-of-memory) that ended the thread; 'exit' follows 'error'. */
   #error: unknown = undefined;
-  /** close() or terminate() was called: the thread holds the event loop until its exit is reported. */
+  /** terminate() was called: the thread holds the event loop until its exit is reported. */
   #ending = false;
 
   readonly progress: SharedProgress;
@@ -115,25 +111,12 @@ class ThreadChannel implements WorkerChannel {
     this.#worker.postMessage(message, transfer);
   }
 
-  close(): void {
-    this.#end();
-    this.#worker.postMessage(CLOSE_MESSAGE);
-    // A thread whose event loop is blocked never reads the message: end it after a grace period.
-    setTimeout(() => void this.#worker.terminate(), CLOSE_GRACE_MS).unref();
-  }
-
   terminate(): void {
-    this.#end();
-    void this.#worker.terminate();
-  }
-
-  /**
-   * The exit is near: hold the event loop until it is reported, whatever ref/unref follows, or
-   * `await pool.shutdown()` could see the process end under it with nothing else to keep it alive.
-   */
-  #end(): void {
+    // The exit is near: hold the event loop until it is reported, whatever unref follows, or
+    // `await pool.shutdown()` could see the process end under it with nothing else to keep it alive.
     this.#ending = true;
     this.#worker.ref();
+    void this.#worker.terminate();
   }
 
   ref(): void {

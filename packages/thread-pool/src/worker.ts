@@ -4,8 +4,7 @@
  * the parent runs under tsx.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runWorkerRuntime, SharedProgress, type ToWorker } from '@futures/core';
-import { CLOSE_MESSAGE } from './close-message.js';
+import { runWorkerRuntime, SharedProgress, type ToWorker } from '@futures/core/transport';
 import { registerTsxHooks } from './tsx-hooks.js';
 
 if (parentPort === null) {
@@ -25,10 +24,8 @@ runWorkerRuntime({
     port.on('messageerror', (error) => {
       throw new Error(`a message from the pool could not be decoded in this thread: ${error.message}`);
     });
-    port.on('message', (message: ToWorker | typeof CLOSE_MESSAGE) => {
-      // process.exit in a worker ends this thread only, even when a task left timers or sockets open.
-      if (message === CLOSE_MESSAGE) process.exit(0);
-      else handler(message);
-    });
+    port.on('message', handler);
   },
+  // Retired: process.exit in a worker ends this thread only, even when a task left timers or sockets open.
+  close: () => process.exit(0),
 });

@@ -1,6 +1,7 @@
 import { Socket } from 'node:net';
 import { isModuleNamespaceObject } from 'node:util/types';
-import { decodeError, encodeError, RemoteError } from '@futures/core';
+import { RemoteError } from '@futures/core';
+import { decodeError, encodeError } from '@futures/core/transport';
 import { describe, expect, it } from 'vitest';
 import { MessageCodec } from './codec.js';
 import { encodeFrame, FrameReader } from './frames.js';
@@ -243,7 +244,8 @@ describe('MessageCodec: values it cannot carry', () => {
 
     it('a module namespace object', async () => {
       // A data: URL, so that the test runner hands back the real namespace rather than a wrapper.
-      const ns: unknown = await import(/* @vite-ignore */ 'data:text/javascript,export const a = 1');
+      const source = 'data:text/javascript,export const a = 1';
+      const ns: unknown = await import(/* @vite-ignore */ source);
       expect(isModuleNamespaceObject(ns)).toBe(true);
       expect(() => structuredClone(ns)).toThrow();
       expect(() => codec.encode({ ns })).toThrow(/module namespace/);

@@ -35,7 +35,7 @@ import {
   isWeakMap,
   isWeakSet,
 } from 'node:util/types';
-import { decodeError, encodeError, type SerializedError } from '@futures/core';
+import { decodeError, encodeError, type SerializedError } from '@futures/core/transport';
 import { Packr, addExtension } from 'msgpackr';
 
 /** Values of at least this many bytes travel as raw attachments. */

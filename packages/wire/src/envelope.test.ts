@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FromWorker, ToWorker } from '@futures/core';
+import type { FromWorker, ToWorker } from '@futures/core/transport';
 import { MessageCodec } from './codec.js';
 import { fromTuple, toTuple } from './envelope.js';
 
@@ -14,6 +14,11 @@ describe('message tuples', () => {
     { t: 'run', defs: [0, { kind: 'source', source: '(a) => a', name: 'anonymous' }], calls: [1, 0, 1, [[1], [2]]] },
     { t: 'ready' },
     { t: 'done', results: [1, 0, 5, 2, 1, { name: 'TypeError', message: 'x' }], busy: 0.25 },
+    { t: 'done', results: [1, 0, 5], busy: 0.25, timing: [0, 0.01, -1, 3] },
+    { t: 'done', results: [1, 0, 5], busy: 0.25, timing: [0, 0.01], started: 2 },
+    { t: 'started', id: 3 },
+    { t: 'board-failed' },
+    { t: 'retire' },
     { t: 'init-failed', error: { name: 'Error', message: 'no config' } },
   ];
   for (const m of messages) {

@@ -5,7 +5,7 @@
  * record definitions: half the encoded size and about half the codec time
  * of the object form. Values inside (arguments, results) are untouched.
  */
-import type { FromWorker, ToWorker } from '@futures/core';
+import type { FromWorker, ToWorker } from '@futures/core/transport';
 
 type Message = ToWorker | FromWorker;
 
@@ -23,7 +23,7 @@ export function toTuple(message: Message): unknown[] {
     case 'run':
       return message.defs === undefined ? [RUN, message.calls] : [RUN, message.calls, message.defs];
     case 'done':
-      return [DONE, message.results, message.busy];
+      return message.started === undefined ? [DONE, message.results, message.busy, message.timing] : [DONE, message.results, message.busy, message.timing, message.started];
     case 'init':
       return [INIT, message.initargs, message.initializer];
     case 'ready':
@@ -41,13 +41,17 @@ export function toTuple(message: Message): unknown[] {
  */
 export function fromTuple(value: unknown): Message {
   if (!Array.isArray(value)) throw new TypeError('a frame is not a message');
-  const [kind, a, b] = value as [unknown, unknown, unknown];
+  const [kind, a, b, c, d] = value as [unknown, unknown, unknown, unknown, unknown];
   switch (kind) {
     case RUN:
       if (Array.isArray(a) && (b === undefined || Array.isArray(b))) return b === undefined ? { t: 'run', calls: a } : { t: 'run', defs: b, calls: a };
       break;
     case DONE:
-      if (Array.isArray(a) && typeof b === 'number') return { t: 'done', results: a, busy: b };
+      if (Array.isArray(a) && typeof b === 'number' && (c === undefined || Array.isArray(c)) && (d === undefined || typeof d === 'number')) {
+        const done: Message = { t: 'done', results: a, busy: b, timing: c as number[] | undefined };
+        if (d !== undefined) done.started = d;
+        return done;
+      }
       break;
     case INIT:
       if (Array.isArray(a) && (b === undefined || isObject(b))) return { t: 'init', initargs: a, initializer: b as never };

@@ -4,6 +4,8 @@
  * convention (one argument, task chosen by export name).
  */
 
+export { parseSource as parse } from './acorn-parse.js';
+
 function fibPlain(n: number): number {
   return n < 2 ? n : fibPlain(n - 1) + fibPlain(n - 2);
 }

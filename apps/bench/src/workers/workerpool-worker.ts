@@ -1,5 +1,5 @@
 /** Worker script for workerpool (thread and process modes): registers the peer tasks by name. */
 import workerpool from 'workerpool';
-import { echo, echoChunk, fib, noop } from './peer-tasks.js';
+import { echo, echoChunk, fib, noop, parse } from './peer-tasks.js';
 
-workerpool.worker({ noop, fib, echo, echoChunk });
+workerpool.worker({ noop, fib, echo, echoChunk, parse });

@@ -1,7 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { FileProgress, PROGRESS_DONE, PROGRESS_RUNNING, SharedProgress } from './progress.js';
+import { FileProgress, SharedProgress } from './progress-board.js';
+import { PROGRESS_DONE, PROGRESS_RUNNING } from './progress.js';
 
 describe('SharedProgress', () => {
   it('shows what one side sets to another built on the same buffer', () => {
@@ -34,5 +35,15 @@ describe('FileProgress', () => {
     } finally {
       board.close();
     }
+  });
+});
+
+describe('FileProgress write failure', () => {
+  it('reports a failed write, so the runtime stops trusting the board', () => {
+    const board = FileProgress.create();
+    const child = FileProgress.fromFd(board.fd);
+    expect(child.set(PROGRESS_RUNNING, 1)).toBe(true);
+    board.close();
+    expect(child.set(PROGRESS_RUNNING, 2)).toBe(false);
   });
 });

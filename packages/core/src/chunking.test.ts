@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { AdaptiveChunker, MAX_GROWTH, TARGET_CHUNK_MS, WINDOW, type ChunkTiming } from './chunking.js';
+
+/** A fake clock and a way to run chunks through the chunker one after another, each taking `msPerItem` per item. */
+function harness(workers: number) {
+  let now = 0;
+  const chunker = new AdaptiveChunker(() => now, workers);
+  const chunk = (size: number, running = true): ChunkTiming => ({ size, running: () => running });
+  /** Submits one chunk of the size the chunker asks for, lets it run, and finishes it; returns its size. */
+  const step = (msPerItem: number, remaining = Infinity): number => {
+    const c = chunk(chunker.nextSize(remaining));
+    chunker.submitted(c);
+    now += (c.size * msPerItem) / workers;
+    chunker.finished(c, [c]);
+    return c.size;
+  };
+  return { chunker, chunk, step, advance: (ms: number) => (now += ms) };
+}
+
+describe('AdaptiveChunker', () => {
+  it('starts with one item and grows at most MAX_GROWTH× the largest finished size per step', () => {
+    const { chunker, step } = harness(1);
+    expect(chunker.nextSize(Infinity)).toBe(1);
+    const sizes = Array.from({ length: 6 }, () => step(0.0001));
+    expect(sizes[0]).toBe(1);
+    for (let i = 1; i < sizes.length; i++) expect(sizes[i]).toBeLessThanOrEqual(sizes[i - 1] * MAX_GROWTH);
+    expect(sizes[5]).toBeGreaterThan(sizes[4]);
+  });
+
+  it('settles on about TARGET_CHUNK_MS of work per chunk', () => {
+    const { step } = harness(2);
+    const msPerItem = 0.01;
+    let size = 0;
+    for (let i = 0; i < 40; i++) size = step(msPerItem);
+    expect(size).toBe(Math.floor(TARGET_CHUNK_MS / msPerItem));
+  });
+
+  it('sends items that take longer than the target one by one', () => {
+    const { step } = harness(2);
+    const sizes = Array.from({ length: 20 }, () => step(TARGET_CHUNK_MS * 2));
+    expect(new Set(sizes)).toEqual(new Set([1]));
+  });
+
+  it('shrinks when items turn slow, within a window of chunks', () => {
+    const { step } = harness(1);
+    for (let i = 0; i < 40; i++) step(0.01);
+    for (let i = 0; i < WINDOW + 2; i++) step(1);
+    expect(step(1)).toBeLessThanOrEqual(Math.ceil(TARGET_CHUNK_MS / 1));
+  });
+
+  it('after slow items, a run of fast ones does not make chunks that could hold several slow ones (skewed input)', () => {
+    const { step } = harness(2);
+    for (let i = 0; i < 20; i++) step(TARGET_CHUNK_MS * 2.5);
+    // A window's worth of fast items alone would aim at hundreds of items per chunk.
+    const sizes = Array.from({ length: WINDOW + 2 }, () => step(0.01));
+    expect(Math.max(...sizes)).toBe(1);
+  });
+
+  it('near the end takes a share of the items left, so the tail spreads over the workers', () => {
+    const { chunker, step } = harness(2);
+    for (let i = 0; i < 40; i++) step(0.001);
+    const full = chunker.nextSize(Infinity);
+    expect(full).toBe(Math.floor(TARGET_CHUNK_MS / 0.001));
+    // 4,000 items left, 2 workers: at most a quarter of them, but not below a quarter of the full size.
+    expect(chunker.nextSize(4_000)).toBe(Math.max(1_000, Math.floor(full / 4)));
+    expect(chunker.nextSize(full * 100)).toBe(full);
+    expect(chunker.nextSize(3)).toBe(3);
+  });
+
+  it('keeps four chunks per worker in flight, plus one, and learns the workers from long single calls once a window has finished', () => {
+    const { chunker, chunk, step, advance } = harness(2);
+    expect(chunker.inFlightLimit()).toBe(9);
+    // While starting up, a long call says nothing about the workers (this thread may have been busy).
+    const early = Array.from({ length: 5 }, () => chunk(1));
+    for (const c of early) chunker.submitted(c);
+    advance(50);
+    chunker.finished(early[0], early);
+    expect(chunker.inFlightLimit()).toBe(9);
+    for (let i = 0; i < WINDOW; i++) step(TARGET_CHUNK_MS * 4);
+    // Five long calls all seen running at once, none waiting: there are more workers than guessed.
+    const five = Array.from({ length: 5 }, () => chunk(1));
+    for (const c of five) chunker.submitted(c);
+    advance(50);
+    chunker.finished(five[0], five);
+    expect(chunker.inFlightLimit()).toBe(4 * 6 + 1);
+    // Three running and two still queued: three workers.
+    const mixed = [chunk(1), chunk(1), chunk(1), chunk(1, false), chunk(1, false)];
+    for (const c of mixed) chunker.submitted(c);
+    advance(50);
+    chunker.finished(mixed[0], mixed);
+    expect(chunker.inFlightLimit()).toBe(4 * 3 + 1);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * The automatic chunk size of `map` (when `chunksize` is not given).
+ *
+ * A chunk should be long enough that the message and scheduling cost of one
+ * call (tens of µs) is small next to its work, and short enough that no
+ * worker sits idle at the end behind one big chunk. Neither can be known in
+ * advance, so, as OpenMP's `guided` schedule with a measured grain (or
+ * rayon's adaptive splitting, which splits only while work is stolen), the
+ * chunker starts with chunks of one item and sizes the next chunk from the
+ * measured pace of the ones that finished:
+ *
+ * - the time per item is the time the last {@link WINDOW} chunks took to
+ *   complete, over their items, times the workers: with every worker busy,
+ *   that is one worker's time per item; with this thread as the bottleneck
+ *   (tiny items, whose results it must decode) it is the pace this thread
+ *   can take, so chunks grow until its per-chunk cost is small; a chunk
+ *   that met a pause on a busy machine moves it a little, and the big
+ *   chunks weigh most;
+ * - the next size aims at {@link TARGET_CHUNK_MS} of work by the pace of
+ *   that window; and while the items so far average over an eighth of the
+ *   target (when a message costs little next to an item, so chunks save
+ *   little), by their average too, whichever is slower: in a skewed input
+ *   (hundreds of small files and a few huge ones) a run of small items must
+ *   not make chunks that can hold two huge ones, which would leave a worker
+ *   idle at the end (tiny items are not held back by it: one pause of this
+ *   thread would shrink their chunks for the rest of the map); it grows at most
+ *   {@link MAX_GROWTH}× the largest size finished so far (a few completions
+ *   take it from 1 to thousands of items);
+ * - when the number of items left is known, a chunk is at most the share of
+ *   them that leaves every worker two more chunks (but not below a quarter
+ *   of the aimed size, where the imbalance no longer matters and more
+ *   messages would cost this thread more), so the tail spreads over the
+ *   workers;
+ * - only a few chunks are in flight: four per worker, plus one, so sizes are
+ *   decided late, from fresh measurements. The workers are this machine's
+ *   parallelism (a pool's default) until long single calls show how many of
+ *   them run at once (more, for an I/O-bound pool with many workers).
+ *
+ * It reads only what `map` can see of its own calls (their futures' states
+ * and completion times), never the engine.
+ */
+import { availableParallelism } from 'node:os';
+
+/**
+ * Work per chunk the size aims at, in ms: far above a message round trip
+ * (so tiny items cost this thread little per item), small next to any map
+ * long enough for balance to matter.
+ */
+export const TARGET_CHUNK_MS = 4;
+/** While the items so far average more than 1/this of the target, the chunk size also follows their average (see above). */
+const SKEW_GUARD_ITEMS = 8;
+/** Chunks the time per item is averaged over. */
+export const WINDOW = 8;
+/** A chunk's size is at most this many times the largest size that has finished. */
+export const MAX_GROWTH = 8;
+/**
+ * Chunks this long (ms) are never dispatched ahead (the dispatch contract: a pool
+ * dispatches ahead only calls seen to be well under a millisecond), and no
+ * stall of this thread makes a short one look that long, so the number of
+ * them RUNNING at once is the number of busy workers.
+ */
+const LONG_CHUNK_MS = 8;
+/** Most chunks of one map in flight at once, however many workers it sees. */
+const MAX_IN_FLIGHT = 256;
+
+/** Items that make {@link TARGET_CHUNK_MS} of work, when `items` took `ms` of one worker's time. */
+function aimedSize(items: number, ms: number): number {
+  return ms > 0 ? Math.floor((TARGET_CHUNK_MS * items) / ms) : Infinity;
+}
+
+/** One submitted chunk as the chunker tracks it. */
+export interface ChunkTiming {
+  /** Items in the chunk. */
+  readonly size: number;
+  /** Whether its call has been seen RUNNING (or finished). */
+  running(): boolean;
+  /** Set by the chunker. */
+  submittedAt?: number;
+  startedAt?: number;
+}
+
+/** Decides the size of each next chunk and how many may be in flight. */
+export class AdaptiveChunker {
+  readonly #now: () => number;
+  /** Completion times and sizes of the last {@link WINDOW} chunks that finished. */
+  readonly #recentAt: number[] = [];
+  readonly #recentSizes: number[] = [];
+  /** When the window began: the completion before its first, or the first submission. */
+  #windowStart: number | undefined;
+  /** The first submission, and the items finished since. */
+  #firstSubmit: number | undefined;
+  #itemsDone = 0;
+  /** Largest chunk size that has finished. */
+  #largestDone = 0;
+  /** Workers seen busy with this map's chunks at once. */
+  #workers: number;
+  /** When the chunks in flight were last polled. */
+  #lastPoll = -Infinity;
+
+  /**
+   * @param now clock in ms (tests pass a fake one).
+   * @param workers first guess of the workers available (default: this machine's parallelism).
+   */
+  constructor(now: () => number = () => performance.now(), workers: number = availableParallelism()) {
+    this.#now = now;
+    this.#workers = Math.max(1, workers);
+  }
+
+  /** How many chunks may be in flight (submitted, not finished). */
+  inFlightLimit(): number {
+    return Math.min(MAX_IN_FLIGHT, 4 * this.#workers + 1);
+  }
+
+  /** Size of the next chunk; `remaining` is the number of items left to submit (Infinity when unknown). */
+  nextSize(remaining: number): number {
+    if (this.#recentAt.length === 0) return 1;
+    const last = this.#recentAt[this.#recentAt.length - 1];
+    const items = this.#recentSizes.reduce((a, b) => a + b, 0);
+    let size = Math.min(aimedSize(items, (last - this.#windowStart!) * this.#workers), this.#largestDone * MAX_GROWTH);
+    const overall = aimedSize(this.#itemsDone, (last - this.#firstSubmit!) * this.#workers);
+    if (overall < SKEW_GUARD_ITEMS) size = Math.min(size, overall);
+    if (Number.isFinite(remaining)) size = Math.min(size, Math.max(Math.ceil(remaining / (2 * this.#workers)), Math.floor(size / 4)));
+    return Math.max(1, Math.min(size, remaining));
+  }
+
+  /** Records that `chunk` was just submitted. */
+  submitted(chunk: ChunkTiming): void {
+    chunk.submittedAt = this.#now();
+    this.#windowStart ??= chunk.submittedAt;
+    this.#firstSubmit ??= chunk.submittedAt;
+  }
+
+  /**
+   * Records that `chunk` finished; `inFlight` are the chunks still in flight
+   * (polled here for the ones that started since the last completion).
+   */
+  finished(chunk: ChunkTiming, inFlight: Iterable<ChunkTiming>): void {
+    const now = this.#now();
+    const since = this.#lastPoll;
+    const startOf = (c: ChunkTiming): number => Math.max(c.submittedAt ?? now, since);
+    const ms = now - (chunk.startedAt ?? startOf(chunk));
+    this.#windowStart ??= chunk.submittedAt ?? now;
+    this.#firstSubmit ??= chunk.submittedAt ?? now;
+    this.#itemsDone += chunk.size;
+    let running = 1;
+    let waiting = 0;
+    for (const c of inFlight) {
+      if (c === chunk) continue;
+      if (c.running()) {
+        running++;
+        c.startedAt ??= startOf(c);
+      } else {
+        waiting++;
+      }
+    }
+    this.#lastPoll = now;
+    this.#recentAt.push(now);
+    this.#recentSizes.push(chunk.size);
+    if (this.#recentAt.length > WINDOW) {
+      this.#windowStart = this.#recentAt.shift();
+      this.#recentSizes.shift();
+    }
+    this.#largestDone = Math.max(this.#largestDone, chunk.size);
+    if (chunk.size === 1 && ms >= LONG_CHUNK_MS && this.#recentAt.length >= WINDOW) {
+      // Long calls are never dispatched ahead, so `running` counts busy workers: with some of ours
+      // still queued, that is every worker; with none queued there may be more. (Only single items
+      // count, once a window has finished: a chunk can finish late because this thread was busy with
+      // the results of others, or still starting up.)
+      this.#workers = waiting > 0 ? running : Math.max(this.#workers, running + 1);
+    }
+  }
+}

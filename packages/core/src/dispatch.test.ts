@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { CallTiming, DispatchPolicy, MAX_IN_FLIGHT, RECENT_MS } from './dispatch.js';
+import { Future } from './future.js';
+import { CALL, SHORT_CALL_MS } from './protocol.js';
+import { Queue } from './queue.js';
+import type { WorkerChannel } from './transport.js';
+import { WorkerSlot } from './worker-slot.js';
+import { WorkItem } from './work-item.js';
+
+const channel: WorkerChannel = { label: 'w', send() {}, terminate() {}, ref() {}, unref() {} };
+function readySlot(): WorkerSlot {
+  const slot = new WorkerSlot(false);
+  slot.attach(channel);
+  slot.becomeReady();
+  return slot;
+}
+const call = (fnId: number) => new WorkItem(new Future<unknown>(), fnId, CALL, [], {}, false);
+
+describe('CallTiming', () => {
+  it('judges short per function, from the latest results, and only recently', () => {
+    const timing = new CallTiming();
+    expect(timing.isShort(1, 0)).toBe(false);
+    timing.record([1, SHORT_CALL_MS / 10, 2, 50], 0);
+    expect(timing.isShort(1, 10)).toBe(true);
+    expect(timing.isShort(2, 10)).toBe(false);
+    expect(timing.isShort(1, RECENT_MS + 1)).toBe(false);
+    timing.record([1, 200], 20);
+    expect(timing.isShort(1, 30)).toBe(false);
+  });
+});
+
+describe('DispatchPolicy.take', () => {
+  it('gives an idle worker one call of a function not known to be short, and nothing more until it answers', () => {
+    const policy = new DispatchPolicy(Infinity);
+    const queue = new Queue<WorkItem>();
+    for (let i = 0; i < 5; i++) queue.push(call(7));
+    const w = readySlot();
+    const batch = policy.take(queue, w, 16, 0);
+    expect(batch).toHaveLength(1);
+    for (const item of batch) {
+      w.inflight.push(item);
+      if (!item.short) w.unshortInFlight++;
+    }
+    expect(policy.isOpen(w)).toBe(false);
+    expect(queue.length).toBe(4);
+  });
+
+  it('gives short calls up to MAX_IN_FLIGHT in one batch, stopping at a call that is not short', () => {
+    const policy = new DispatchPolicy(Infinity);
+    policy.timing.record([1, 0.01], 0);
+    const queue = new Queue<WorkItem>();
+    for (let i = 0; i < 20; i++) queue.push(call(1));
+    const w = readySlot();
+    expect(policy.take(queue, w, 100, 1)).toHaveLength(MAX_IN_FLIGHT);
+    const other = new Queue<WorkItem>();
+    other.push(call(1));
+    other.push(call(2));
+    other.push(call(1));
+    expect(policy.take(other, readySlot(), 100, 1)).toHaveLength(1);
+  });
+
+  it('counts the demand as calls queued plus calls waiting behind a running one, up to maxWorkers', () => {
+    const policy = new DispatchPolicy(Infinity);
+    const w = readySlot();
+    for (let i = 0; i < 10; i++) w.inflight.push(call(1));
+    expect(policy.workersToStart(0, [w], 4)).toBe(3);
+    expect(policy.workersToStart(0, [w], 2)).toBe(1);
+    const idle = readySlot();
+    expect(policy.workersToStart(0, [idle], 4)).toBe(0);
+  });
+});
