@@ -27,6 +27,7 @@ import { ClientRef, connect, isRefusal, redactUrl, UNREACHABLE_MS } from './conn
 import { EngineCodec } from './engine-codec.js';
 import { BrokenRedisPoolError, RedisConnectionError } from './errors.js';
 import { FleetKeys } from './keys.js';
+import { InboxLedger } from './inbox-ledger.js';
 import { FrameSealer, KIND, frameKey, type Frame } from './sealed-frame.js';
 import { scriptsOn, type Scripts } from './scripts.js';
 import { PortableRefs } from './task-refs.js';
@@ -35,6 +36,13 @@ import { PortableRefs } from './task-refs.js';
 const WORKER_ENTRY = fileURLToPath(new URL('./cli.js', import.meta.url));
 /** Sequence number of the LOST frames this executor writes for itself: after everything a worker can send. */
 const LOST_SEQ = Number.MAX_SAFE_INTEGER;
+/**
+ * Fleet workers in a row that one channel may lose while they join (declared
+ * lost before `ready`: killed, or cut off) before the engine hears of it as a
+ * failed start. A fleet's workers come and go; losing one that was joining
+ * says nothing about whether this pool can start workers.
+ */
+const MAX_JOIN_LOSSES = 3;
 /** The `want` list lives this long after the last executor that waits refreshed it, ms. */
 const WANT_TTL_MS = 30_000;
 /** An executor with nothing to do keeps its workers this long before they return to the fleet, ms. */
@@ -202,15 +210,22 @@ export class RedisTransport implements Transport {
   }
 
   /** Pushes frames to a worker's inbox (in order: one connection). */
-  sendFrames(workerId: string, kind: number, seqs: number[], fields: unknown[][]): void {
+  sendFrames(workerId: string, kind: number, seqs: number[], fields: unknown[][]): Promise<number> {
     const inbox = this.#keys.inbox(workerId);
     const frames = seqs.map((seq, i) => this.#sealer.seal(inbox, workerId, seq, kind, fields[i]));
-    this.#scripts.send(inbox, this.#o.leaseMs * 2 + 1000, frames).catch(() => {});
+    // 0: the worker's heartbeat is gone (declared lost): the frames were refused, so it can never take them.
+    return this.#scripts.send(inbox, this.#keys.heartbeat(workerId), this.#o.leaseMs * 2 + 1000, frames).catch(() => 0);
   }
 
   /** A worker said ready: joined while this executor has nothing to do, it goes back after the linger like the others. */
   ready(): void {
     if (this.#idle) this.#armLinger();
+  }
+
+  /** A worker was lost while it joined: ask the fleet for another one. */
+  rerequest(channel: RedisChannel): void {
+    this.unbind(channel);
+    this.#request(channel);
   }
 
   withdraw(channel: RedisChannel): void {
@@ -284,7 +299,7 @@ export class RedisTransport implements Transport {
       const channel = this.#asked;
       if (channel === undefined || channel.requestId !== requestId || this.#bound.has(frame.session)) {
         // A request this executor no longer needs (withdrawn, or taken twice): send that worker back.
-        if (!this.#bound.has(frame.session)) this.sendFrames(frame.session, KIND.RELEASE, [1], [[]]);
+        if (!this.#bound.has(frame.session)) void this.sendFrames(frame.session, KIND.RELEASE, [1], [[]]);
         return;
       }
       this.#asked = undefined;
@@ -329,12 +344,14 @@ export class RedisTransport implements Transport {
     if (this.#closed || this.#failure !== undefined || this.#cmd.status !== 'ready') return;
     try {
       const workers = [...this.#bound.values()].filter((c) => c.lostFrame !== undefined);
-      await this.#scripts.check(
+      const lost = await this.#scripts.check(
         this.#alive,
         this.#outbox,
         this.#o.leaseMs,
-        workers.map((c) => ({ heartbeat: this.#keys.heartbeat(c.workerId!), lost: c.lostFrame! })),
+        workers.map((c) => ({ heartbeat: this.#keys.heartbeat(c.workerId!), inbox: this.#keys.inbox(c.workerId!), lost: c.lostFrame! })),
       );
+      // Replies come in order: every push sent before this check has been answered.
+      for (let k = 0; k < lost.length; k += 2) workers[lost[k] - 1].lostWith(lost[k + 1]);
       if (++this.#ticks % 4 !== 0) return;
       if (this.#asked !== undefined) await this.#renewRequest(this.#asked);
       if (!this.#idle && this.#bound.size > 0) await this.#shareFleet();
@@ -432,13 +449,21 @@ export class RedisTransport implements Transport {
  */
 export class RedisChannel implements WorkerChannel {
   /**
-   * What the engine reads when the worker is gone: RUNNING is the last call
-   * the worker announced before starting it (calls before it with no result
-   * fail as lost, calls after it go back to the queue); DONE is never a call
-   * id, so that a worker whose announced calls all answered had none running.
+   * What the engine reads when the worker is gone: RUNNING is the last
+   * unanswered call in the frames it took from its inbox (inbox-ledger.ts:
+   * calls before it with no result fail as lost, calls after it go back to
+   * the queue), or -1; DONE is never a call id.
    */
-  readonly progress: ProgressReader = { get: (slot) => (slot === PROGRESS_RUNNING ? this.#announced : -1) };
-  #announced = 0;
+  readonly progress: ProgressReader = { get: (slot) => (slot === PROGRESS_RUNNING ? this.#running : -1) };
+  #running = -1;
+  #ledger = new InboxLedger();
+  /** What the engine sent before the worker said ready (its init): sent again to the next worker if this one is lost while joining. */
+  #beforeReady: { parts: Uint8Array[]; calls: unknown[] | undefined }[] = [];
+  #joinLosses = 0;
+  /** Declared lost: the seq of the last frame it took (from the liveness check), once known. */
+  #takenAtLoss: number | undefined;
+  /** The LOST frame was read before the liveness check's reply: the exit waits for it. */
+  #lossRead = false;
   readonly #transport: RedisTransport;
   readonly #events: WorkerEvents;
   requestId = '';
@@ -447,7 +472,7 @@ export class RedisChannel implements WorkerChannel {
   lostFrame: Buffer | undefined;
   #label = 'a fleet worker (not joined yet)';
   /** Encoded messages sent before a worker took the request. */
-  #queue: Uint8Array[][] | undefined = [];
+  #queue: { parts: Uint8Array[]; calls: unknown[] | undefined }[] | undefined = [];
   /** The worker said ready: before that, an exit is a failed start, which the engine retries (and counts). */
   #ready = false;
   /** The engine sent `retire`: the worker runs what it was sent, then leaves (LEFT). */
@@ -496,8 +521,10 @@ export class RedisChannel implements WorkerChannel {
     // Held while yielding: the engine will get these calls back when this worker leaves.
     if (this.yielding) return;
     if (message.t === 'run') this.#inflight += message.calls.length / CALL_STRIDE;
-    if (this.#queue !== undefined) this.#queue.push(parts);
-    else this.#sendParts([parts]);
+    const calls = message.t === 'run' ? message.calls : undefined;
+    if (!this.#ready) this.#beforeReady.push({ parts, calls });
+    if (this.#queue !== undefined) this.#queue.push({ parts, calls });
+    else this.#sendParts([{ parts, calls }]);
   }
 
   /** Gives the worker back to the fleet once the calls it was sent are answered; the engine's new calls are held meanwhile. */
@@ -510,13 +537,54 @@ export class RedisChannel implements WorkerChannel {
   #yieldIfDone(): void {
     if (!this.yielding || this.#inflight > 0 || this.#reported || this.#leaving) return;
     // The engine sees this worker leave with the held calls unanswered: nothing announced covers them, so it requeues them.
-    this.#transport.sendFrames(this.workerId!, KIND.RELEASE, [++this.#seqOut], [[]]);
+    this.#control(KIND.RELEASE);
     this.gone({ code: 0, signal: null });
   }
 
-  #sendParts(messages: Uint8Array[][]): void {
-    const seqs = messages.map(() => ++this.#seqOut);
-    this.#transport.sendFrames(this.workerId!, KIND.MESSAGE, seqs, messages.map((parts) => [parts]));
+  #sendParts(messages: { parts: Uint8Array[]; calls: unknown[] | undefined }[]): void {
+    const seqs = messages.map((m) => {
+      const seq = ++this.#seqOut;
+      this.#ledger.sent(seq, m.calls, CALL_STRIDE);
+      return seq;
+    });
+    this.#push(KIND.MESSAGE, seqs, messages.map((m) => [m.parts]));
+  }
+
+  /** Sends frames and notes in the ledger whether Redis took them into the inbox. */
+  #push(kind: number, seqs: number[], fields: unknown[][]): void {
+    void this.#transport.sendFrames(this.workerId!, kind, seqs, fields).then((ok) => this.#ledger.landed(seqs, ok === 1));
+  }
+
+  /** A frame without calls (RELEASE, END): in the ledger too, since the inbox count covers every frame. */
+  #control(kind: number): void {
+    const seq = ++this.#seqOut;
+    this.#ledger.sent(seq, undefined, CALL_STRIDE);
+    this.#push(kind, [seq], [[]]);
+  }
+
+  /** The liveness check declared this worker lost with `untaken` frames left in its inbox. */
+  lostWith(untaken: number): void {
+    if (this.#takenAtLoss !== undefined || this.#reported) return;
+    this.#takenAtLoss = this.#ledger.takenAtLoss(untaken);
+    if (this.#lossRead) this.#lose();
+  }
+
+  #lose(): void {
+    if (!this.#ready && !this.#leaving && !this.#retiring && ++this.#joinLosses <= MAX_JOIN_LOSSES) {
+      // Lost while it joined: the engine has not counted on it; ask the fleet for another worker.
+      this.#transport.rerequest(this);
+      this.workerId = undefined;
+      this.lostFrame = undefined;
+      this.#label = 'a fleet worker (not joined yet)';
+      this.#seqOut = 0;
+      this.#seqIn = 0;
+      this.#ledger = new InboxLedger();
+      this.#takenAtLoss = undefined;
+      this.#lossRead = false;
+      this.#queue = this.#beforeReady.slice();
+      return;
+    }
+    this.gone({ code: null, signal: null, error: new Error(`no heartbeat for ${this.#transport.leaseMs} ms: the worker is declared lost`) }, this.#takenAtLoss);
   }
 
   terminate(): void {
@@ -527,7 +595,7 @@ export class RedisChannel implements WorkerChannel {
   giveBack(): void {
     // A worker not ready yet goes back once it is (RedisTransport.ready): an exit now would count as a failed start.
     if (this.#reported || this.#leaving || this.#retiring || this.workerId === undefined || !this.#ready) return;
-    this.#transport.sendFrames(this.workerId, KIND.RELEASE, [++this.#seqOut], [[]]);
+    this.#control(KIND.RELEASE);
     this.gone({ code: 0, signal: null });
   }
 
@@ -539,7 +607,7 @@ export class RedisChannel implements WorkerChannel {
       return;
     }
     this.#leaving = true;
-    this.#transport.sendFrames(this.workerId, kind, [++this.#seqOut], [[]]);
+    this.#control(kind);
     // The exit comes with the worker's LEFT (after its last results), or with LOST.
   }
 
@@ -562,38 +630,53 @@ export class RedisChannel implements WorkerChannel {
         }
         if (message.t === 'ready') {
           this.#ready = true;
+          this.#beforeReady = [];
           this.#transport.ready();
         }
-        if (message.t === 'done' && Array.isArray(message.results)) this.#inflight -= message.results.length / RESULT_STRIDE;
+        if (message.t === 'done' && Array.isArray(message.results)) {
+          this.#inflight -= message.results.length / RESULT_STRIDE;
+          this.#ledger.answered(message.results.length / RESULT_STRIDE);
+        }
         this.#events.message(message);
         this.#yieldIfDone();
         return;
       }
-      case KIND.PROGRESS:
-        if (typeof frame.fields[0] === 'number') this.#announced = frame.fields[0];
-        return;
       case KIND.LEFT:
-        this.gone({ code: 0, signal: null });
+        this.gone({ code: 0, signal: null }, takenSeq(frame.fields[0]));
         return;
       case KIND.EXIT: {
-        const [code, signal, reason] = frame.fields as [number | null, string | null, string | null];
-        this.gone({ code: typeof code === 'number' ? code : null, signal: typeof signal === 'string' ? signal : null, ...(typeof reason === 'string' ? { error: new Error(reason) } : {}) });
+        const [code, signal, reason, taken] = frame.fields as [number | null, string | null, string | null, unknown];
+        this.gone(
+          { code: typeof code === 'number' ? code : null, signal: typeof signal === 'string' ? signal : null, ...(typeof reason === 'string' ? { error: new Error(reason) } : {}) },
+          takenSeq(taken),
+        );
         return;
       }
       case KIND.LOST:
-        this.gone({ code: null, signal: null, error: new Error(`no heartbeat for ${this.#transport.leaseMs} ms: the worker is declared lost`) });
+        // The count of frames it took comes with the liveness check's reply, on the other connection.
+        this.#lossRead = true;
+        if (this.#takenAtLoss !== undefined) this.#lose();
         return;
     }
   }
 
   #exitError: unknown;
 
-  /** Reports the exit once. */
-  gone(exit: WorkerExit): void {
+  /**
+   * Reports the exit once. `taken`: the seq of the last frame the worker took
+   * from its inbox; unknown (Redis gone, closing), every frame sent may have been.
+   */
+  gone(exit: WorkerExit, taken = Infinity): void {
     if (this.#reported) return;
+    this.#running = this.#ledger.running(taken);
     this.#reported = true;
     if (this.workerId === undefined) this.#transport.withdraw(this);
     else this.#transport.unbind(this);
     this.#events.exit(this.#exitError !== undefined && exit.error === undefined ? { ...exit, error: this.#exitError } : exit);
   }
+}
+
+/** A LEFT or EXIT frame's count of frames taken; unknown means every frame sent may have been. */
+function takenSeq(value: unknown): number {
+  return typeof value === 'number' ? value : Infinity;
 }

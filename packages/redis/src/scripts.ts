@@ -3,12 +3,16 @@
  * script touches is passed in KEYS and shares the pool's hash tag, so they
  * run on Redis Cluster too.
  *
- * The invariant they keep: a worker's message reaches an executor's outbox
- * only while the worker's heartbeat key and the executor's alive key both
- * exist. The executor declares a worker lost (CHECK) exactly when its
- * heartbeat key is gone, by pushing a LOST frame into its own outbox: so
- * everything the worker sent before that is read first, and nothing it sends
- * after (a late result after SIGCONT) ever arrives.
+ * The invariants they keep: a worker's message reaches an executor's outbox,
+ * and an executor's frame reaches a worker's inbox, only while the worker's
+ * heartbeat key exists (and, for the outbox, the executor's alive key). The
+ * executor declares a worker lost (CHECK) exactly when its heartbeat key is
+ * gone, by pushing a LOST frame into its own outbox: so everything the worker
+ * sent before that is read first, and nothing it sends after (a late result
+ * after SIGCONT) ever arrives. CHECK also counts and deletes what is left in
+ * the lost worker's inbox: those frames were never taken, so their calls
+ * never started (inbox-ledger.ts), and a worker back from SIGCONT finds
+ * nothing to run.
  */
 import type { Redis } from 'ioredis';
 
@@ -55,8 +59,9 @@ return 1`,
 };
 
 /**
- * Executor liveness tick: KEYS alive, outbox, heartbeat...; ARGV leaseMs, lostFrame... (one per heartbeat key).
- * Refreshes the executor's keys; for each heartbeat key that is gone, pushes its LOST frame. Returns their indexes (1-based).
+ * Executor liveness tick: KEYS alive, outbox, then heartbeat, inbox for each worker; ARGV leaseMs, lostFrame... (one per worker).
+ * Refreshes the executor's keys; for each worker whose heartbeat key is gone, counts and deletes its inbox and pushes
+ * its LOST frame. Returns [worker index (1-based), frames left in its inbox, ...].
  */
 const CHECK: Script = {
   name: 'futuresCheck',
@@ -64,21 +69,25 @@ const CHECK: Script = {
   lua: `
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
 local lost = {}
-for i = 3, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 0 then
-    redis.call('RPUSH', KEYS[2], ARGV[i - 1])
-    lost[#lost + 1] = i - 2
+for i = 1, (#KEYS - 2) / 2 do
+  if redis.call('EXISTS', KEYS[1 + 2 * i]) == 0 then
+    local inbox = KEYS[2 + 2 * i]
+    lost[#lost + 1] = i
+    lost[#lost + 1] = redis.call('LLEN', inbox)
+    redis.call('DEL', inbox)
+    redis.call('RPUSH', KEYS[2], ARGV[i + 1])
   end
 end
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
 return lost`,
 };
 
-/** Executor sends frames to a worker: KEYS inbox; ARGV ttlMs, frames. */
+/** Executor sends frames to a worker: KEYS inbox, heartbeat; ARGV ttlMs, frames. 1 if sent, 0 if the worker is lost (refused). */
 const SEND: Script = {
   name: 'futuresSend',
-  keys: 1,
+  keys: 2,
   lua: `
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 redis.call('RPUSH', KEYS[1], unpack(ARGV, 2))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1`,
@@ -91,8 +100,8 @@ export interface Scripts {
   accept(alive: string, heartbeat: string, outbox: string, leaseMs: number, hello: Buffer): Promise<number>;
   push(heartbeat: string, alive: string, outbox: string, leaseMs: number, frames: Buffer[]): Promise<number>;
   beat(heartbeat: string, alive: string, leaseMs: number): Promise<number>;
-  check(alive: string, outbox: string, leaseMs: number, workers: readonly { heartbeat: string; lost: Buffer }[]): Promise<number[]>;
-  send(inbox: string, ttlMs: number, frames: Buffer[]): Promise<number>;
+  check(alive: string, outbox: string, leaseMs: number, workers: readonly { heartbeat: string; inbox: string; lost: Buffer }[]): Promise<number[]>;
+  send(inbox: string, heartbeat: string, ttlMs: number, frames: Buffer[]): Promise<number>;
 }
 
 type Runner = (...args: (string | number | Buffer)[]) => Promise<unknown>;
@@ -114,7 +123,7 @@ export function scriptsOn(client: Redis): Scripts {
     push: (heartbeat, alive, outbox, leaseMs, frames) => push(heartbeat, alive, outbox, leaseMs, ...frames) as Promise<number>,
     beat: (heartbeat, alive, leaseMs) => beat(heartbeat, alive, leaseMs) as Promise<number>,
     check: (alive, outbox, leaseMs, workers) =>
-      check(2 + workers.length, alive, outbox, ...workers.map((w) => w.heartbeat), leaseMs, ...workers.map((w) => w.lost)) as Promise<number[]>,
-    send: (inbox, ttlMs, frames) => send(inbox, ttlMs, ...frames) as Promise<number>,
+      check(2 + 2 * workers.length, alive, outbox, ...workers.flatMap((w) => [w.heartbeat, w.inbox]), leaseMs, ...workers.map((w) => w.lost)) as Promise<number[]>,
+    send: (inbox, heartbeat, ttlMs, frames) => send(inbox, heartbeat, ttlMs, ...frames) as Promise<number>,
   };
 }

@@ -31,14 +31,12 @@ export const KIND = {
   RELEASE: 3,
   /** Executor → worker: end the call you run now and leave (abort, timeout). */
   END: 4,
-  /** Worker → executor: I left as asked (RELEASE or END). */
+  /** Worker → executor: I left (RELEASE, END, or retired). Fields: seq of the last inbox frame I took. */
   LEFT: 5,
-  /** Worker → executor: my runtime died. Fields: code, signal, reason. */
+  /** Worker → executor: my runtime died, or I was stopped. Fields: code, signal, reason, seq of the last inbox frame I took. */
   EXIT: 6,
   /** Executor → itself (pushed by its liveness check): this worker's heartbeat expired. */
   LOST: 7,
-  /** Worker → executor: calls up to this id (in dispatch order) may have started. Fields: id. */
-  PROGRESS: 8,
 } as const;
 
 export interface Frame {

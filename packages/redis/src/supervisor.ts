@@ -42,27 +42,21 @@ export interface SupervisorContext {
   warn(message: string): void;
 }
 
-/** A runtime thread and the board where the supervisor confirms its messages. */
+/** A runtime thread. */
 class RuntimeThread {
   readonly worker: Worker;
-  readonly confirmed = new Int32Array(new SharedArrayBuffer(4));
   /** Set when the supervisor ends it on purpose: its exit is then not reported. */
   ending = false;
 
   constructor(cwd: string) {
     this.worker = new Worker(THREAD_ENTRY, {
-      workerData: { cwd, confirmed: this.confirmed.buffer as SharedArrayBuffer } satisfies RuntimeThreadData,
+      workerData: { cwd } satisfies RuntimeThreadData,
       // Tasks see the worker's environment, as in a process pool.
       env: process.env,
       stdout: false,
       stderr: false,
     });
     // Until a session takes it, an idle spare thread must not keep the process alive by itself.
-  }
-
-  confirm(seq: number): void {
-    Atomics.store(this.confirmed, 0, seq);
-    Atomics.notify(this.confirmed, 0);
   }
 
   end(): void {
@@ -112,7 +106,7 @@ export class Supervisor {
     this.#stopping = true;
     const s = this.#session;
     if (s !== undefined && !s.over) {
-      await this.#push(s, [this.#frame(s, KIND.EXIT, [null, signal, 'the worker process was asked to stop'])]).catch(() => 0);
+      await this.#push(s, [this.#frame(s, KIND.EXIT, [null, signal, 'the worker process was asked to stop', s.seqIn])]).catch(() => 0);
       this.#leave(s);
     }
     this.#spare?.end();
@@ -173,14 +167,13 @@ export class Supervisor {
       if (s.over) return;
       if ('close' in out) {
         // Retired: everything it sent is pushed before LEFT (one connection, in order); the worker is free again.
-        void this.#push(s, [this.#frame(s, KIND.LEFT)]).catch(() => 0);
+        void this.#push(s, [this.#frame(s, KIND.LEFT, [s.seqIn])]).catch(() => 0);
         this.#leave(s);
         return;
       }
-      const frame = 'announce' in out ? this.#frame(s, KIND.PROGRESS, [out.announce]) : this.#frame(s, KIND.MESSAGE, [out.parts]);
-      // Pushes go out in order on one connection: a confirmation covers everything before it too.
-      this.#push(s, [frame]).then(
-        (ok) => (ok ? thread.confirm(out.seq) : this.#leave(s)),
+      // Pushes go out in order on one connection.
+      this.#push(s, [this.#frame(s, KIND.MESSAGE, [out.parts])]).then(
+        (ok) => ok || this.#leave(s),
         (error) => this.#ctx.warn(`a message could not be sent: ${(error as Error)?.message ?? String(error)}`),
       );
     });
@@ -191,7 +184,7 @@ export class Supervisor {
     thread.worker.once('exit', (code) => {
       if (thread.ending || s.over) return;
       // The runtime died (a task called process.exit, an uncaught error): say so after everything it sent.
-      void this.#push(s, [this.#frame(s, KIND.EXIT, [code, null, failure ?? null])]).catch(() => 0);
+      void this.#push(s, [this.#frame(s, KIND.EXIT, [code, null, failure ?? null, s.seqIn])]).catch(() => 0);
       this.#leave(s);
     });
     s.beat = setInterval(() => void this.#heartbeat(s), Math.max(10, Math.floor(s.leaseMs / 3)));
@@ -238,7 +231,7 @@ export class Supervisor {
       case KIND.END: {
         // The thread goes first, so that nothing it runs outlives the session; then the executor hears it.
         s.thread.end();
-        const left = this.#frame(s, KIND.LEFT);
+        const left = this.#frame(s, KIND.LEFT, [s.seqIn]);
         void this.#push(s, [left]).catch(() => 0);
         this.#leave(s);
         return;
