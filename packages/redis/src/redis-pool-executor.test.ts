@@ -87,6 +87,21 @@ describeWithRedis('RedisPoolExecutor and its fleet', () => {
     for (let i = 0; i < 40; i++) expect(await server.client.get(`fair:a:${i}`)).toBe('1');
   });
 
+  it('an idle executor keeps its worker between batches, and gives it to another executor that waits', async () => {
+    const [worker] = startFleet(server.url, 'idle', 1);
+    workers.push(worker);
+    const a = make({ pool: 'idle' });
+    const b = make({ pool: 'idle' });
+    const first = await a.submit(tasks.thread);
+    // Nobody waits: A keeps the worker (the same session, so the same runtime thread), however long it idles.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await a.submit(tasks.thread)).toBe(first);
+    // B waits: idle A gives the worker back, and B is served by it, in a fresh session.
+    const forB = await b.submit(tasks.thread);
+    expect(forB).not.toBe(first);
+    expect(forB.split(':')[0]).toBe(String(worker.pid));
+  });
+
   it('with no worker in the fleet calls wait as PENDING, and run when one joins', async () => {
     const ex = make({ pool: 'late' });
     const f = ex.submit(tasks.pid);

@@ -45,8 +45,6 @@ const LOST_SEQ = Number.MAX_SAFE_INTEGER;
 const MAX_JOIN_LOSSES = 3;
 /** The `want` list lives this long after the last executor that waits refreshed it, ms. */
 const WANT_TTL_MS = 30_000;
-/** An executor with nothing to do keeps its workers this long before they return to the fleet, ms. */
-const LINGER_MS = 500;
 /** How long spawned local workers get to leave on close before they are killed, ms. */
 const GRACE_MS = 5_000;
 
@@ -93,7 +91,6 @@ export class RedisTransport implements Transport {
   /** The tick under way: close() waits for it, so that it cannot write the alive key again after close deleted it. */
   #lastTick: Promise<void> | undefined;
   #ticks = 0;
-  #lingerTimer: NodeJS.Timeout | undefined;
   /** The engine has nothing outstanding (between unref() and ref()). */
   #idle = true;
   #downSince: number | undefined = Date.now();
@@ -155,8 +152,6 @@ export class RedisTransport implements Transport {
 
   ref(): void {
     this.#idle = false;
-    clearTimeout(this.#lingerTimer);
-    this.#lingerTimer = undefined;
     this.#refs.set(true);
     for (const child of this.#local) child.ref();
   }
@@ -165,24 +160,12 @@ export class RedisTransport implements Transport {
     this.#refs.set(false);
     for (const child of this.#local) child.unref();
     this.#idle = true;
-    this.#armLinger();
-  }
-
-  /** With nothing to do, give the workers back to the fleet a little later (another executor may wait for them). */
-  #armLinger(): void {
-    clearTimeout(this.#lingerTimer);
-    this.#lingerTimer = setTimeout(() => {
-      if (!this.#idle) return;
-      for (const channel of [...this.#bound.values()]) channel.giveBack();
-    }, LINGER_MS);
-    this.#lingerTimer.unref();
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#tickTimer);
-    clearTimeout(this.#lingerTimer);
     for (const channel of this.#channels()) channel.gone({ code: null, signal: null });
     const locals = this.#local.map((child) => this.#stopLocal(child));
     this.#block.disconnect();
@@ -210,16 +193,12 @@ export class RedisTransport implements Transport {
   }
 
   /** Pushes frames to a worker's inbox (in order: one connection). */
-  sendFrames(workerId: string, kind: number, seqs: number[], fields: unknown[][]): Promise<number> {
+  sendFrames(workerId: string, kind: number, seqs: number[], fields: unknown[][]): Promise<number | undefined> {
     const inbox = this.#keys.inbox(workerId);
     const frames = seqs.map((seq, i) => this.#sealer.seal(inbox, workerId, seq, kind, fields[i]));
-    // 0: the worker's heartbeat is gone (declared lost): the frames were refused, so it can never take them.
-    return this.#scripts.send(inbox, this.#keys.heartbeat(workerId), this.#o.leaseMs * 2 + 1000, frames).catch(() => 0);
-  }
-
-  /** A worker said ready: joined while this executor has nothing to do, it goes back after the linger like the others. */
-  ready(): void {
-    if (this.#idle) this.#armLinger();
+    // 1: in the inbox; 0: the worker's heartbeat is gone (declared lost), the frames were refused, so it can never
+    // take them; undefined: no answer (the client gave up), so whether they landed is unknown.
+    return this.#scripts.send(inbox, this.#keys.heartbeat(workerId), this.#o.leaseMs * 2 + 1000, frames).catch(() => undefined);
   }
 
   /** A worker was lost while it joined: ask the fleet for another one. */
@@ -354,7 +333,7 @@ export class RedisTransport implements Transport {
       for (let k = 0; k < lost.length; k += 2) workers[lost[k] - 1].lostWith(lost[k + 1]);
       if (++this.#ticks % 4 !== 0) return;
       if (this.#asked !== undefined) await this.#renewRequest(this.#asked);
-      if (!this.#idle && this.#bound.size > 0) await this.#shareFleet();
+      if (this.#bound.size > 0) await this.#shareFleet();
     } catch {
       // Redis went away mid-tick: the outage clock runs from the connection's close.
     }
@@ -362,16 +341,22 @@ export class RedisTransport implements Transport {
 
   /**
    * Fairness between executors that share a fleet: while another executor
-   * waits for a worker, this one gives one of its workers back (about once a
-   * second), as soon as that worker has finished the calls it was sent. The
-   * calls the engine meanwhile dispatched to it were held back, never sent,
-   * and go back to the queue.
+   * waits for a worker (checked about once a second), this one gives back
+   * every worker if it has nothing to do, or else one of its workers, as soon
+   * as that worker has finished the calls it was sent (the calls the engine
+   * meanwhile dispatched to it were held back, never sent, and go back to
+   * the queue). An executor that nobody waits for keeps its workers, idle or
+   * not: a pause between its batches costs no rejoin.
    */
   async #shareFleet(): Promise<void> {
     const waiting = await this.#cmd.lrange(this.#keys.want, 0, 31);
     const others = new Set(waiting.map((request) => request.split('|')[0]).filter((id) => id !== this.#id));
     // A dead executor's request waits for a worker to discard it: only live ones count.
     if (others.size === 0 || (await this.#cmd.exists(...[...others].map((id) => this.#keys.alive(id)))) === 0) return;
+    if (this.#idle) {
+      for (const channel of [...this.#bound.values()]) channel.giveBack();
+      return;
+    }
     let oldest: RedisChannel | undefined;
     for (const channel of this.#bound.values()) {
       if (channel.yielding) return;
@@ -552,7 +537,8 @@ export class RedisChannel implements WorkerChannel {
 
   /** Sends frames and notes in the ledger whether Redis took them into the inbox. */
   #push(kind: number, seqs: number[], fields: unknown[][]): void {
-    void this.#transport.sendFrames(this.workerId!, kind, seqs, fields).then((ok) => this.#ledger.landed(seqs, ok === 1));
+    const ledger = this.#ledger;
+    void this.#transport.sendFrames(this.workerId!, kind, seqs, fields).then((ok) => ok === undefined || ledger.landed(seqs, ok === 1));
   }
 
   /** A frame without calls (RELEASE, END): in the ledger too, since the inbox count covers every frame. */
@@ -631,7 +617,6 @@ export class RedisChannel implements WorkerChannel {
         if (message.t === 'ready') {
           this.#ready = true;
           this.#beforeReady = [];
-          this.#transport.ready();
         }
         if (message.t === 'done' && Array.isArray(message.results)) {
           this.#inflight -= message.results.length / RESULT_STRIDE;

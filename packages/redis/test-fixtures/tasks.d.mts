@@ -4,4 +4,6 @@ export declare const tasks: {
   markPidThenSleep(path: string, ms: number): Promise<string>;
   spin(ms: number): boolean;
   pid(): number;
+  /** `<pid>:<threadId>` of the runtime thread: a worker starts a fresh one for each executor it serves. */
+  thread(): string;
 };

@@ -1,6 +1,7 @@
 // Tasks for the Redis transport's own tests. Workers import this module through its
 // portable reference (@futures/redis + test-fixtures/tasks.mjs), resolved from their --cwd.
 import { writeFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import { defineTasks } from '@futures/core';
 
@@ -43,5 +44,9 @@ export const tasks = defineTasks(import.meta.url, {
   },
   pid() {
     return process.pid;
+  },
+  /** The runtime thread: a worker starts a fresh one for each executor it serves. */
+  thread() {
+    return `${process.pid}:${threadId}`;
   },
 });
