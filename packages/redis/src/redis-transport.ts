@@ -521,7 +521,7 @@ export class RedisChannel implements WorkerChannel {
 
   #yieldIfDone(): void {
     if (!this.yielding || this.#inflight > 0 || this.#reported || this.#leaving) return;
-    // The engine sees this worker leave with the held calls unanswered: nothing announced covers them, so it requeues them.
+    // The engine sees this worker leave with the held calls unanswered: they were never sent, so it requeues them.
     this.#control(KIND.RELEASE);
     this.gone({ code: 0, signal: null });
   }
