@@ -176,7 +176,7 @@ export class PoolEngine {
       slot.attach(this.#transport.startWorker(this.#eventsFor(slot)));
     } catch (error) {
       // Out of descriptors or processes for a moment: try again after a backoff; a bad option: give up.
-      if (!isPassingStartError(error) || this.#supervisor.failed()) this.#break(`${this.#where}: a worker could not start: ${reason(error)}`, error);
+      if (!isPassingStartError(error) || this.#supervisor.failed(error)) this.#break(`${this.#where}: a worker could not start: ${reason(error)}`, error);
       return;
     }
     this.#addWorker(slot);
@@ -260,7 +260,7 @@ export class PoolEngine {
     const what = `${w.channel.label} ${describeExit(exit)}`;
     if (was === 'starting' && !w.external && this.#endedBy === undefined) {
       // A start that failed (a replacement killed while starting, say): retried, unless it keeps failing.
-      if (this.#supervisor.failed()) {
+      if (this.#supervisor.failed(exit.error)) {
         const detail = exit.error instanceof Error ? `: ${exit.error.message}` : '';
         this.#break(`${this.#where}: a worker could not start (${what} before it was ready)${detail}`, exit.error);
       }
