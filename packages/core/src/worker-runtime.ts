@@ -181,15 +181,16 @@ class WorkerRuntime {
             const fn = task.fn;
             const c0 = columns[0];
             const c1 = columns[1];
-            const out = new Array<unknown>(c0.length);
-            for (let i = 0; i < out.length; i++) {
+            // Filled by push, so it stays a packed array: a holey one is sent as a sparse one, key by key.
+            const out: unknown[] = [];
+            for (let i = 0; i < c0.length; i++) {
               let v =
                 columns.length === 1 ? fn(c0[i]) : columns.length === 2 ? fn(c0[i], c1[i]) : fn(...columns.map((column) => column[i]));
               if (isThenable(v)) {
                 this.#flush();
                 v = await v;
               }
-              out[i] = v;
+              out.push(v);
             }
             value = out;
           } else {
