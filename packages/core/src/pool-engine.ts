@@ -18,6 +18,9 @@ import type { Transport, WorkerChannel, WorkerEvents, WorkerExit } from './trans
 import { WorkerSlot } from './worker-slot.js';
 import type { WorkItem } from './work-item.js';
 
+/** Immutable: its reactions run as microtasks. */
+const RESOLVED = Promise.resolve();
+
 function reason(error: unknown): string {
   return (error as Error)?.message ?? String(error);
 }
@@ -126,12 +129,15 @@ export class PoolEngine {
   #scheduleDispatch(): void {
     if (this.#dispatchScheduled) return;
     this.#dispatchScheduled = true;
-    // A microtask lets a burst of submits from one tick go out as one message per worker.
-    queueMicrotask(() => {
-      this.#dispatchScheduled = false;
-      this.#dispatch();
-    });
+    // A microtask lets a burst of submits from one tick go out as one message per worker. A resolved
+    // promise's reaction, not queueMicrotask: that makes an AsyncResource per call (~0.6 µs of a lone call).
+    RESOLVED.then(this.#runDispatch);
   }
+
+  readonly #runDispatch = (): void => {
+    this.#dispatchScheduled = false;
+    this.#dispatch();
+  };
 
   /** Drops cancelled calls at the front of the queue; returns how many remain. */
   #queued(): number {

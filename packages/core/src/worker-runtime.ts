@@ -15,6 +15,7 @@ import {
   RESULT_STRIDE,
   SHORT_CALL_MS,
   THROWN,
+  TINY_CALL_MS,
   timingKey,
   type InitMessage,
   type RunMessage,
@@ -22,13 +23,18 @@ import {
   type ToWorker,
 } from './protocol.js';
 import { encodeError, isErrorLike } from './remote-error.js';
-import { PROGRESS_DONE, PROGRESS_RUNNING, type ProgressWriter } from './progress.js';
+import { PROGRESS_RUNNING, type ProgressWriter } from './progress.js';
 import { Queue } from './queue.js';
 import { TaskResolver, type ResolvedTask } from './task-resolver.js';
 import type { WorkerPort } from './transport.js';
 
-/** Send results once this many are waiting, so the engine can refill the worker while it runs the rest. */
+/**
+ * Send results once this many are waiting, so the engine can refill the worker while it runs the
+ * rest: half the engine's window of short calls (MAX_SHORT_IN_FLIGHT)...
+ */
 const FLUSH_COUNT = 8;
+/** ...or of tiny ones (MAX_IN_FLIGHT), while the calls run under TINY_CALL_MS. */
+const FLUSH_COUNT_TINY = 32;
 /** ...or once the oldest waiting result is this old (ms). */
 const FLUSH_MS = 1;
 
@@ -175,15 +181,16 @@ class WorkerRuntime {
             const fn = task.fn;
             const c0 = columns[0];
             const c1 = columns[1];
-            const out = new Array<unknown>(c0.length);
-            for (let i = 0; i < out.length; i++) {
+            // Filled by push, so it stays a packed array: a holey one is sent as a sparse one, key by key.
+            const out: unknown[] = [];
+            for (let i = 0; i < c0.length; i++) {
               let v =
                 columns.length === 1 ? fn(c0[i]) : columns.length === 2 ? fn(c0[i], c1[i]) : fn(...columns.map((column) => column[i]));
               if (isThenable(v)) {
                 this.#flush();
                 v = await v;
               }
-              out[i] = v;
+              out.push(v);
             }
             value = out;
           } else {
@@ -202,11 +209,13 @@ class WorkerRuntime {
             value = error;
           }
         }
-        const boardOk = progress === undefined || progress.set(PROGRESS_DONE, id as number);
+        // No PROGRESS_DONE write (a second write per call: a pwrite on processes): the next call's
+        // PROGRESS_RUNNING says this one finished, and a result is held only while later calls run
+        // (every path that waits or ends the drain flushes first). A death in the instant between this
+        // call's end and its result leaving blames it as running: it fails either way, never runs twice.
         const ms = performance.now() - start;
         this.#lastMs.set(fnId, ms);
         this.#record(id, status, value, ms, timingKey(fnId, kind as number));
-        if (!boardOk) this.#dropBoard();
       }
     } finally {
       this.#draining = false;
@@ -228,7 +237,8 @@ class WorkerRuntime {
         t.push(key, ms);
       }
     }
-    if (r.length >= FLUSH_COUNT * RESULT_STRIDE || performance.now() - this.#firstResultAt >= FLUSH_MS) this.#flush();
+    const n = r.length / RESULT_STRIDE;
+    if (n >= FLUSH_COUNT_TINY || (n >= FLUSH_COUNT && !(ms < TINY_CALL_MS)) || performance.now() - this.#firstResultAt >= FLUSH_MS) this.#flush();
   }
 
   /**
