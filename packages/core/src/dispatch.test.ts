@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CallTiming, DispatchPolicy, MAX_IN_FLIGHT, MAX_SHORT_IN_FLIGHT, RECENT_MS } from './dispatch.js';
+import { CallTiming, DispatchPolicy, MAX_IN_FLIGHT, RECENT_MS } from './dispatch.js';
 import { Future } from './future.js';
-import { CALL, SHORT_CALL_MS, TINY_CALL_MS } from './protocol.js';
+import { CALL, SHORT_CALL_MS } from './protocol.js';
 import { Queue } from './queue.js';
 import type { WorkerChannel } from './transport.js';
 import { WorkerSlot } from './worker-slot.js';
@@ -45,11 +45,11 @@ describe('DispatchPolicy.take', () => {
     expect(queue.length).toBe(4);
   });
 
-  it('gives tiny calls up to MAX_IN_FLIGHT in one batch, stopping at a call that is not short', () => {
+  it('gives short calls up to MAX_IN_FLIGHT in one batch, stopping at a call that is not short', () => {
     const policy = new DispatchPolicy(Infinity);
-    policy.timing.record([1, TINY_CALL_MS / 2], 0);
+    policy.timing.record([1, 0.01], 0);
     const queue = new Queue<WorkItem>();
-    for (let i = 0; i < MAX_IN_FLIGHT + 4; i++) queue.push(call(1));
+    for (let i = 0; i < 20; i++) queue.push(call(1));
     const w = readySlot();
     expect(policy.take(queue, w, 100, 1)).toHaveLength(MAX_IN_FLIGHT);
     const other = new Queue<WorkItem>();
@@ -57,22 +57,6 @@ describe('DispatchPolicy.take', () => {
     other.push(call(2));
     other.push(call(1));
     expect(policy.take(other, readySlot(), 100, 1)).toHaveLength(1);
-  });
-
-  it('gives short calls that are not tiny up to MAX_SHORT_IN_FLIGHT, and tops a worker up only once half of those are done', () => {
-    const policy = new DispatchPolicy(Infinity);
-    policy.timing.record([1, TINY_CALL_MS * 2], 0);
-    const queue = new Queue<WorkItem>();
-    for (let i = 0; i < 100; i++) queue.push(call(1));
-    const w = readySlot();
-    const first = policy.take(queue, w, 100, 1);
-    expect(first).toHaveLength(MAX_SHORT_IN_FLIGHT);
-    for (const item of first) w.inflight.push(item);
-    expect(policy.take(queue, w, 100, 1)).toHaveLength(0);
-    for (let i = 0; i < MAX_SHORT_IN_FLIGHT / 2 - 1; i++) w.inflight.shift();
-    expect(policy.take(queue, w, 100, 1)).toHaveLength(0);
-    w.inflight.shift();
-    expect(policy.take(queue, w, 100, 1)).toHaveLength(MAX_SHORT_IN_FLIGHT / 2);
   });
 
   it('counts the demand as calls queued plus calls waiting behind a running one, up to maxWorkers', () => {

@@ -2,10 +2,8 @@
  * The dispatch policy: which queued calls a worker may be given now.
  *
  * A worker runs one call at a time. To hide the message round trip, calls
- * known to be short are dispatched ahead, up to {@link MAX_SHORT_IN_FLIGHT}
- * per worker ({@link MAX_IN_FLIGHT} when they are tiny: see
- * {@link TINY_CALL_MS}), and several go in one message; a busy worker is
- * topped up once half of that is done. Everything else goes one call per
+ * known to be short are dispatched ahead, up to {@link MAX_IN_FLIGHT} per
+ * worker, and several go in one message. Everything else goes one call per
  * idle worker:
  *
  * - "short" is judged per function (per {@link timingKey}) and recently: a
@@ -19,19 +17,13 @@
  * - workers are started for the demand: the calls queued plus those
  *   dispatched ahead behind a running one.
  */
-import { SHORT_CALL_MS, TINY_CALL_MS } from './protocol.js';
+import { SHORT_CALL_MS } from './protocol.js';
 import type { Queue } from './queue.js';
 import type { WorkerSlot } from './worker-slot.js';
 import type { WorkItem } from './work-item.js';
 
-/** At most this many calls are dispatched and unfinished on one worker (the dispatch contract): tiny calls. */
-export const MAX_IN_FLIGHT = 64;
-/**
- * At most this many short calls that are not tiny: enough to hide a round
- * trip, few enough that at the end of a burst of calls of tens of µs one
- * worker does not run on alone for long while the other idles.
- */
-export const MAX_SHORT_IN_FLIGHT = 16;
+/** At most this many calls are dispatched and unfinished on one worker (the dispatch contract). */
+export const MAX_IN_FLIGHT = 16;
 /**
  * A timing older than this (ms) is forgotten: the function is judged again from its next results.
  * Long enough that a function used now and then keeps its judgement (a burst of known-short calls
@@ -60,12 +52,6 @@ export class CallTiming {
   isShort(key: number, now: number): boolean {
     const entry = this.#seen.get(key);
     return entry !== undefined && entry[0] < SHORT_CALL_MS && now - entry[1] < RECENT_MS;
-  }
-
-  /** Whether calls under `key`, known to be short, are tiny too (see {@link TINY_CALL_MS}). */
-  isTiny(key: number): boolean {
-    const entry = this.#seen.get(key);
-    return entry !== undefined && entry[0] < TINY_CALL_MS;
   }
 }
 
@@ -116,10 +102,6 @@ export class DispatchPolicy {
         if (!short) {
           if (shortOnly || !idle || batch.length > 0) break;
           n = 1;
-        } else if (!this.timing.isTiny(item.timingKey)) {
-          // Calls that are short but not tiny: a window of MAX_SHORT_IN_FLIGHT, topped up at half.
-          const ahead = w.busy + batch.length;
-          if (ahead >= MAX_SHORT_IN_FLIGHT || w.busy > MAX_SHORT_IN_FLIGHT / 2) break;
         }
         item.short = short;
       }

@@ -43,15 +43,6 @@ export const CALL_STRIDE = 4;
 export const SHORT_CALL_MS = 0.25;
 
 /**
- * A short call whose function last ran for less than this (ms) counts as
- * tiny: a message costs more than the call, so the engine keeps up to
- * `MAX_IN_FLIGHT` (64) of them on a worker instead of `MAX_SHORT_IN_FLIGHT`
- * (16), and the runtime sends their results in batches four times larger.
- * At 64 calls in flight that is under 1 ms of work queued on one worker.
- */
-export const TINY_CALL_MS = 0.015;
-
-/**
  * The key under which a call's running time is reported and judged: one per
  * function for plain calls, another for chunks of it (a chunk runs many calls).
  */

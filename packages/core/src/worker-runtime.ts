@@ -15,7 +15,6 @@ import {
   RESULT_STRIDE,
   SHORT_CALL_MS,
   THROWN,
-  TINY_CALL_MS,
   timingKey,
   type InitMessage,
   type RunMessage,
@@ -28,13 +27,8 @@ import { Queue } from './queue.js';
 import { TaskResolver, type ResolvedTask } from './task-resolver.js';
 import type { WorkerPort } from './transport.js';
 
-/**
- * Send results once this many are waiting, so the engine can refill the worker while it runs the
- * rest: half the engine's window of short calls (MAX_SHORT_IN_FLIGHT)...
- */
+/** Send results once this many are waiting, so the engine can refill the worker while it runs the rest. */
 const FLUSH_COUNT = 8;
-/** ...or of tiny ones (MAX_IN_FLIGHT), while the calls run under TINY_CALL_MS. */
-const FLUSH_COUNT_TINY = 32;
 /** ...or once the oldest waiting result is this old (ms). */
 const FLUSH_MS = 1;
 
@@ -237,8 +231,7 @@ class WorkerRuntime {
         t.push(key, ms);
       }
     }
-    const n = r.length / RESULT_STRIDE;
-    if (n >= FLUSH_COUNT_TINY || (n >= FLUSH_COUNT && !(ms < TINY_CALL_MS)) || performance.now() - this.#firstResultAt >= FLUSH_MS) this.#flush();
+    if (r.length >= FLUSH_COUNT * RESULT_STRIDE || performance.now() - this.#firstResultAt >= FLUSH_MS) this.#flush();
   }
 
   /**
