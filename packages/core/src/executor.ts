@@ -112,18 +112,6 @@ export abstract class ExecutorBase implements Executor {
   /** Maps with input read but not submitted yet: each flushes it before this executor shuts down. */
   readonly #beforeShutdown = new Set<() => void>();
 
-  constructor() {
-    // Python's map has submitted every call before it returns, so `shutdown()` runs them all. A
-    // pool's map submits its chunks as it learns their size, so before the subclass's own
-    // shutdown runs (however it is reached: a view, asyncDispose), each map submits what it holds.
-    const shutdown = this.shutdown;
-    this.shutdown = (options?: ShutdownOptions): Promise<void> => {
-      for (const flush of [...this.#beforeShutdown]) flush();
-      this.#beforeShutdown.clear();
-      return shutdown.call(this, options);
-    };
-  }
-
   /**
    * Whether a map without `chunksize` sizes its chunks from measured call
    * times (true: pools, where each message costs a round trip) or sends
@@ -148,7 +136,28 @@ export abstract class ExecutorBase implements Executor {
   /** Throws if `fn` cannot be used with this executor (not a function, native, ...). */
   protected abstract checkTask(fn: unknown, argName: string): void;
 
-  abstract shutdown(options?: ShutdownOptions): Promise<void>;
+  /**
+   * The executor's own shutdown (see {@link ExecutorBase.shutdown}), called
+   * with validated options once every map has submitted what it holds.
+   */
+  protected abstract shutdownExecutor(options: Required<ShutdownOptions>): Promise<void>;
+
+  /**
+   * Stops accepting calls. Calls already submitted still run unless
+   * `cancelFutures`; with `wait` (default) resolves when they are done and
+   * every worker has exited. Idempotent.
+   *
+   * Python's map has submitted every call before it returns, so `shutdown()`
+   * runs them all. A map here may hold items it read but has not submitted
+   * (it sends chunks as it learns their size), so each map submits them
+   * first, however shutdown is reached (a view, `Symbol.asyncDispose`).
+   */
+  shutdown(options?: ShutdownOptions): Promise<void> {
+    const validated = validateShutdownOptions(options);
+    for (const flush of [...this.#beforeShutdown]) flush();
+    this.#beforeShutdown.clear();
+    return this.shutdownExecutor(validated);
+  }
 
   submit<F extends Task>(fn: F, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
     this.checkTask(fn, 'submit(): fn');

@@ -6,7 +6,7 @@
  */
 import { AbortFanout } from './abort-fanout.js';
 import { ShutdownError, TimeoutError } from './errors.js';
-import { ExecutorBase, validateShutdownOptions, type CallOptions, type ShutdownOptions, type Task } from './executor.js';
+import { ExecutorBase, type CallOptions, type ShutdownOptions, type Task } from './executor.js';
 import { Future } from './future.js';
 import { setLongTimeout, type LongTimeout } from './long-timer.js';
 import { Queue } from './queue.js';
@@ -74,8 +74,7 @@ export class InlineExecutor extends ExecutorBase {
     }, options) as Future<unknown[]>;
   }
 
-  shutdown(options?: ShutdownOptions): Promise<void> {
-    const { wait, cancelFutures } = validateShutdownOptions(options);
+  protected shutdownExecutor({ wait, cancelFutures }: Required<ShutdownOptions>): Promise<void> {
     this.#shutdown = true;
     if (cancelFutures) {
       for (const item of this.#queue) item.future.cancel();

@@ -22,7 +22,7 @@
  * - `function-registry.ts`, `pool-options.ts`: function ids, options.
  */
 import { AbortFanout } from './abort-fanout.js';
-import { ExecutorBase, validateShutdownOptions, type CallOptions, type ShutdownOptions, type Task } from './executor.js';
+import { ExecutorBase, type CallOptions, type ShutdownOptions, type Task } from './executor.js';
 import { FunctionRegistry } from './function-registry.js';
 import { Future } from './future.js';
 import { PoolEngine } from './pool-engine.js';
@@ -72,13 +72,7 @@ export class PoolExecutor extends ExecutorBase {
     return this.#submit(this.#registry.idOf(fn, 'fn'), CHUNK, columns, options) as Future<unknown[]>;
   }
 
-  /**
-   * Stops accepting calls. Calls already submitted still run unless
-   * `cancelFutures`; with `wait` (default) resolves when they are done and
-   * every worker has exited. Idempotent.
-   */
-  shutdown(options?: ShutdownOptions): Promise<void> {
-    const { wait, cancelFutures } = validateShutdownOptions(options);
+  protected shutdownExecutor({ wait, cancelFutures }: Required<ShutdownOptions>): Promise<void> {
     const done = this.#engine.shutdown(cancelFutures);
     return wait ? done : Promise.resolve();
   }
