@@ -4,6 +4,7 @@
  * semantics. Executors implement two hooks: run one call, run one chunk.
  */
 import type { TransferListItem } from 'node:worker_threads';
+import { CallStats, type ExecutorStats, type WorkerFigures } from './call-stats.js';
 import type { Future } from './future.js';
 import { mapCalls, splitMapArguments, type MapIterator, type MapOptions } from './map.js';
 
@@ -111,6 +112,8 @@ const NO_OPTIONS: CallOptions = Object.freeze({});
 export abstract class ExecutorBase implements Executor {
   /** Maps with input read but not submitted yet: each flushes it before this executor shuts down. */
   readonly #beforeShutdown = new Set<() => void>();
+  /** Calls by state, their wait and run times, and `maxQueue` (subclasses set it from their options). */
+  protected readonly callStats = new CallStats();
 
   /**
    * Whether a map without `chunksize` sizes its chunks from measured call
@@ -132,6 +135,20 @@ export abstract class ExecutorBase implements Executor {
    * whole chunk: `columns[i][j]` is argument i of call j.
    */
   protected abstract submitChunk(fn: Task, columns: unknown[][], options: CallOptions): Future<unknown[]>;
+
+  /** The worker figures of {@link ExecutorBase.stats}: how many workers, how many busy, and their busy share of time. */
+  protected abstract workerFigures(): WorkerFigures;
+
+  /**
+   * A snapshot of this executor: workers, calls by state, utilization, and
+   * how long calls waited and ran (ms; see {@link ExecutorStats}). Cheap
+   * enough to leave on: every call is counted and timed whether or not this
+   * is ever called (three clock readings and two histogram records per call);
+   * the snapshot itself reads the histograms' percentiles.
+   */
+  stats(): ExecutorStats {
+    return this.callStats.snapshot(this.workerFigures());
+  }
 
   /** Throws if `fn` cannot be used with this executor (not a function, native, ...). */
   protected abstract checkTask(fn: unknown, argName: string): void;
@@ -161,6 +178,7 @@ export abstract class ExecutorBase implements Executor {
 
   submit<F extends Task>(fn: F, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
     this.checkTask(fn, 'submit(): fn');
+    this.callStats.admit();
     return this.submitCall(fn, args, NO_OPTIONS) as Future<Awaited<ReturnType<F>>>;
   }
 
@@ -179,6 +197,7 @@ export abstract class ExecutorBase implements Executor {
   /** @internal Used by views. */
   submitWith(fn: Task, args: unknown[], options: CallOptions): Future<unknown> {
     this.checkTask(fn, 'submit(): fn');
+    this.callStats.admit();
     return this.submitCall(fn, args, options);
   }
 
@@ -191,6 +210,10 @@ export abstract class ExecutorBase implements Executor {
         call: (args) => this.submitCall(fn, args, options),
         chunk: (columns) => this.submitChunk(fn, columns, options),
         adaptive: this.adaptiveMap(),
+        // map waits for room under maxQueue rather than failing (its own flush at shutdown goes past it:
+        // those items are read already, and shutdown runs every call submitted before it).
+        hasRoom: () => this.callStats.hasRoom(),
+        whenRoom: (wake) => this.callStats.whenRoom(wake),
         beforeShutdown: (flush) => {
           this.#beforeShutdown.add(flush);
           return () => this.#beforeShutdown.delete(flush);

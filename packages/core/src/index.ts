@@ -31,6 +31,7 @@ export {
   TimeoutError,
   InvalidStateError,
   ShutdownError,
+  QueueFullError,
   BrokenExecutorError,
   RemoteError,
 } from './errors.js';

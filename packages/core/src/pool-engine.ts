@@ -7,6 +7,7 @@
  */
 import { ShutdownError, TimeoutError, type BrokenExecutorError } from './errors.js';
 import { CallSender } from './call-sender.js';
+import type { WorkerFigures } from './call-stats.js';
 import { describeExit, MessageBoard, settleCrash } from './crash-accounting.js';
 import { DispatchPolicy, MAX_IN_FLIGHT } from './dispatch.js';
 import type { FunctionRegistry } from './function-registry.js';
@@ -43,6 +44,9 @@ export class PoolEngine {
   #shutdownDone: Promise<void> | undefined;
   #resolveShutdown: (() => void) | undefined;
   #transportClosed = false;
+  /** Ms the workers reported running calls, and the lifetimes of workers gone (for utilization). */
+  #busyMs = 0;
+  #pastWorkerMs = 0;
 
   constructor(transport: Transport, settings: PoolSettings, registry: FunctionRegistry) {
     this.#transport = transport;
@@ -52,6 +56,33 @@ export class PoolEngine {
     this.#policy = new DispatchPolicy(settings.maxTasks);
     this.#sender = new CallSender(transport, registry, (items) => this.#requeue(items));
     transport.open?.({ attachWorker: (connect) => this.#attachWorker(connect) });
+    this.#keepMinWorkers();
+  }
+
+  /** Workers alive, those with calls in flight, and their busy share of the time they have been alive. */
+  workerFigures(): WorkerFigures {
+    const now = performance.now();
+    let alive = this.#pastWorkerMs;
+    let busyWorkers = 0;
+    for (const w of this.#workers) {
+      alive += now - w.bornAt;
+      if (w.busy > 0) busyWorkers++;
+    }
+    return { workers: this.#workers.size, busyWorkers, utilization: alive > 0 ? Math.min(1, this.#busyMs / alive) : 0 };
+  }
+
+  /** Starts workers up to `minWorkers` (at construction, and to replace those that died or retired). */
+  #keepMinWorkers(): void {
+    if (this.#settings.minWorkers === 0 || this.#broken || this.#shuttingDown || this.#endedBy !== undefined) return;
+    let n = this.#settings.minWorkers - this.#ownWorkers();
+    while (n-- > 0 && !this.#broken && this.#supervisor.mayStart) this.#startWorker();
+  }
+
+  /** Workers this pool started that are not on their way out. */
+  #ownWorkers(): number {
+    let n = 0;
+    for (const w of this.#workers) if (!w.external && (w.state === 'starting' || w.state === 'ready')) n++;
+    return n;
   }
 
   /** Throws why no call can be submitted now (broken, shut down), if so. */
@@ -163,6 +194,7 @@ export class PoolEngine {
         while (n-- > 0 && !this.#broken && this.#supervisor.mayStart) this.#startWorker();
       }
     }
+    this.#keepMinWorkers();
     if (this.#shuttingDown && this.#queued() === 0) {
       for (const w of this.#workers) if (w.busy === 0 && (w.state === 'ready' || w.state === 'starting')) w.retire();
       this.#checkShutdownComplete();
@@ -221,7 +253,8 @@ export class PoolEngine {
 
   /** What the engine does with a worker's checked messages (see worker-messages.ts). */
   readonly #handlers: MessageHandlers = {
-    done: (w, timing) => {
+    done: (w, timing, busy) => {
+      this.#busyMs += busy;
       if (timing !== undefined) this.#policy.timing.record(timing, performance.now());
       // External workers are not ours to recycle: nothing would replace them.
       if (w.busy > 0) w.armCallTimeout(this.#onTimeout);
@@ -244,7 +277,12 @@ export class PoolEngine {
   };
 
   #armIdle(w: WorkerSlot): void {
-    if (this.#settings.idleTimeout !== undefined && !w.external) w.armIdle(this.#settings.idleTimeout, () => w.retire());
+    // Workers up to minWorkers stay however long they idle.
+    if (this.#settings.idleTimeout !== undefined && !w.external) {
+      w.armIdle(this.#settings.idleTimeout, () => {
+        if (this.#ownWorkers() > this.#settings.minWorkers) w.retire();
+      });
+    }
   }
 
   /** Ends `w` now; when it has exited, its running call fails with `error` (unless settled) and the rest go back. */
@@ -256,6 +294,7 @@ export class PoolEngine {
     if (w.exited) return;
     const was = w.onExit();
     this.#workers.delete(w);
+    this.#pastWorkerMs += performance.now() - w.bornAt;
     const what = `${w.channel.label} ${describeExit(exit)}`;
     if (was === 'starting' && !w.external && this.#endedBy === undefined) {
       // A start that failed (a replacement killed while starting, say): retried, unless it keeps failing.
