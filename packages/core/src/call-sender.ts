@@ -74,7 +74,7 @@ export class CallSender {
       this.#nextCallId = this.#nextCallId === 0x7fffffff ? 1 : this.#nextCallId + 1;
       calls[j] = item.id;
       calls[j + 1] = item.fnId;
-      calls[j + 2] = item.kind;
+      calls[j + 2] = item.wireKind;
       calls[j + 3] = item.args;
     }
     if (transfer !== undefined && transfer.length > 1) transfer = [...new Set(transfer)];

@@ -12,6 +12,7 @@ export type { MapIterator, MapOptions };
 import {
   rejectUnknownOptions,
   validateArray,
+  validateFunction,
   validateOptionsObject,
   validateSignal,
   validateTimeout,
@@ -25,6 +26,13 @@ export interface CallOptions {
   timeout?: number;
   /** Transfer list (ArrayBuffers, MessagePorts) for transports that can move memory; others ignore it. */
   transfer?: TransferListItem[];
+  /**
+   * Receives each `reportProgress(value)` the call makes while it runs
+   * (`value` as the transport's codec carries it). One that throws is
+   * reported with `process.emitWarning`; the call and the executor go on.
+   * Cost: one message per report; calls without it pay nothing.
+   */
+  onProgress?: (value: any) => void;
 }
 
 export interface ShutdownOptions {
@@ -75,7 +83,7 @@ export type MapArguments<P extends readonly unknown[] = unknown[]> = number exte
   ? IterablesThenOptions<P>
   : IterablesThenOptions<Extract<Prefixes<Required<P>>, P>>;
 
-const CALL_OPTION_KEYS = ['signal', 'timeout', 'transfer'] as const;
+const CALL_OPTION_KEYS = ['signal', 'timeout', 'transfer', 'onProgress'] as const;
 const SHUTDOWN_OPTION_KEYS = ['wait', 'cancelFutures'] as const;
 
 /** Validates `with(...)` options once, when the view is made. */
@@ -87,6 +95,10 @@ export function validateCallOptions(options: unknown, where: string): CallOption
   const timeout = validateTimeout(o.timeout, `${where}: timeout`);
   if (timeout !== undefined) out.timeout = timeout;
   if (o.transfer !== undefined) out.transfer = validateArray(o.transfer, `${where}: transfer`) as TransferListItem[];
+  if (o.onProgress !== undefined) {
+    validateFunction(o.onProgress, `${where}: onProgress`);
+    out.onProgress = o.onProgress;
+  }
   return out;
 }
 

@@ -18,11 +18,13 @@ export { Future, type FutureState } from './future.js';
 export { wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED } from './wait.js';
 
 // Executors
+export type { ExecutorStats, TimeSummary } from './call-stats.js';
 export type { Executor, CallOptions, ShutdownOptions, MapOptions, MapArguments, Task, MapIterator } from './executor.js';
 export { InlineExecutor, type InlineExecutorOptions } from './inline-executor.js';
 
-// Tasks
+// Tasks (and progress reports from a running one)
 export { defineTasks, tasksFrom, type TaskHandles } from './tasks.js';
+export { reportProgress } from './task-progress.js';
 
 // Errors
 export {

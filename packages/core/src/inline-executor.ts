@@ -11,6 +11,7 @@ import { ExecutorBase, type CallOptions, type ShutdownOptions, type Task } from 
 import { Future } from './future.js';
 import { setLongTimeout, type LongTimeout } from './long-timer.js';
 import { Queue } from './queue.js';
+import { deliverProgress, ProgressSink, withProgress } from './task-progress.js';
 import { rejectUnknownOptions, validateFunction, validateInteger, validateOptionsObject } from './validate.js';
 
 export interface InlineExecutorOptions {
@@ -167,7 +168,11 @@ export class InlineExecutor extends ExecutorBase {
         if (!future.done()) future.setException(new TimeoutError(`call did not finish within ${options.timeout} ms`));
       }, options.timeout);
     }
+    // With onProgress, reportProgress in the call reaches it synchronously, until the future is done.
+    const { onProgress } = options;
+    const sink = onProgress === undefined ? undefined : new ProgressSink((v) => future.done() || deliverProgress(onProgress, v));
     const settle = (ok: boolean, value: unknown) => {
+      sink?.close();
       timer?.clear();
       this.#accountBusy();
       this.#running--;
@@ -178,7 +183,7 @@ export class InlineExecutor extends ExecutorBase {
     };
     let value: unknown;
     try {
-      value = run();
+      value = sink === undefined ? run() : withProgress(sink, run)();
     } catch (error) {
       settle(false, error);
       return;

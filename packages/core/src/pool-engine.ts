@@ -16,6 +16,7 @@ import { Queue } from './queue.js';
 import { routeMessage, type MessageHandlers } from './worker-messages.js';
 import { isPassingStartError, StartSupervisor } from './start-supervisor.js';
 import type { Transport, WorkerChannel, WorkerEvents, WorkerExit } from './transport.js';
+import { deliverProgress } from './task-progress.js';
 import { WorkerSlot } from './worker-slot.js';
 import type { WorkItem } from './work-item.js';
 
@@ -271,6 +272,14 @@ export class PoolEngine {
       // An external worker's environment is its own business: drop it, keep the pool.
       if (w.external) this.#endWorker(w);
       else this.#break(`${this.#where}: the initializer failed in a worker: ${cause.message}`, cause);
+    },
+    progress: (w, id, value) => {
+      // A report that arrives after its call settled (its result was already in) is dropped.
+      for (const item of w.inflight) {
+        if (item.id !== id) continue;
+        if (item.options.onProgress !== undefined && !item.future.done()) deliverProgress(item.options.onProgress, value);
+        return;
+      }
     },
     misbehaved: (w, what) => this.#endWorker(w, this.#transport.broken(`${this.#where}: ${w.channel.label} sent ${what}; it was ended`)),
     unknownStatus: (w) => this.#transport.broken(`${this.#where}: ${w.channel.label} sent an unknown result status`),

@@ -7,7 +7,7 @@ import type { CallStats, TrackedCall } from './call-stats.js';
 import type { CallOptions } from './executor.js';
 import type { Future } from './future.js';
 import type { LongTimeout } from './long-timer.js';
-import { CALL, CHUNK, timingKey } from './protocol.js';
+import { CALL, CHUNK, LISTENED, timingKey } from './protocol.js';
 
 export class WorkItem implements TrackedCall {
   /** The call id on the wire, given when it is sent (a requeued call gets a new one). */
@@ -34,6 +34,8 @@ export class WorkItem implements TrackedCall {
   readonly sendsOnce: boolean;
   /** Its key for call timing (see `timingKey`). */
   readonly timingKey: number;
+  /** Its kind as sent: with {@link LISTENED} when the caller listens to progress reports. */
+  readonly wireKind: number;
 
   constructor(
     readonly future: Future<unknown>,
@@ -47,6 +49,7 @@ export class WorkItem implements TrackedCall {
     this.sendsOnce = options.transfer !== undefined && transportMoves;
     this.exclusive = this.sendsOnce || options.signal !== undefined || options.timeout !== undefined;
     this.timingKey = timingKey(fnId, kind);
+    this.wireKind = options.onProgress === undefined ? kind : kind + LISTENED;
   }
 
   /** The future went PENDING → RUNNING (dispatched to a worker). */

@@ -48,6 +48,8 @@ export interface MessageHandlers {
   ready(w: WorkerSlot): void;
   /** The initializer threw in the worker. */
   initFailed(w: WorkerSlot, cause: Error): void;
+  /** A running call reported progress. */
+  progress(w: WorkerSlot, id: number, value: unknown): void;
   /** The worker broke the protocol (`what` it sent): end it. */
   misbehaved(w: WorkerSlot, what: string): void;
   /** The error for a result status this engine does not know. */
@@ -67,6 +69,8 @@ export function routeMessage(w: WorkerSlot, message: FromWorker, on: MessageHand
     case 'started':
       if (w.progress instanceof MessageBoard) w.progress.started(message.id);
       return;
+    case 'progress':
+      return on.progress(w, message.id, message.value);
     case 'board-failed':
       // From now on the runtime announces each call.
       w.progress = new MessageBoard();
