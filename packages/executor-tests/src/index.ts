@@ -11,6 +11,7 @@ import {
   QueueFullError,
   RemoteError,
   ShutdownError,
+  tasksFrom,
   TimeoutError,
   wait,
   type Executor,
@@ -569,6 +570,26 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
       });
     });
 
+
+    describe('tasksFrom', () => {
+      const plain = tasksFrom<{ shout(text: string): string; notAFunction(): void; missing(): void }>(new URL('../fixtures/plain.mjs', import.meta.url));
+
+      it("runs a plain module's exports as tasks, in submit and in map", async () => {
+        const ex = make({ maxWorkers: 1 });
+        expect(await ex.submit(plain.shout, 'hi')).toBe('HI!');
+        expect(await ex.map(plain.shout, ['a', 'b']).toArray()).toEqual(['A!', 'B!']);
+      });
+
+      it('a missing or non-function export fails that call, naming it; the executor goes on', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const missing = (await ex.submit(plain.missing).exception()) as Error;
+        expect(missing).toBeInstanceOf(TypeError);
+        expect(missing.message).toMatch(/'missing'.*plain\.mjs/);
+        expect(missing.message).not.toMatch(/define it there/);
+        expect(((await ex.submit(plain.notAFunction).exception()) as Error).message).toMatch(/notAFunction/);
+        expect(await ex.submit(plain.shout, 'ok')).toBe('OK!');
+      });
+    });
 
     describe('stats()', () => {
       it('counts calls by outcome and times their wait and run', async () => {
