@@ -52,11 +52,11 @@ export class WorkItem implements TrackedCall {
     this.wireKind = options.onProgress === undefined ? kind : kind + LISTENED;
   }
 
-  /** The future went PENDING → RUNNING (dispatched to a worker). */
-  markStarted(): void {
+  /** The future went PENDING → RUNNING (dispatched to a worker) at `now` (`performance.now()`). */
+  markStarted(now: number): void {
     this.started = true;
-    if (this.stats !== undefined) this.stats.started(this);
-    else this.startedAt = performance.now();
+    if (this.stats !== undefined) this.stats.started(this, now);
+    else this.startedAt = now;
   }
 
   /** Stops the per-call timeout, if armed. */
