@@ -468,22 +468,37 @@ class MapCalls implements MapIterator<unknown> {
     });
   }
 
-  /** Without the chunker: submits units from the sync input while there is room (and within `buffersize`). */
-  #pumpSync(): void {
+  /**
+   * Without the chunker: submits units from the sync input while there is
+   * room (and within `buffersize`). Waiting for room, it asks the executor
+   * to let it submit the rest before a shutdown, as Python's map has
+   * submitted every call by then.
+   */
+  #pumpSync(force = false): void {
     const limit = this.#buffersize ?? Infinity;
     while (!this.#finished && !this.#inputEnded && this.#pending.length < limit) {
-      if (!this.#hasRoom()) {
+      if (!force && !this.#hasRoom()) {
+        this.#unregister ??= this.#host.beforeShutdown?.(() => {
+          this.#unregister = undefined;
+          this.#pumpSyncOrEnd(true);
+        });
         this.#awaitRoom(() => {
-          try {
-            this.#pumpSync();
-          } catch (error) {
-            this.#endInput(error);
-          }
+          this.#pumpSyncOrEnd(false);
           this.#wake?.();
         });
         return;
       }
-      if (!this.#submitSync()) return;
+      if (!this.#submitSync()) break;
+    }
+    if (this.#inputEnded) this.#unregisterFlush();
+  }
+
+  /** {@link #pumpSync}; a submit that throws (shutdown, broken pool) ends the input there. */
+  #pumpSyncOrEnd(force: boolean): void {
+    try {
+      this.#pumpSync(force);
+    } catch (error) {
+      this.#endInput(error);
     }
   }
 

@@ -460,11 +460,4 @@ describe('PoolExecutor engine: stats, maxQueue, minWorkers, progress', () => {
     await pool.shutdown();
     expect(pool.transport.live).toHaveLength(0);
   });
-
-  it('a map waiting for room under maxQueue still runs every item it read when the pool shuts down', async () => {
-    const pool = make({ maxWorkers: 1, maxQueue: 1 });
-    const it = pool.map(tasks.add, [1, 2, 3, 4, 5, 6], [0, 0, 0, 0, 0, 0]);
-    await pool.shutdown();
-    expect(await it.toArray()).toEqual([1, 2, 3, 4, 5, 6]);
-  });
 });

@@ -675,6 +675,17 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         expect(await it.toArray()).toHaveLength(10);
       });
 
+      it('a map waiting for room still runs every item of its input when the executor shuts down', async () => {
+        const ex = make({ maxWorkers: 1, maxQueue: 1 });
+        const xs = [1, 2, 3, 4, 5, 6];
+        const zeros = xs.map(() => 0);
+        const sized = ex.map(tasks.add, xs, zeros);
+        const chunked = ex.map(tasks.add, xs, zeros, { chunksize: 2 });
+        await ex.shutdown();
+        expect(await sized.toArray()).toEqual(xs);
+        expect(await chunked.toArray()).toEqual(xs);
+      });
+
       it('rejects a bad maxQueue, naming it', () => {
         expect(() => suite.create({ maxQueue: 0 })).toThrow(RangeError);
         expect(() => suite.create({ maxQueue: 0 })).toThrow(/maxQueue/);
