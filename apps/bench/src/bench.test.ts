@@ -8,8 +8,8 @@ import type { BenchResults, CaseResult } from './results.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
-const POOLS_1W = ['inline', 'thread', 'process', 'socket', 'floor-postmessage', 'floor-ipc', 'floor-socket'];
-const POOLS_2W = ['thread', 'process', 'socket', 'piscina', 'tinypool', 'tinypool-process', 'workerpool', 'workerpool-process', 'python-process', 'python-thread'];
+const POOLS_1W = ['inline', 'thread', 'process', 'socket', 'redis', 'floor-postmessage', 'floor-ipc', 'floor-socket'];
+const POOLS_2W = ['thread', 'process', 'socket', 'redis', 'piscina', 'tinypool', 'tinypool-process', 'workerpool', 'workerpool-process', 'python-process', 'python-thread'];
 const EXPECTED_CASES: Record<string, string[]> = {
   'transports.rtt': POOLS_1W,
   'transports.burst': POOLS_1W,
@@ -17,7 +17,7 @@ const EXPECTED_CASES: Record<string, string[]> = {
   'peers.map': POOLS_2W,
   'peers.fib': [...POOLS_2W, 'single-thread', 'parallel-floor', 'python-single'],
   'peers.payload16': [...POOLS_2W, 'thread-transfer', 'piscina-move'],
-  'scaling.fib.w1': ['inline', 'thread', 'process', 'socket'],
+  'scaling.fib.w1': ['inline', 'thread', 'process', 'socket', 'redis'],
   'map.echo': ['thread', 'process', 'socket'].flatMap((t) => [`${t}-default`, `${t}-chunksize-100`]),
   'map.parse': [
     ...['thread', 'process', 'socket'].flatMap((t) => [`${t}-default`, `${t}-chunksize-1`, `${t}-submit`]),
@@ -38,6 +38,9 @@ const RATIOS = [
   'socket burst ÷ python submit',
   'socket burst ÷ process burst',
   'socket map ÷ python map',
+  'fib ideal ratio (redis)',
+  'redis burst ÷ socket burst',
+  'redis map ÷ socket map',
   ...['echo', 'acorn'].flatMap((w) => ['thread', 'process', 'socket'].map((t) => `default map ÷ best tuned map: ${w} (${t})`)),
 ];
 
@@ -133,7 +136,7 @@ describe('bench --quick --tiny', () => {
     const s = run.results.scaling!;
     expect(s.payload.sizes).toEqual([1, 64 * 1024]);
     expect(s.payload.series.map((x) => x.id).sort()).toEqual([...POOLS_1W].sort());
-    expect(s.workers.rows.map((r) => r.id)).toEqual(['thread', 'process', 'socket']);
+    expect(s.workers.rows.map((r) => r.id)).toEqual(['thread', 'process', 'socket', 'redis']);
     expect(Object.keys(s.workers.rows[0].burstOpsPerSec)).toEqual(['w1', 'w2']);
     const names = run.results.ratios.map((r) => r.name);
     for (const name of RATIOS) expect(names).toContain(name);

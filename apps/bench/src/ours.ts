@@ -12,6 +12,7 @@ import {
   type Op,
 } from './contender.js';
 import type { ContenderKind } from './results.js';
+import { REDIS_INSTALL_HINT, hasRedisServer, startBenchRedis, type BenchRedis } from './redis-server.js';
 import { reasonOf, timeMs, withTimeout } from './timing.js';
 import { runParseOurs } from './parse-op.js';
 
@@ -31,13 +32,14 @@ interface Tasks {
   echo: Task;
 }
 
-export type OurTransport = 'inline' | 'thread' | 'process' | 'socket';
+export type OurTransport = 'inline' | 'thread' | 'process' | 'socket' | 'redis';
 
 const SOURCES: Record<OurTransport, { pkg: string; name: string }> = {
   inline: { pkg: '@futures/core', name: 'InlineExecutor' },
   thread: { pkg: '@futures/thread-pool', name: 'ThreadPoolExecutor' },
   process: { pkg: '@futures/process-pool', name: 'ProcessPoolExecutor' },
   socket: { pkg: '@futures/socket', name: 'SocketPoolExecutor' },
+  redis: { pkg: '@futures/redis', name: 'RedisPoolExecutor' },
 };
 
 async function importModule(pkg: string): Promise<Record<string, unknown>> {
@@ -52,6 +54,8 @@ async function importModule(pkg: string): Promise<Record<string, unknown>> {
       return await import('@futures/process-pool');
     case '@futures/socket':
       return await import('@futures/socket');
+    case '@futures/redis':
+      return await import('@futures/redis');
     default:
       throw new Error(`unknown package ${pkg}`);
   }
@@ -84,7 +88,7 @@ async function loadExecutor(transport: OurTransport): Promise<ExecutorCtor> {
   return ctor as ExecutorCtor;
 }
 
-/** One of our executors (inline, thread, process, socket) with `workers` workers. */
+/** One of our executors (inline, thread, process, socket, redis) with `workers` workers. */
 export class OurContender implements Contender {
   readonly id: string;
   readonly label: string;
@@ -94,6 +98,8 @@ export class OurContender implements Contender {
   readonly #workers: number;
   readonly #closeTimeoutMs: number;
   #pool: ExecutorLike | undefined;
+  /** The private redis-server of the Redis rows. */
+  #redis: BenchRedis | undefined;
   #tasks: Tasks | undefined;
   readonly #payloads = new Map<string, Uint8Array | Float64Array>();
 
@@ -113,11 +119,25 @@ export class OurContender implements Contender {
   async open(): Promise<void> {
     const tasks = await loadTasks();
     const Ctor = await loadExecutor(this.#transport);
-    const pool = this.#transport === 'inline' ? new Ctor() : new Ctor({ maxWorkers: this.#workers });
+    const pool = this.#transport === 'inline' ? new Ctor() : this.#transport === 'redis' ? await this.#openRedis(Ctor) : new Ctor({ maxWorkers: this.#workers });
     this.#pool = pool;
     this.#tasks = tasks;
     // Enough short calls in flight that the pool starts every worker now.
     await Promise.all(Array.from({ length: this.#workers * 4 }, () => pool.submit(tasks.fib, 12)));
+  }
+
+  /**
+   * A RedisPoolExecutor on a private redis-server (Unix socket), whose
+   * `workers` fleet workers it spawns itself: local processes that join
+   * through Redis, as remote ones would.
+   */
+  async #openRedis(Ctor: ExecutorCtor): Promise<ExecutorLike> {
+    if (!hasRedisServer()) {
+      throw new UnavailableError(SOURCES.redis.pkg, `redis-server is not installed, so the Redis rows are skipped (install it: ${REDIS_INSTALL_HINT})`);
+    }
+    this.#redis = await startBenchRedis();
+    const w = this.#workers;
+    return new Ctor({ url: this.#redis.url, pool: `bench-${process.pid}-${w}`, maxWorkers: w, maxFleetWorkers: w });
   }
 
   async run(op: Op): Promise<number> {
@@ -188,13 +208,20 @@ export class OurContender implements Contender {
   async close(): Promise<string | undefined> {
     const pool = this.#pool;
     this.#pool = undefined;
-    if (!pool) return undefined;
+    const redis = this.#redis;
+    this.#redis = undefined;
+    if (!pool) {
+      await redis?.stop();
+      return undefined;
+    }
     try {
       await withTimeout(pool.shutdown({ wait: true, cancelFutures: true }), this.#closeTimeoutMs, 'shutdown({ wait: true })');
       return undefined;
     } catch (err) {
       this.#force(pool);
       return `${reasonOf(err)}; killed its workers`;
+    } finally {
+      await redis?.stop();
     }
   }
 
@@ -202,6 +229,8 @@ export class OurContender implements Contender {
     const pool = this.#pool;
     this.#pool = undefined;
     if (pool) this.#force(pool);
+    this.#redis?.kill();
+    this.#redis = undefined;
   }
 
   #force(pool: ExecutorLike): void {

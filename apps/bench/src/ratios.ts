@@ -88,6 +88,9 @@ function peerRatios(cases: readonly CaseResult[]): RatioLine[] {
     ratio(cases, 'socket burst ÷ python submit', ['peers.burst', 'socket'], ['peers.burst', py]),
     ratio(cases, 'socket burst ÷ process burst', ['peers.burst', 'socket'], ['peers.burst', 'process']),
     ratio(cases, 'socket map ÷ python map', ['peers.map', 'socket'], ['peers.map', py]),
+    ideal(cases, 'redis'),
+    ratio(cases, 'redis burst ÷ socket burst', ['peers.burst', 'redis'], ['peers.burst', 'socket']),
+    ratio(cases, 'redis map ÷ socket map', ['peers.map', 'redis'], ['peers.map', 'socket']),
     ratio(cases, `${big} round trip: thread ÷ process`, ['peers.payload16', 'thread'], ['peers.payload16', 'process']),
     ratio(cases, `${big} round trip: socket ÷ process`, ['peers.payload16', 'socket'], ['peers.payload16', 'process']),
   ];

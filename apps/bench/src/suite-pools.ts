@@ -17,7 +17,7 @@ export interface PoolSections {
 
 type PythonProbe = { version: string } | { reason: string };
 
-const OURS = ['thread', 'process', 'socket'] as const;
+const OURS = ['thread', 'process', 'socket', 'redis'] as const;
 
 /** How many cases the pool suites will run, for the progress bar. */
 export function poolSteps(sections: readonly Section[], scalingSizes: number): number {

@@ -44,7 +44,8 @@ export class PoolEngine {
   #endedBy: string | undefined;
   #shutdownDone: Promise<void> | undefined;
   #resolveShutdown: (() => void) | undefined;
-  #transportClosed = false;
+  /** The transport's close, once called (settles when it finished): shutdown resolves only after it. */
+  #transportClosed: Promise<void> | undefined;
   /** Ms the workers reported running calls, and the lifetimes of workers gone (for utilization). */
   #busyMs = 0;
   #pastWorkerMs = 0;
@@ -361,12 +362,11 @@ export class PoolEngine {
     if (this.#workers.size > 0) return;
     if (!this.#broken && (!this.#shuttingDown || this.#queued() > 0)) return;
     this.#supervisor.stop();
-    if (!this.#transportClosed) {
-      this.#transportClosed = true;
-      const resolve = () => this.#resolveShutdown?.();
-      void Promise.resolve(this.#transport.close?.()).then(resolve, resolve);
-    } else if (this.#shuttingDown) {
-      this.#resolveShutdown?.();
-    }
+    // A pool that broke closed its transport already: a shutdown after that still waits for the close to finish.
+    this.#transportClosed ??= Promise.resolve(this.#transport.close?.()).then(
+      () => {},
+      () => {},
+    );
+    void this.#transportClosed.then(() => this.#resolveShutdown?.());
   }
 }

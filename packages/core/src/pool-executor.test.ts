@@ -247,6 +247,26 @@ describe('PoolExecutor engine', () => {
 describe('PoolExecutor engine: starts that fail', () => {
   const make = shutDownAfterEach((...args: ConstructorParameters<typeof FakePoolExecutor>) => new FakePoolExecutor(...args));
 
+  it('shutdown of a pool that broke resolves only once its transport has finished closing', async () => {
+    const pool = make({ maxWorkers: 1 }, { failStart: 'throw' });
+    let finishClose!: () => void;
+    const closing = new Promise<void>((resolve) => (finishClose = resolve));
+    let closeCalls = 0;
+    pool.transport.close = () => {
+      closeCalls++;
+      return closing;
+    };
+    await expect(pool.submit(tasks.add, 1, 1)).rejects.toThrow(BrokenFakePoolError);
+    expect(closeCalls).toBe(1);
+    let shutDown = false;
+    const done = pool.shutdown().then(() => (shutDown = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(shutDown).toBe(false);
+    finishClose();
+    await done;
+    expect(closeCalls).toBe(1);
+  });
+
   it('retries a start that failed with EMFILE', async () => {
     const pool = make({ maxWorkers: 1 }, { startFailures: ['emfile'] });
     expect(await pool.submit(tasks.add, 1, 2)).toBe(3);

@@ -28,7 +28,17 @@ export {
   type WorkerExit,
   type WorkerPort,
 } from './transport.js';
-export { SHORT_CALL_MS, type ToWorker, type FromWorker, type TaskRef, type SerializedError, type ProgressReportMessage } from './protocol.js';
+export {
+  SHORT_CALL_MS,
+  CALL_STRIDE,
+  RESULT_STRIDE,
+  LISTENED,
+  type ToWorker,
+  type FromWorker,
+  type TaskRef,
+  type SerializedError,
+  type ProgressReportMessage,
+} from './protocol.js';
 export { runWorkerRuntime } from './worker-runtime.js';
 export { PROGRESS_RUNNING, PROGRESS_DONE, type ProgressReader, type ProgressWriter, type ProgressSlot } from './progress.js';
 

@@ -1,0 +1,267 @@
+/**
+ * A fleet worker: the supervisor that runs on the main thread of
+ * `futures-redis-worker`, one per `--workers`. It takes executors' requests
+ * from the pool's `want` list, and for each executor it serves (a session,
+ * under a fresh worker id) it runs the worker runtime in a fresh worker
+ * thread (runtime-thread.ts), moves messages between that thread and Redis,
+ * and refreshes its heartbeat, whatever the thread is doing.
+ *
+ * Session states: FREE (waiting for a request) → SERVING (bound to one
+ * executor) → FREE again when the executor releases it, ends its call (abort,
+ * timeout), goes away (its alive key expired), or declared it lost (its
+ * heartbeat key expired: a late result is then refused by Redis), or when the
+ * runtime thread died (its exit is reported first). A session's thread never
+ * serves another: the next executor gets a fresh one (prepared in advance).
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Redis } from 'ioredis';
+import { FleetKeys } from './keys.js';
+import { FrameSealer, KIND, type Frame } from './sealed-frame.js';
+import type { Scripts } from './scripts.js';
+import type { RuntimeThreadData, ThreadOutput } from './runtime-thread.js';
+
+const THREAD_ENTRY = new URL('./runtime-thread.js', import.meta.url);
+/** How long a blocking read waits before the loop looks around (stop, session over), s. */
+const BLOCK_SECONDS = 1;
+/** Frames taken from a list in one read. */
+const READ_COUNT = 256;
+
+/** What the workers of one process share. */
+export interface SupervisorContext {
+  keys: FleetKeys;
+  /** For commands and scripts (never blocking). */
+  cmd: Redis;
+  scripts: Scripts;
+  sealer: FrameSealer;
+  cwd: string;
+  /** Reported in each hello: names this worker in the executor's messages. */
+  name: string;
+  /** Called with what went wrong outside any call (a Redis error while serving): logged by the CLI. */
+  warn(message: string): void;
+}
+
+/** A runtime thread and the board where the supervisor confirms its messages. */
+class RuntimeThread {
+  readonly worker: Worker;
+  readonly confirmed = new Int32Array(new SharedArrayBuffer(4));
+  /** Set when the supervisor ends it on purpose: its exit is then not reported. */
+  ending = false;
+
+  constructor(cwd: string) {
+    this.worker = new Worker(THREAD_ENTRY, {
+      workerData: { cwd, confirmed: this.confirmed.buffer as SharedArrayBuffer } satisfies RuntimeThreadData,
+      // Tasks see the worker's environment, as in a process pool.
+      env: process.env,
+      stdout: false,
+      stderr: false,
+    });
+    // Until a session takes it, an idle spare thread must not keep the process alive by itself.
+  }
+
+  confirm(seq: number): void {
+    Atomics.store(this.confirmed, 0, seq);
+    Atomics.notify(this.confirmed, 0);
+  }
+
+  end(): void {
+    this.ending = true;
+    void this.worker.terminate();
+  }
+}
+
+interface Session {
+  executorId: string;
+  workerId: string;
+  leaseMs: number;
+  alive: string;
+  outbox: string;
+  inbox: string;
+  heartbeat: string;
+  thread: RuntimeThread;
+  seqOut: number;
+  seqIn: number;
+  beat: NodeJS.Timeout;
+  over: boolean;
+}
+
+export class Supervisor {
+  readonly #ctx: SupervisorContext;
+  /** This worker's own connection for blocking reads. */
+  readonly #block: Redis;
+  readonly #host = hostname();
+  #spare: RuntimeThread | undefined;
+  #session: Session | undefined;
+  #stopping = false;
+  #done: Promise<void> | undefined;
+
+  constructor(ctx: SupervisorContext, block: Redis) {
+    this.#ctx = ctx;
+    this.#block = block;
+  }
+
+  /** Serves executors until {@link stop}. */
+  run(): Promise<void> {
+    this.#done ??= this.#loop();
+    return this.#done;
+  }
+
+  /** Leaves the current session (reporting the exit to its executor) and stops taking requests. */
+  async stop(signal: string): Promise<void> {
+    this.#stopping = true;
+    const s = this.#session;
+    if (s !== undefined && !s.over) {
+      await this.#push(s, [this.#frame(s, KIND.EXIT, [null, signal, 'the worker process was asked to stop'])]).catch(() => 0);
+      this.#leave(s);
+    }
+    this.#spare?.end();
+    this.#spare = undefined;
+    this.#block.disconnect();
+    await this.#done?.catch(() => {});
+  }
+
+  async #loop(): Promise<void> {
+    this.#spare = new RuntimeThread(this.#ctx.cwd);
+    while (!this.#stopping) {
+      try {
+        const s = this.#session;
+        if (s === undefined) await this.#waitForRequest();
+        else if (s.over) this.#session = undefined;
+        else await this.#serve(s);
+      } catch (error) {
+        if (this.#stopping) break;
+        this.#ctx.warn(`redis error: ${(error as Error)?.message ?? String(error)}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
+
+  /** FREE: takes the next executor's request and says hello; the executor's alive key must still exist. */
+  async #waitForRequest(): Promise<void> {
+    const { keys, scripts } = this.#ctx;
+    const popped = (await this.#block.blpop(keys.want, BLOCK_SECONDS)) as [string, string] | null;
+    if (popped === null || this.#stopping) return;
+    const [executorId, requestId, lease] = popped[1].split('|');
+    const leaseMs = Number(lease);
+    if (!executorId || !requestId || !(leaseMs > 0)) return;
+    const workerId = randomBytes(9).toString('base64url');
+    const s: Session = {
+      executorId,
+      workerId,
+      leaseMs,
+      alive: keys.alive(executorId),
+      outbox: keys.outbox(executorId),
+      inbox: keys.inbox(workerId),
+      heartbeat: keys.heartbeat(workerId),
+      thread: undefined as unknown as RuntimeThread,
+      seqOut: 0,
+      seqIn: 0,
+      beat: undefined as unknown as NodeJS.Timeout,
+      over: false,
+    };
+    const hello = this.#frame(s, KIND.HELLO, [requestId, this.#ctx.name, this.#host, process.pid]);
+    if ((await scripts.accept(s.alive, s.heartbeat, s.outbox, leaseMs, hello)) !== 1) return; // that executor is gone
+    this.#bind(s);
+  }
+
+  #bind(s: Session): void {
+    s.thread = this.#spare ?? new RuntimeThread(this.#ctx.cwd);
+    this.#spare = undefined;
+    const thread = s.thread;
+    thread.worker.on('message', (out: ThreadOutput) => {
+      if (s.over) return;
+      if ('close' in out) {
+        // Retired: everything it sent is pushed before LEFT (one connection, in order); the worker is free again.
+        void this.#push(s, [this.#frame(s, KIND.LEFT)]).catch(() => 0);
+        this.#leave(s);
+        return;
+      }
+      const frame = 'announce' in out ? this.#frame(s, KIND.PROGRESS, [out.announce]) : this.#frame(s, KIND.MESSAGE, [out.parts]);
+      // Pushes go out in order on one connection: a confirmation covers everything before it too.
+      this.#push(s, [frame]).then(
+        (ok) => (ok ? thread.confirm(out.seq) : this.#leave(s)),
+        (error) => this.#ctx.warn(`a message could not be sent: ${(error as Error)?.message ?? String(error)}`),
+      );
+    });
+    let failure: string | undefined;
+    thread.worker.on('error', (error) => {
+      failure = (error as Error)?.stack ?? String(error);
+    });
+    thread.worker.once('exit', (code) => {
+      if (thread.ending || s.over) return;
+      // The runtime died (a task called process.exit, an uncaught error): say so after everything it sent.
+      void this.#push(s, [this.#frame(s, KIND.EXIT, [code, null, failure ?? null])]).catch(() => 0);
+      this.#leave(s);
+    });
+    s.beat = setInterval(() => void this.#heartbeat(s), Math.max(10, Math.floor(s.leaseMs / 3)));
+    this.#session = s;
+    // The next session's thread starts now, while this one serves.
+    this.#spare = new RuntimeThread(this.#ctx.cwd);
+  }
+
+  async #heartbeat(s: Session): Promise<void> {
+    if (s.over) return;
+    try {
+      // 0: the executor declared this worker lost (it was silent too long); -1: the executor is gone.
+      if ((await this.#ctx.scripts.beat(s.heartbeat, s.alive, s.leaseMs)) !== 1) this.#leave(s);
+    } catch (error) {
+      this.#ctx.warn(`heartbeat failed: ${(error as Error)?.message ?? String(error)}`);
+    }
+  }
+
+  /** SERVING: reads the inbox and acts on each frame. */
+  async #serve(s: Session): Promise<void> {
+    const reply = (await this.#block.blmpopBuffer(BLOCK_SECONDS, 1, s.inbox, 'LEFT', 'COUNT', READ_COUNT)) as [Buffer, Buffer[]] | null;
+    if (reply === null) return;
+    for (const raw of reply[1]) {
+      if (s.over) return;
+      const frame = this.#ctx.sealer.open(s.inbox, raw);
+      // Not signed with our token, another session's, or replayed: dropped.
+      if (frame === undefined || frame.session !== s.workerId || frame.seq <= s.seqIn) continue;
+      s.seqIn = frame.seq;
+      this.#receive(s, frame);
+    }
+  }
+
+  #receive(s: Session, frame: Frame): void {
+    switch (frame.kind) {
+      case KIND.MESSAGE: {
+        const parts = frame.fields[0] as Uint8Array[];
+        if (!Array.isArray(parts)) return;
+        // Copies that the thread takes over (the frame's buffer is shared by its parts).
+        const own = parts.map((p) => Uint8Array.prototype.slice.call(p));
+        s.thread.worker.postMessage(own, own.map((p) => p.buffer as ArrayBuffer));
+        return;
+      }
+      case KIND.RELEASE:
+      case KIND.END: {
+        // The thread goes first, so that nothing it runs outlives the session; then the executor hears it.
+        s.thread.end();
+        const left = this.#frame(s, KIND.LEFT);
+        void this.#push(s, [left]).catch(() => 0);
+        this.#leave(s);
+        return;
+      }
+    }
+  }
+
+  /** Ends the session: the thread is ended, the keys go, and this worker is FREE again under a new id. */
+  #leave(s: Session): void {
+    if (s.over) return;
+    s.over = true;
+    clearInterval(s.beat);
+    s.thread.end();
+    void this.#ctx.cmd.del(s.heartbeat, s.inbox).catch(() => 0);
+    if (this.#session === s) this.#session = undefined;
+  }
+
+  #frame(s: Session, kind: number, fields: unknown[] = []): Buffer {
+    return this.#ctx.sealer.seal(s.outbox, s.workerId, ++s.seqOut, kind, fields);
+  }
+
+  /** 1 when Redis took the frames, 0 when the session is over there (declared lost, or the executor is gone). */
+  #push(s: Session, frames: Buffer[]): Promise<number> {
+    return this.#ctx.scripts.push(s.heartbeat, s.alive, s.outbox, s.leaseMs, frames);
+  }
+}
