@@ -5,7 +5,8 @@
  * - executors: the {@link Executor} interface and {@link InlineExecutor}
  *   (pools come from `@futures/thread-pool`, `@futures/process-pool`,
  *   `@futures/socket`);
- * - tasks: {@link defineTasks};
+ * - tasks: {@link defineTasks}, {@link tasksFrom}, and {@link reportProgress}
+ *   for progress from a running one;
  * - errors: one class per failure, each with a stable `code` and `isInstance`.
  *
  * What only transport authors need (the pool engine, `Transport`, the worker
