@@ -133,14 +133,15 @@ class SyncZip {
     return this.nextColumns(Infinity);
   }
   next(): unknown[] | undefined {
-    const row = new Array<unknown>(this.#its.length);
+    // Filled by push, so it stays a packed array: a holey one is sent as a sparse one, key by key.
+    const row: unknown[] = [];
     for (let i = 0; i < this.#its.length; i++) {
       const r = this.#its[i].next();
       if (r.done) {
         this.close(i);
         return undefined;
       }
-      row[i] = r.value;
+      row.push(r.value);
     }
     return row;
   }
@@ -181,14 +182,14 @@ class AsyncZip {
     this.#its = iterables.map((it) => (isAsyncIterable(it) ? it[Symbol.asyncIterator]() : it[Symbol.iterator]()));
   }
   async next(): Promise<unknown[] | undefined> {
-    const row = new Array<unknown>(this.#its.length);
+    const row: unknown[] = [];
     for (let i = 0; i < this.#its.length; i++) {
       const r = await this.#its[i].next();
       if (r.done) {
         await this.close(i);
         return undefined;
       }
-      row[i] = r.value;
+      row.push(r.value);
     }
     return row;
   }

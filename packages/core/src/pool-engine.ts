@@ -20,6 +20,9 @@ import { deliverProgress } from './task-progress.js';
 import { WorkerSlot } from './worker-slot.js';
 import type { WorkItem } from './work-item.js';
 
+/** Immutable: its reactions run as microtasks. */
+const RESOLVED = Promise.resolve();
+
 function reason(error: unknown): string {
   return (error as Error)?.message ?? String(error);
 }
@@ -158,12 +161,15 @@ export class PoolEngine {
   #scheduleDispatch(): void {
     if (this.#dispatchScheduled) return;
     this.#dispatchScheduled = true;
-    // A microtask lets a burst of submits from one tick go out as one message per worker.
-    queueMicrotask(() => {
-      this.#dispatchScheduled = false;
-      this.#dispatch();
-    });
+    // A microtask lets a burst of submits from one tick go out as one message per worker. A resolved
+    // promise's reaction, not queueMicrotask: that makes an AsyncResource per call (~0.6 µs of a lone call).
+    RESOLVED.then(this.#runDispatch);
   }
+
+  readonly #runDispatch = (): void => {
+    this.#dispatchScheduled = false;
+    this.#dispatch();
+  };
 
   /** Drops cancelled calls at the front of the queue; returns how many remain. */
   #queued(): number {
@@ -209,7 +215,7 @@ export class PoolEngine {
       slot.attach(this.#transport.startWorker(this.#eventsFor(slot)));
     } catch (error) {
       // Out of descriptors or processes for a moment: try again after a backoff; a bad option: give up.
-      if (!isPassingStartError(error) || this.#supervisor.failed()) this.#break(`${this.#where}: a worker could not start: ${reason(error)}`, error);
+      if (!isPassingStartError(error) || this.#supervisor.failed(error)) this.#break(`${this.#where}: a worker could not start: ${reason(error)}`, error);
       return;
     }
     this.#addWorker(slot);
@@ -308,7 +314,7 @@ export class PoolEngine {
     const what = `${w.channel.label} ${describeExit(exit)}`;
     if (was === 'starting' && !w.external && this.#endedBy === undefined) {
       // A start that failed (a replacement killed while starting, say): retried, unless it keeps failing.
-      if (this.#supervisor.failed()) {
+      if (this.#supervisor.failed(exit.error)) {
         const detail = exit.error instanceof Error ? `: ${exit.error.message}` : '';
         this.#break(`${this.#where}: a worker could not start (${what} before it was ready)${detail}`, exit.error);
       }

@@ -287,12 +287,18 @@ describe('PoolExecutor engine: starts that fail', () => {
     expect(pool.transport.workers).toHaveLength(4);
   });
 
+  it('keeps retrying starts that fail with a passing error (EMFILE) with a growing backoff, without breaking', async () => {
+    const pool = make({ maxWorkers: 1 }, { startFailures: ['emfile', 'emfile', 'emfile', 'emfile', 'emfile'] });
+    expect(await pool.submit(tasks.add, 1, 2)).toBe(3);
+    expect(await pool.submit(tasks.add, 2, 2)).toBe(4);
+  });
+
   it('breaks after 3 failed starts in a row with no worker becoming ready, with the last failure as cause', async () => {
-    const pool = make({ maxWorkers: 1 }, { startFailures: ['killed', 'emfile', 'killed'] });
+    const pool = make({ maxWorkers: 1 }, { startFailures: ['killed', 'emfile', 'killed', 'killed'] });
     const f = pool.submit(tasks.add, 1, 2);
     const error = (await f.exception()) as Error;
     expect(BrokenExecutorError.isInstance(error)).toBe(true);
-    expect(error.message).toMatch(/could not start \(fake worker 2 was killed by SIGKILL before it was ready\)/);
+    expect(error.message).toMatch(/could not start \(fake worker 3 was killed by SIGKILL before it was ready\)/);
     expect(() => pool.submit(tasks.add, 1, 1)).toThrow(/could not start/);
   });
 

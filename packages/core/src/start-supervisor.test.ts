@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { isPassingStartError, MAX_FAILED_STARTS, StartSupervisor } from './start-supervisor.js';
+import { describe, expect, it, vi } from 'vitest';
+import { isPassingStartError, MAX_FAILED_STARTS, MAX_PASSING_BACKOFF_MS, PASSING_GIVE_UP_MS, StartSupervisor } from './start-supervisor.js';
+
+const emfile = () => Object.assign(new Error('spawn EMFILE'), { code: 'EMFILE' });
 
 describe('StartSupervisor', () => {
   it('breaks after MAX_FAILED_STARTS failed starts in a row, waiting a backoff between them', async () => {
@@ -22,6 +24,42 @@ describe('StartSupervisor', () => {
     expect(supervisor.failed()).toBe(false);
     supervisor.succeeded();
     expect(supervisor.failed()).toBe(false);
+    supervisor.stop();
+  });
+
+  it('passing failures (EMFILE) do not count towards the limit: the backoff doubles up to its cap, and only a long run of them breaks', () => {
+    vi.useFakeTimers();
+    try {
+      let retries = 0;
+      const supervisor = new StartSupervisor(() => retries++);
+      const waits: number[] = [];
+      let elapsed = 0;
+      while (elapsed < PASSING_GIVE_UP_MS) {
+        expect(supervisor.failed(emfile())).toBe(false);
+        const before = Date.now();
+        vi.runOnlyPendingTimers();
+        waits.push(Date.now() - before);
+        elapsed += waits.at(-1)!;
+      }
+      expect(waits.slice(0, 4)).toEqual([50, 100, 200, 400]);
+      expect(Math.max(...waits)).toBe(MAX_PASSING_BACKOFF_MS);
+      expect(retries).toBe(waits.length);
+      expect(supervisor.failed(emfile())).toBe(true);
+      supervisor.succeeded();
+      expect(supervisor.failed(emfile())).toBe(false);
+      supervisor.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a non-passing failure between passing ones still counts', () => {
+    const supervisor = new StartSupervisor(() => {});
+    for (let i = 1; i < MAX_FAILED_STARTS; i++) {
+      expect(supervisor.failed()).toBe(false);
+      expect(supervisor.failed(emfile())).toBe(false);
+    }
+    expect(supervisor.failed()).toBe(true);
     supervisor.stop();
   });
 

@@ -10,12 +10,24 @@
  * that is not passing (bad options: retrying cannot help). An initializer
  * that throws breaks the pool too, but that is the engine's to see (an
  * `init-failed` message), not a failed start.
+ *
+ * A passing error (out of descriptors, processes or memory) says nothing
+ * about the worker: it lasts as long as whatever holds the resource (250
+ * silent connections hold their descriptors until their handshake times
+ * out). Such failures do not count towards {@link MAX_FAILED_STARTS}; they
+ * are retried with a backoff that doubles up to {@link MAX_PASSING_BACKOFF_MS},
+ * and break the pool only when nothing but passing failures has happened for
+ * {@link PASSING_GIVE_UP_MS}, so pending calls never wait forever.
  */
 
 /** This many failed starts in a row, with no worker becoming ready in between, break the pool. */
 export const MAX_FAILED_STARTS = 3;
 /** Wait after the n-th failed start in a row before starting again (ms). */
 const BACKOFF_MS = [50, 250];
+/** The longest wait between starts that fail with a passing error (ms). */
+export const MAX_PASSING_BACKOFF_MS = 2_000;
+/** Passing failures with no worker becoming ready for this long (ms) break the pool. */
+export const PASSING_GIVE_UP_MS = 60_000;
 /** Error codes of a spawn that may succeed when tried again. */
 const PASSING_CODES = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'ENOMEM', 'EBUSY']);
 
@@ -27,6 +39,9 @@ export function isPassingStartError(error: unknown): boolean {
 
 export class StartSupervisor {
   #failures = 0;
+  /** Passing failures since a worker was last ready, and when the first of them happened. */
+  #passing = 0;
+  #passingSince = 0;
   #backoff: NodeJS.Timeout | undefined;
   readonly #retry: () => void;
 
@@ -43,20 +58,31 @@ export class StartSupervisor {
   /** A worker became ready: the run of failures is over. */
   succeeded(): void {
     this.#failures = 0;
+    this.#passing = 0;
   }
 
   /**
-   * A start failed. Returns true when the pool must break: the run of
-   * failures is long enough. Otherwise starts wait for a backoff.
+   * A start failed, with `error` when one is known (thrown by the transport,
+   * or the `error` of the worker's exit). Returns true when the pool must
+   * break: the run of failures is long enough. Otherwise starts wait for a backoff.
    */
-  failed(): boolean {
-    this.#failures++;
-    if (this.#failures >= MAX_FAILED_STARTS) return true;
+  failed(error?: unknown): boolean {
+    let delay: number;
+    if (isPassingStartError(error)) {
+      const now = Date.now();
+      if (this.#passing++ === 0) this.#passingSince = now;
+      else if (now - this.#passingSince >= PASSING_GIVE_UP_MS) return true;
+      delay = Math.min(BACKOFF_MS[0] * 2 ** (this.#passing - 1), MAX_PASSING_BACKOFF_MS);
+    } else {
+      this.#failures++;
+      if (this.#failures >= MAX_FAILED_STARTS) return true;
+      delay = BACKOFF_MS[Math.min(this.#failures, BACKOFF_MS.length) - 1];
+    }
     if (this.#backoff === undefined) {
       this.#backoff = setTimeout(() => {
         this.#backoff = undefined;
         this.#retry();
-      }, BACKOFF_MS[Math.min(this.#failures, BACKOFF_MS.length) - 1]);
+      }, delay);
     }
     return false;
   }

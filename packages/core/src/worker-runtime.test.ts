@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROGRESS_DONE, PROGRESS_RUNNING, type ProgressSlot } from './progress.js';
+import { PROGRESS_RUNNING, type ProgressSlot } from './progress.js';
 import { CALL, LISTENED, type FromWorker, type ToWorker } from './protocol.js';
 import { runWorkerRuntime } from './worker-runtime.js';
 
@@ -26,17 +26,17 @@ describe('worker runtime: progress board', () => {
     const writes: [ProgressSlot, number][] = [];
     const rt = startRuntime((slot, id) => {
       writes.push([slot, id]);
-      return !(slot === PROGRESS_DONE && id === 1);
+      return !(slot === PROGRESS_RUNNING && id === 2);
     });
     rt.deliver(run([1, 2, 3]));
     await settle();
     const kinds = rt.sent.map((m) => (m.t === 'started' ? `started ${m.id}` : m.t === 'done' ? `done${m.started === undefined ? '' : ` started ${m.started}`}` : m.t));
     // Call 1's result, then board-failed, then calls 2 and 3 each announced (2 alone, 3 with 2's result).
     expect(kinds).toEqual(['done', 'board-failed', 'started 2', 'done started 3', 'done']);
-    // Nothing is written to the board after the failure.
+    // One write per call (its start), and nothing after the failure.
     expect(writes).toEqual([
       [PROGRESS_RUNNING, 1],
-      [PROGRESS_DONE, 1],
+      [PROGRESS_RUNNING, 2],
     ]);
   });
 

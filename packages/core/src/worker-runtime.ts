@@ -23,7 +23,7 @@ import {
   type ToWorker,
 } from './protocol.js';
 import { encodeError, isErrorLike } from './remote-error.js';
-import { PROGRESS_DONE, PROGRESS_RUNNING, type ProgressWriter } from './progress.js';
+import { PROGRESS_RUNNING, type ProgressWriter } from './progress.js';
 import { Queue } from './queue.js';
 import { ProgressSink, withProgress } from './task-progress.js';
 import { TaskResolver, type ResolvedTask } from './task-resolver.js';
@@ -181,15 +181,16 @@ class WorkerRuntime {
             const columns = args as unknown[][];
             const c0 = columns[0];
             const c1 = columns[1];
-            const out = new Array<unknown>(c0.length);
-            for (let i = 0; i < out.length; i++) {
+            // Filled by push, so it stays a packed array: a holey one is sent as a sparse one, key by key.
+            const out: unknown[] = [];
+            for (let i = 0; i < c0.length; i++) {
               let v =
                 columns.length === 1 ? fn(c0[i]) : columns.length === 2 ? fn(c0[i], c1[i]) : fn(...columns.map((column) => column[i]));
               if (isThenable(v)) {
                 this.#flush();
                 v = await v;
               }
-              out[i] = v;
+              out.push(v);
             }
             value = out;
           } else {
@@ -209,11 +210,13 @@ class WorkerRuntime {
           }
         }
         sink?.close();
-        const boardOk = progress === undefined || progress.set(PROGRESS_DONE, id as number);
+        // No PROGRESS_DONE write (a second write per call: a pwrite on processes): the next call's
+        // PROGRESS_RUNNING says this one finished, and a result is held only while later calls run
+        // (every path that waits or ends the drain flushes first). A death in the instant between this
+        // call's end and its result leaving blames it as running: it fails either way, never runs twice.
         const ms = performance.now() - start;
         this.#lastMs.set(fnId, ms);
         this.#record(id, status, value, ms, timingKey(fnId, kind as number));
-        if (!boardOk) this.#dropBoard();
       }
     } finally {
       this.#draining = false;

@@ -309,6 +309,21 @@ describe('SocketPoolExecutor: worker failures', () => {
     expect(await p.submit(tasks.add, 1, 1)).toBe(2);
   });
 
+  it('a replacement whose spawn fails with EMFILE (descriptors held by silent connections) is retried: the call runs and the pool stays usable', async () => {
+    // Under a low descriptor limit the fixture fills the table with silent connections, kills the
+    // only worker, and reports the call it submitted meanwhile once the handshake deadline has
+    // dropped those connections (before, the pool broke for good at the first EMFILE).
+    const fixture = fileURLToPath(new URL('../test-fixtures/out-of-descriptors.mjs', import.meta.url));
+    const child = spawn('bash', ['-c', 'ulimit -n 100 && exec "$0" "$1"', process.execPath, fixture], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    const [code] = (await once(child, 'close')) as [number | null];
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as { silent: number; ran?: boolean; error?: string; after: number };
+    expect(report.silent).toBeGreaterThan(0);
+    expect(report).toMatchObject({ ran: true, after: 4 });
+  });
+
   it('an argument larger than maxFrameBytes fails only that call, with an error that says so', async () => {
     const p = pool({ maxFrameBytes: 64 * 1024 });
     const tooBig = p.submit(tasks.byteSum, new Uint8Array(100 * 1024));

@@ -328,9 +328,10 @@ function substitute(value: unknown, big: Map<object, RawRef>, memo: Map<object, 
   const done = memo.get(value);
   if (done !== undefined) return done;
   if (Array.isArray(value)) {
-    const out: unknown[] = new Array(value.length);
+    // Filled by push: an array made with new Array(n) stays holey, slower to read element by element.
+    const out: unknown[] = [];
     memo.set(value, out);
-    for (let i = 0; i < value.length; i++) out[i] = substitute(value[i], big, memo);
+    for (let i = 0; i < value.length; i++) out.push(substitute(value[i], big, memo));
     return out;
   }
   if (value instanceof Map) {
