@@ -156,7 +156,8 @@ export abstract class ExecutorBase implements Executor {
    * how long calls waited and ran (ms; see {@link ExecutorStats}). Cheap
    * enough to leave on: every call is counted and timed whether or not this
    * is ever called (two or three clock readings and two histogram records per
-   * call, about 0.3 µs: nothing measurable on a burst of tiny calls);
+   * call, about 0.25 µs: a few percent of a burst of calls that do nothing,
+   * nothing next to calls that do work; `npm run stats-cost -w @futures/bench`);
    * the snapshot itself reads the histograms' percentiles.
    */
   stats(): ExecutorStats {
