@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/main.ts', 'src/readme-table.ts', 'src/workers/*.ts'],
+  entry: ['src/main.ts', 'src/readme-table.ts', 'src/stats-cost.ts', 'src/workers/*.ts'],
   format: ['esm'],
   dts: false,
   clean: true,

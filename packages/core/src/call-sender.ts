@@ -74,7 +74,7 @@ export class CallSender {
       item.id = this.#nextCallId;
       // Ids are published as 32-bit integers on progress boards.
       this.#nextCallId = this.#nextCallId === 0x7fffffff ? 1 : this.#nextCallId + 1;
-      calls.push(item.id, item.fnId, item.kind, item.args);
+      calls.push(item.id, item.fnId, item.wireKind, item.args);
     }
     if (transfer !== undefined && transfer.length > 1) transfer = [...new Set(transfer)];
     w.channel.send(defs === undefined ? { t: 'run', calls } : { t: 'run', defs, calls }, transfer);

@@ -109,7 +109,7 @@ export class DispatchPolicy {
       if (item.started) {
         if (!item.future.done()) batch.push(item);
       } else if (item.future.setRunningOrNotifyCancel()) {
-        item.started = true;
+        item.markStarted(now);
         batch.push(item);
       }
     }

@@ -81,6 +81,19 @@ export class ShutdownError extends FuturesError {
 brandError(ShutdownError, 'ShutdownError');
 
 /**
+ * `submit` found the executor's queue full: `maxQueue` calls are PENDING
+ * already. Shed the load (answer "busy"), or retry once calls have started;
+ * `map` never throws it, it waits for room.
+ */
+export class QueueFullError extends FuturesError {
+  override readonly code: string = 'ERR_QUEUE_FULL';
+  constructor(message = 'the executor queue is full', options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+brandError(QueueFullError, 'QueueFullError');
+
+/**
  * A worker died while running a call (that call fails with it), or the pool
  * cannot work at all (a worker could not start, an initializer threw: every
  * pending call fails with it and `submit` throws it). Transports subclass it.

@@ -4,6 +4,7 @@
  * semantics. Executors implement two hooks: run one call, run one chunk.
  */
 import type { TransferListItem } from 'node:worker_threads';
+import { CallStats, type ExecutorStats, type WorkerFigures } from './call-stats.js';
 import type { Future } from './future.js';
 import { mapCalls, splitMapArguments, type MapIterator, type MapOptions } from './map.js';
 
@@ -11,6 +12,7 @@ export type { MapIterator, MapOptions };
 import {
   rejectUnknownOptions,
   validateArray,
+  validateFunction,
   validateOptionsObject,
   validateSignal,
   validateTimeout,
@@ -24,6 +26,13 @@ export interface CallOptions {
   timeout?: number;
   /** Transfer list (ArrayBuffers, MessagePorts) for transports that can move memory; others ignore it. */
   transfer?: TransferListItem[];
+  /**
+   * Receives each `reportProgress(value)` the call makes while it runs
+   * (`value` as the transport's codec carries it). One that throws is
+   * reported with `process.emitWarning`; the call and the executor go on.
+   * Cost: one message per report; calls without it pay nothing.
+   */
+  onProgress?: (value: any) => void;
 }
 
 export interface ShutdownOptions {
@@ -74,7 +83,7 @@ export type MapArguments<P extends readonly unknown[] = unknown[]> = number exte
   ? IterablesThenOptions<P>
   : IterablesThenOptions<Extract<Prefixes<Required<P>>, P>>;
 
-const CALL_OPTION_KEYS = ['signal', 'timeout', 'transfer'] as const;
+const CALL_OPTION_KEYS = ['signal', 'timeout', 'transfer', 'onProgress'] as const;
 const SHUTDOWN_OPTION_KEYS = ['wait', 'cancelFutures'] as const;
 
 /** Validates `with(...)` options once, when the view is made. */
@@ -86,6 +95,10 @@ export function validateCallOptions(options: unknown, where: string): CallOption
   const timeout = validateTimeout(o.timeout, `${where}: timeout`);
   if (timeout !== undefined) out.timeout = timeout;
   if (o.transfer !== undefined) out.transfer = validateArray(o.transfer, `${where}: transfer`) as TransferListItem[];
+  if (o.onProgress !== undefined) {
+    validateFunction(o.onProgress, `${where}: onProgress`);
+    out.onProgress = o.onProgress;
+  }
   return out;
 }
 
@@ -111,18 +124,8 @@ const NO_OPTIONS: CallOptions = Object.freeze({});
 export abstract class ExecutorBase implements Executor {
   /** Maps with input read but not submitted yet: each flushes it before this executor shuts down. */
   readonly #beforeShutdown = new Set<() => void>();
-
-  constructor() {
-    // Python's map has submitted every call before it returns, so `shutdown()` runs them all. A
-    // pool's map submits its chunks as it learns their size, so before the subclass's own
-    // shutdown runs (however it is reached: a view, asyncDispose), each map submits what it holds.
-    const shutdown = this.shutdown;
-    this.shutdown = (options?: ShutdownOptions): Promise<void> => {
-      for (const flush of [...this.#beforeShutdown]) flush();
-      this.#beforeShutdown.clear();
-      return shutdown.call(this, options);
-    };
-  }
+  /** Calls by state, their wait and run times, and `maxQueue` (subclasses set it from their options). */
+  protected readonly callStats = new CallStats();
 
   /**
    * Whether a map without `chunksize` sizes its chunks from measured call
@@ -145,13 +148,51 @@ export abstract class ExecutorBase implements Executor {
    */
   protected abstract submitChunk(fn: Task, columns: unknown[][], options: CallOptions): Future<unknown[]>;
 
+  /** The worker figures of {@link ExecutorBase.stats}: how many workers, how many busy, and their busy share of time. */
+  protected abstract workerFigures(): WorkerFigures;
+
+  /**
+   * A snapshot of this executor: workers, calls by state, utilization, and
+   * how long calls waited and ran (ms; see {@link ExecutorStats}). Cheap
+   * enough to leave on: every call is counted and timed whether or not this
+   * is ever called (two or three clock readings and two histogram records per
+   * call, about 0.25 µs: a few percent of a burst of calls that do nothing,
+   * nothing next to calls that do work; `npm run stats-cost -w @futures/bench`);
+   * the snapshot itself reads the histograms' percentiles.
+   */
+  stats(): ExecutorStats {
+    return this.callStats.snapshot(this.workerFigures());
+  }
+
   /** Throws if `fn` cannot be used with this executor (not a function, native, ...). */
   protected abstract checkTask(fn: unknown, argName: string): void;
 
-  abstract shutdown(options?: ShutdownOptions): Promise<void>;
+  /**
+   * The executor's own shutdown (see {@link ExecutorBase.shutdown}), called
+   * with validated options once every map has submitted what it holds.
+   */
+  protected abstract shutdownExecutor(options: Required<ShutdownOptions>): Promise<void>;
+
+  /**
+   * Stops accepting calls. Calls already submitted still run unless
+   * `cancelFutures`; with `wait` (default) resolves when they are done and
+   * every worker has exited. Idempotent.
+   *
+   * Python's map has submitted every call before it returns, so `shutdown()`
+   * runs them all. A map here may hold items it read but has not submitted
+   * (it sends chunks as it learns their size), so each map submits them
+   * first, however shutdown is reached (a view, `Symbol.asyncDispose`).
+   */
+  shutdown(options?: ShutdownOptions): Promise<void> {
+    const validated = validateShutdownOptions(options);
+    for (const flush of [...this.#beforeShutdown]) flush();
+    this.#beforeShutdown.clear();
+    return this.shutdownExecutor(validated);
+  }
 
   submit<F extends Task>(fn: F, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
     this.checkTask(fn, 'submit(): fn');
+    this.callStats.admit();
     return this.submitCall(fn, args, NO_OPTIONS) as Future<Awaited<ReturnType<F>>>;
   }
 
@@ -170,6 +211,7 @@ export abstract class ExecutorBase implements Executor {
   /** @internal Used by views. */
   submitWith(fn: Task, args: unknown[], options: CallOptions): Future<unknown> {
     this.checkTask(fn, 'submit(): fn');
+    this.callStats.admit();
     return this.submitCall(fn, args, options);
   }
 
@@ -182,6 +224,10 @@ export abstract class ExecutorBase implements Executor {
         call: (args) => this.submitCall(fn, args, options),
         chunk: (columns) => this.submitChunk(fn, columns, options),
         adaptive: this.adaptiveMap(),
+        // map waits for room under maxQueue rather than failing (its own flush at shutdown goes past it:
+        // those items are read already, and shutdown runs every call submitted before it).
+        hasRoom: () => this.callStats.hasRoom(),
+        whenRoom: (wake) => this.callStats.whenRoom(wake),
         beforeShutdown: (flush) => {
           this.#beforeShutdown.add(flush);
           return () => this.#beforeShutdown.delete(flush);

@@ -5,7 +5,8 @@
  * - executors: the {@link Executor} interface and {@link InlineExecutor}
  *   (pools come from `@futures/thread-pool`, `@futures/process-pool`,
  *   `@futures/socket`);
- * - tasks: {@link defineTasks};
+ * - tasks: {@link defineTasks}, {@link tasksFrom}, and {@link reportProgress}
+ *   for progress from a running one;
  * - errors: one class per failure, each with a stable `code` and `isInstance`.
  *
  * What only transport authors need (the pool engine, `Transport`, the worker
@@ -18,11 +19,13 @@ export { Future, type FutureState } from './future.js';
 export { wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED } from './wait.js';
 
 // Executors
+export type { ExecutorStats, TimeSummary } from './call-stats.js';
 export type { Executor, CallOptions, ShutdownOptions, MapOptions, MapArguments, Task, MapIterator } from './executor.js';
 export { InlineExecutor, type InlineExecutorOptions } from './inline-executor.js';
 
-// Tasks
+// Tasks (and progress reports from a running one)
 export { defineTasks, tasksFrom, type TaskHandles } from './tasks.js';
+export { reportProgress } from './task-progress.js';
 
 // Errors
 export {
@@ -31,6 +34,7 @@ export {
   TimeoutError,
   InvalidStateError,
   ShutdownError,
+  QueueFullError,
   BrokenExecutorError,
   RemoteError,
 } from './errors.js';

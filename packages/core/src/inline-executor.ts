@@ -5,19 +5,23 @@
  * whose concurrency you want to bound.
  */
 import { AbortFanout } from './abort-fanout.js';
+import type { TrackedCall, WorkerFigures } from './call-stats.js';
 import { ShutdownError, TimeoutError } from './errors.js';
-import { ExecutorBase, validateShutdownOptions, type CallOptions, type ShutdownOptions, type Task } from './executor.js';
+import { ExecutorBase, type CallOptions, type ShutdownOptions, type Task } from './executor.js';
 import { Future } from './future.js';
 import { setLongTimeout, type LongTimeout } from './long-timer.js';
 import { Queue } from './queue.js';
+import { deliverProgress, ProgressSink, withProgress } from './task-progress.js';
 import { rejectUnknownOptions, validateFunction, validateInteger, validateOptionsObject } from './validate.js';
 
 export interface InlineExecutorOptions {
   /** How many calls may run at once (async functions interleave at their awaits). Default Infinity. */
   maxWorkers?: number;
+  /** Most calls PENDING (not started) at once: past it `submit` throws `QueueFullError`, and `map` waits for room. Default Infinity. */
+  maxQueue?: number;
 }
 
-interface InlineItem {
+interface InlineItem extends TrackedCall {
   future: Future<unknown>;
   run: () => unknown;
   options: CallOptions;
@@ -42,12 +46,43 @@ export class InlineExecutor extends ExecutorBase {
   #idle: (() => void) | undefined;
   #idlePromise: Promise<void> | undefined;
   #scheduled = false;
+  /** When it was made, and the running calls integrated over time (slot-ms; with unbounded maxWorkers: ms with any call running). */
+  readonly #bornAt = performance.now();
+  #busyMs = 0;
+  #busySince = this.#bornAt;
 
   constructor(options?: InlineExecutorOptions) {
     super();
     const o = validateOptionsObject<InlineExecutorOptions>(options, 'InlineExecutor');
-    rejectUnknownOptions(o, ['maxWorkers'], 'InlineExecutor');
+    rejectUnknownOptions(o, ['maxWorkers', 'maxQueue'], 'InlineExecutor');
     this.#maxWorkers = o.maxWorkers === undefined ? Infinity : validateInteger(o.maxWorkers, 'InlineExecutor: maxWorkers', 1, true);
+    if (o.maxQueue !== undefined) this.callStats.maxQueue = validateInteger(o.maxQueue, 'InlineExecutor: maxQueue', 1, true);
+    this.callStats.where = 'InlineExecutor';
+  }
+
+  /**
+   * There are no workers: `workers` is `maxWorkers` (or, unbounded, the calls
+   * running), `busyWorkers` the calls running, and `utilization` the running
+   * calls' share of `maxWorkers` over time (unbounded: the share of time
+   * during which any call ran).
+   */
+  protected workerFigures(): WorkerFigures {
+    this.#accountBusy();
+    const elapsed = performance.now() - this.#bornAt;
+    const capacity = this.#maxWorkers === Infinity ? elapsed : elapsed * this.#maxWorkers;
+    return {
+      workers: this.#maxWorkers === Infinity ? this.#running : this.#maxWorkers,
+      busyWorkers: this.#running,
+      utilization: capacity > 0 ? Math.min(1, this.#busyMs / capacity) : 0,
+    };
+  }
+
+  /** Adds the busy time since the last change in the number of running calls. */
+  #accountBusy(): void {
+    const now = performance.now();
+    const running = this.#maxWorkers === Infinity ? Math.min(1, this.#running) : this.#running;
+    this.#busyMs += running * (now - this.#busySince);
+    this.#busySince = now;
   }
 
   /** Calls run in this thread: a chunk would save no message, and would run async calls one after another. */
@@ -74,8 +109,7 @@ export class InlineExecutor extends ExecutorBase {
     }, options) as Future<unknown[]>;
   }
 
-  shutdown(options?: ShutdownOptions): Promise<void> {
-    const { wait, cancelFutures } = validateShutdownOptions(options);
+  protected shutdownExecutor({ wait, cancelFutures }: Required<ShutdownOptions>): Promise<void> {
     this.#shutdown = true;
     if (cancelFutures) {
       for (const item of this.#queue) item.future.cancel();
@@ -100,7 +134,10 @@ export class InlineExecutor extends ExecutorBase {
       this.#aborts.add(signal, onAbort);
       future.addDoneCallback(() => this.#aborts.delete(signal, onAbort));
     }
-    this.#queue.push({ future, run, options });
+    const stats = this.callStats;
+    const item: InlineItem = { future, run, options, submittedAt: stats.submitted(), startedAt: -1 };
+    future.addDoneCallback(() => stats.settled(item, future));
+    this.#queue.push(item);
     if (!this.#scheduled) {
       this.#scheduled = true;
       queueMicrotask(() => {
@@ -114,12 +151,16 @@ export class InlineExecutor extends ExecutorBase {
   #pump(): void {
     while (this.#running < this.#maxWorkers && this.#queue.length > 0) {
       const item = this.#queue.shift()!;
-      if (item.future.setRunningOrNotifyCancel()) this.#start(item);
+      if (item.future.setRunningOrNotifyCancel()) {
+        this.callStats.started(item);
+        this.#start(item);
+      }
     }
     this.#checkIdle();
   }
 
   #start({ future, run, options }: InlineItem): void {
+    this.#accountBusy();
     this.#running++;
     let timer: LongTimeout | undefined;
     if (options.timeout !== undefined) {
@@ -127,8 +168,13 @@ export class InlineExecutor extends ExecutorBase {
         if (!future.done()) future.setException(new TimeoutError(`call did not finish within ${options.timeout} ms`));
       }, options.timeout);
     }
+    // With onProgress, reportProgress in the call reaches it synchronously, until the future is done.
+    const { onProgress } = options;
+    const sink = onProgress === undefined ? undefined : new ProgressSink((v) => future.done() || deliverProgress(onProgress, v));
     const settle = (ok: boolean, value: unknown) => {
+      sink?.close();
       timer?.clear();
+      this.#accountBusy();
       this.#running--;
       if (!future.done()) {
         if (ok) future.setResult(value);
@@ -137,7 +183,7 @@ export class InlineExecutor extends ExecutorBase {
     };
     let value: unknown;
     try {
-      value = run();
+      value = sink === undefined ? run() : withProgress(sink, run)();
     } catch (error) {
       settle(false, error);
       return;

@@ -63,6 +63,10 @@ export interface MapHost {
    * runs every call submitted before it). Returns the unregistration.
    */
   beforeShutdown?(flush: () => void): () => void;
+  /** Whether the executor takes one more PENDING call now (`maxQueue`); default: always. */
+  hasRoom?(): boolean;
+  /** Calls `wake` once, when there may be room again. */
+  whenRoom?(wake: () => void): void;
   /** Clock in ms for the chunk sizes (tests pass a fake one); default `performance.now`. */
   now?: () => number;
 }
@@ -295,6 +299,8 @@ class MapCalls implements MapIterator<unknown> {
   #halted = false;
   /** With the chunker: the background read of an async input is under way. */
   #reading = false;
+  /** What waits for room under the executor's maxQueue. */
+  #roomThens: (() => void)[] = [];
   /** Removes this map's flush from the executor's shutdown. */
   #unregister: (() => void) | undefined;
   readonly #buffersize: number | undefined;
@@ -329,12 +335,10 @@ class MapCalls implements MapIterator<unknown> {
     }
     if (iterables.every((it) => isSyncIterable(it))) {
       this.#sync = new SyncZip(iterables as Iterable<unknown>[]);
-      const limit = this.#buffersize ?? Infinity;
       try {
         if (this.#chunker === undefined) {
-          while (this.#pending.length < limit && this.#submitSync()) {
-            // Python submits everything before map() returns.
-          }
+          // Python submits everything before map() returns (here as much as maxQueue lets in; the rest as room appears).
+          this.#pumpSync();
         } else {
           if (this.#buffersize === undefined) {
             // As Python, the whole input is read now; the calls go out as the chunk sizes are learned,
@@ -436,7 +440,7 @@ class MapCalls implements MapIterator<unknown> {
       if (this.#chunker !== undefined) {
         if (this.#buffersize !== undefined) this.#kickAuto();
       } else {
-        if (this.#sync !== undefined && this.#buffersize !== undefined && !this.#inputEnded) this.#submitSync();
+        if (this.#sync !== undefined && this.#buffersize !== undefined && !this.#inputEnded) this.#pumpSync();
         if (this.#async !== undefined && this.#buffersize !== undefined) this.#fillAsync();
       }
       if (!unit.chunk) return { value, done: false };
@@ -446,6 +450,56 @@ class MapCalls implements MapIterator<unknown> {
     } catch (error) {
       this.#stop();
       throw error;
+    }
+  }
+
+  /** Whether the executor takes one more PENDING call (maxQueue). */
+  #hasRoom(): boolean {
+    return this.#host.hasRoom?.() !== false;
+  }
+
+  /** Calls `then` once the executor has room again (one wait with the executor however many; `then` checks whether the map still runs). */
+  #awaitRoom(then: () => void): void {
+    this.#roomThens.push(then);
+    if (this.#roomThens.length > 1) return;
+    this.#host.whenRoom!(() => {
+      const thens = this.#roomThens;
+      this.#roomThens = [];
+      for (const f of thens) f();
+    });
+  }
+
+  /**
+   * Without the chunker: submits units from the sync input while there is
+   * room (and within `buffersize`). Waiting for room, it asks the executor
+   * to let it submit the rest before a shutdown, as Python's map has
+   * submitted every call by then.
+   */
+  #pumpSync(force = false): void {
+    const limit = this.#buffersize ?? Infinity;
+    while (!this.#finished && !this.#inputEnded && this.#pending.length < limit) {
+      if (!force && !this.#hasRoom()) {
+        this.#unregister ??= this.#host.beforeShutdown?.(() => {
+          this.#unregister = undefined;
+          this.#pumpSyncOrEnd(true);
+        });
+        this.#awaitRoom(() => {
+          this.#pumpSyncOrEnd(false);
+          this.#wake?.();
+        });
+        return;
+      }
+      if (!this.#submitSync()) break;
+    }
+    if (this.#inputEnded) this.#unregisterFlush();
+  }
+
+  /** {@link #pumpSync}; a submit that throws (shutdown, broken pool) ends the input there. */
+  #pumpSyncOrEnd(force: boolean): void {
+    try {
+      this.#pumpSync(force);
+    } catch (error) {
+      this.#endInput(error);
     }
   }
 
@@ -479,6 +533,8 @@ class MapCalls implements MapIterator<unknown> {
     }
     if (this.#finished) return false;
     if (row === undefined) this.#inputEnded = true;
+    while (chunk.length > 0 && !this.#hasRoom() && !this.#finished) await new Promise<void>((resolve) => this.#awaitRoom(resolve));
+    if (this.#finished) return false;
     if (chunk.length > 0) {
       this.#pending.push(
         this.#chunksize === 1 ? new Unit(this.#host.call(chunk[0]), false, 1) : new Unit(this.#host.chunk(toColumns(chunk)), true, chunk.length),
@@ -536,6 +592,10 @@ class MapCalls implements MapIterator<unknown> {
       this.#inFlight.size < chunker.inFlightLimit() &&
       (this.#buffersize === undefined || this.#pending.length < this.#buffersize)
     ) {
+      if (!this.#hasRoom()) {
+        if (rows.length > 0 || (this.#sync !== undefined && !this.#inputEnded)) this.#awaitRoom(() => this.#kickAuto());
+        break;
+      }
       if (rows.length === 0 && this.#sync !== undefined && !this.#inputEnded) {
         // A lazily read sync input (buffersize): read one chunk's worth.
         rows.append(this.#sync.nextColumns(chunker.nextSize(Infinity)));

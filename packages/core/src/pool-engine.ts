@@ -7,6 +7,7 @@
  */
 import { ShutdownError, TimeoutError, type BrokenExecutorError } from './errors.js';
 import { CallSender } from './call-sender.js';
+import type { WorkerFigures } from './call-stats.js';
 import { describeExit, MessageBoard, settleCrash } from './crash-accounting.js';
 import { DispatchPolicy, MAX_IN_FLIGHT } from './dispatch.js';
 import type { FunctionRegistry } from './function-registry.js';
@@ -15,6 +16,7 @@ import { Queue } from './queue.js';
 import { routeMessage, type MessageHandlers } from './worker-messages.js';
 import { isPassingStartError, StartSupervisor } from './start-supervisor.js';
 import type { Transport, WorkerChannel, WorkerEvents, WorkerExit } from './transport.js';
+import { deliverProgress } from './task-progress.js';
 import { WorkerSlot } from './worker-slot.js';
 import type { WorkItem } from './work-item.js';
 
@@ -47,6 +49,9 @@ export class PoolEngine {
   #resolveShutdown: (() => void) | undefined;
   /** The transport's close, once called (settles when it finished): shutdown resolves only after it. */
   #transportClosed: Promise<void> | undefined;
+  /** Ms the workers reported running calls, and the lifetimes of workers gone (for utilization). */
+  #busyMs = 0;
+  #pastWorkerMs = 0;
 
   constructor(transport: Transport, settings: PoolSettings, registry: FunctionRegistry) {
     this.#transport = transport;
@@ -56,6 +61,33 @@ export class PoolEngine {
     this.#policy = new DispatchPolicy(settings.maxTasks);
     this.#sender = new CallSender(transport, registry, (items) => this.#requeue(items));
     transport.open?.({ attachWorker: (connect) => this.#attachWorker(connect) });
+    this.#keepMinWorkers();
+  }
+
+  /** Workers alive, those with calls in flight, and their busy share of the time they have been alive. */
+  workerFigures(): WorkerFigures {
+    const now = performance.now();
+    let alive = this.#pastWorkerMs;
+    let busyWorkers = 0;
+    for (const w of this.#workers) {
+      alive += now - w.bornAt;
+      if (w.busy > 0) busyWorkers++;
+    }
+    return { workers: this.#workers.size, busyWorkers, utilization: alive > 0 ? Math.min(1, this.#busyMs / alive) : 0 };
+  }
+
+  /** Starts workers up to `minWorkers` (at construction, and to replace those that died or retired). */
+  #keepMinWorkers(): void {
+    if (this.#settings.minWorkers === 0 || this.#broken || this.#shuttingDown || this.#endedBy !== undefined) return;
+    let n = this.#settings.minWorkers - this.#ownWorkers();
+    while (n-- > 0 && !this.#broken && this.#supervisor.mayStart) this.#startWorker();
+  }
+
+  /** Workers this pool started that are not on their way out. */
+  #ownWorkers(): number {
+    let n = 0;
+    for (const w of this.#workers) if (!w.external && (w.state === 'starting' || w.state === 'ready')) n++;
+    return n;
   }
 
   /** Throws why no call can be submitted now (broken, shut down), if so. */
@@ -170,6 +202,7 @@ export class PoolEngine {
         while (n-- > 0 && !this.#broken && this.#supervisor.mayStart) this.#startWorker();
       }
     }
+    this.#keepMinWorkers();
     if (this.#shuttingDown && this.#queued() === 0) {
       for (const w of this.#workers) if (w.busy === 0 && (w.state === 'ready' || w.state === 'starting')) w.retire();
       this.#checkShutdownComplete();
@@ -228,7 +261,8 @@ export class PoolEngine {
 
   /** What the engine does with a worker's checked messages (see worker-messages.ts). */
   readonly #handlers: MessageHandlers = {
-    done: (w, timing) => {
+    done: (w, timing, busy) => {
+      this.#busyMs += busy;
       if (timing !== undefined) this.#policy.timing.record(timing, performance.now());
       // External workers are not ours to recycle: nothing would replace them.
       if (w.busy > 0) w.armCallTimeout(this.#onTimeout);
@@ -246,12 +280,25 @@ export class PoolEngine {
       if (w.external) this.#endWorker(w);
       else this.#break(`${this.#where}: the initializer failed in a worker: ${cause.message}`, cause);
     },
+    progress: (w, id, value) => {
+      // A report that arrives after its call settled (its result was already in) is dropped.
+      for (const item of w.inflight) {
+        if (item.id !== id) continue;
+        if (item.options.onProgress !== undefined && !item.future.done()) deliverProgress(item.options.onProgress, value);
+        return;
+      }
+    },
     misbehaved: (w, what) => this.#endWorker(w, this.#transport.broken(`${this.#where}: ${w.channel.label} sent ${what}; it was ended`)),
     unknownStatus: (w) => this.#transport.broken(`${this.#where}: ${w.channel.label} sent an unknown result status`),
   };
 
   #armIdle(w: WorkerSlot): void {
-    if (this.#settings.idleTimeout !== undefined && !w.external) w.armIdle(this.#settings.idleTimeout, () => w.retire());
+    // Workers up to minWorkers stay however long they idle.
+    if (this.#settings.idleTimeout !== undefined && !w.external) {
+      w.armIdle(this.#settings.idleTimeout, () => {
+        if (this.#ownWorkers() > this.#settings.minWorkers) w.retire();
+      });
+    }
   }
 
   /** Ends `w` now; when it has exited, its running call fails with `error` (unless settled) and the rest go back. */
@@ -263,6 +310,7 @@ export class PoolEngine {
     if (w.exited) return;
     const was = w.onExit();
     this.#workers.delete(w);
+    this.#pastWorkerMs += performance.now() - w.bornAt;
     const what = `${w.channel.label} ${describeExit(exit)}`;
     if (was === 'starting' && !w.external && this.#endedBy === undefined) {
       // A start that failed (a replacement killed while starting, say): retried, unless it keeps failing.

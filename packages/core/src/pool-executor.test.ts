@@ -2,6 +2,7 @@ import { describeExecutorSuite, markThenHang, shutDownAfterEach, startMarker, un
 import { tasks } from '@futures/executor-tests/fixtures/tasks.mjs';
 import { BrokenExecutorError, ShutdownError, TimeoutError } from '@futures/core';
 import { MAX_IN_FLIGHT } from '@futures/core/transport';
+import { CALL, LISTENED } from './protocol.js';
 import { BrokenFakePoolError, FakePoolExecutor, type FakeWorker } from '@futures/core/testing';
 import { getEventListeners } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -433,5 +434,56 @@ describe('PoolExecutor engine: signals and long timers', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('PoolExecutor engine: stats, maxQueue, minWorkers, progress', () => {
+  const make = shutDownAfterEach((...args: ConstructorParameters<typeof FakePoolExecutor>) => new FakePoolExecutor(...args));
+
+  it('tells the worker per call whether anyone listens to its progress (the LISTENED kind flag)', async () => {
+    const pool = make({ maxWorkers: 1 });
+    expect(await pool.submit(tasks.progressSteps, 1)).toBe(1);
+    expect(await pool.with({ onProgress: () => {} }).submit(tasks.progressSteps, 1)).toBe(1);
+    const kinds = pool.transport.workers[0].received.flatMap((m) => (m.t === 'run' ? [m.calls[2]] : []));
+    expect(kinds).toEqual([CALL, CALL + LISTENED]);
+  });
+
+  it('ignores a progress report for a call the worker is not running; the call and the worker go on', async () => {
+    const pool = make({ maxWorkers: 1 });
+    const reports: unknown[] = [];
+    const marker = startMarker();
+    const f = pool.with({ onProgress: (v) => reports.push(v) }).submit(markThenHang, marker.path);
+    await marker.started();
+    marker.dispose();
+    pool.transport.live[0].inject({ t: 'progress', id: 987654, value: 'stray' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reports).toEqual([]);
+    expect(f.running()).toBe(true);
+    expect(pool.transport.live).toHaveLength(1);
+    pool.transport.live[0].exit({ code: 1, signal: null });
+    expect(BrokenExecutorError.isInstance(await f.exception())).toBe(true);
+  });
+
+  it('counts a crashed call as failed and the calls behind a broken pool as failed, not queued', async () => {
+    const pool = make({ maxWorkers: 1 }, { failStart: 'throw' });
+    const fs = [pool.submit(tasks.add, 1, 1), pool.submit(tasks.add, 2, 2)];
+    for (const f of fs) expect(BrokenExecutorError.isInstance(await f.exception())).toBe(true);
+    expect(pool.stats()).toMatchObject({ queued: 0, running: 0, failed: 2, completed: 0, workers: 0 });
+  });
+
+  it('utilization is the busy share of worker time: near 0 for an idle pool, higher while calls run', async () => {
+    const pool = make({ maxWorkers: 1, minWorkers: 1 });
+    await until(() => pool.stats().workers === 1, 'the min worker starts');
+    expect(pool.stats().utilization).toBe(0);
+    await pool.submit(tasks.fib, 22);
+    expect(pool.stats().utilization).toBeGreaterThan(0);
+  });
+
+  it('minWorkers stay through idleTimeout while the extra workers retire; shutdown still ends them all', async () => {
+    const pool = make({ maxWorkers: 3, minWorkers: 1, idleTimeout: 5 });
+    await Promise.all(Array.from({ length: 3 }, (_, i) => pool.submit(tasks.sleep, 10, i)));
+    await until(() => pool.transport.live.length === 1, 'the workers beyond minWorkers retire');
+    await pool.shutdown();
+    expect(pool.transport.live).toHaveLength(0);
   });
 });

@@ -22,7 +22,8 @@
  * - `function-registry.ts`, `pool-options.ts`: function ids, options.
  */
 import { AbortFanout } from './abort-fanout.js';
-import { ExecutorBase, validateShutdownOptions, type CallOptions, type ShutdownOptions, type Task } from './executor.js';
+import type { WorkerFigures } from './call-stats.js';
+import { ExecutorBase, type CallOptions, type ShutdownOptions, type Task } from './executor.js';
 import { FunctionRegistry } from './function-registry.js';
 import { Future } from './future.js';
 import { PoolEngine } from './pool-engine.js';
@@ -49,15 +50,19 @@ export class PoolExecutor extends ExecutorBase {
   /** Futures submitted and not yet done; the pool holds the event loop open only while this is > 0. */
   #outstanding = 0;
 
-  readonly #onFutureDone = (): void => {
-    if (--this.#outstanding === 0) this.#engine.setRef(false);
-  };
 
   /** @throws TypeError or RangeError naming the option at fault. */
   constructor(transport: Transport, options: unknown, config: PoolConfig) {
     super();
     this.#moves = transport.movesTransfers === true;
-    this.#engine = new PoolEngine(transport, poolSettings(options, config), this.#registry);
+    const settings = poolSettings(options, config);
+    this.callStats.maxQueue = settings.maxQueue;
+    this.callStats.where = settings.where;
+    this.#engine = new PoolEngine(transport, settings, this.#registry);
+  }
+
+  protected workerFigures(): WorkerFigures {
+    return this.#engine.workerFigures();
   }
 
   protected checkTask(fn: unknown, argName: string): void {
@@ -72,13 +77,7 @@ export class PoolExecutor extends ExecutorBase {
     return this.#submit(this.#registry.idOf(fn, 'fn'), CHUNK, columns, options) as Future<unknown[]>;
   }
 
-  /**
-   * Stops accepting calls. Calls already submitted still run unless
-   * `cancelFutures`; with `wait` (default) resolves when they are done and
-   * every worker has exited. Idempotent.
-   */
-  shutdown(options?: ShutdownOptions): Promise<void> {
-    const { wait, cancelFutures } = validateShutdownOptions(options);
+  protected shutdownExecutor({ wait, cancelFutures }: Required<ShutdownOptions>): Promise<void> {
     const done = this.#engine.shutdown(cancelFutures);
     return wait ? done : Promise.resolve();
   }
@@ -104,9 +103,14 @@ export class PoolExecutor extends ExecutorBase {
       future.cancel();
       return future;
     }
-    const item = new WorkItem(future, fnId, kind, args, options, this.#moves);
+    const stats = this.callStats;
+    const item = new WorkItem(future, fnId, kind, args, options, this.#moves, stats);
+    item.submittedAt = stats.submitted();
     if (this.#outstanding++ === 0) this.#engine.setRef(true);
-    future.addDoneCallback(this.#onFutureDone);
+    future.addDoneCallback(() => {
+      stats.settled(item, future);
+      if (--this.#outstanding === 0) this.#engine.setRef(false);
+    });
     if (signal !== undefined) {
       const onAbort = () => this.#engine.abort(item, signal.reason);
       this.#aborts.add(signal, onAbort);

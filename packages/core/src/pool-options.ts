@@ -21,6 +21,19 @@ export interface PoolOptions {
   idleTimeout?: number;
   /** The pool's name, used to name its threads/processes. */
   name?: string;
+  /**
+   * Workers started when the pool is made and kept through `idleTimeout`
+   * (replaced if they die), so the first calls do not pay for a start.
+   * At most `maxWorkers`; default 0. Costs their memory while idle; idle
+   * workers never keep the process alive.
+   */
+  minWorkers?: number;
+  /**
+   * Most calls PENDING (submitted, not started) at once: past it `submit`
+   * throws `QueueFullError`, and `map` waits for room. Default Infinity.
+   * Costs nothing (one comparison per submit).
+   */
+  maxQueue?: number;
 }
 
 /** How a transport package configures the engine. */
@@ -32,15 +45,17 @@ export interface PoolConfig {
   /** Default for `maxWorkers` (default `os.availableParallelism()`). */
   defaultMaxWorkers?: number;
   /** Smallest allowed `maxWorkers` (default 1; the socket pool allows 0: only external workers). */
-  minWorkers?: number;
+  leastMaxWorkers?: number;
 }
 
-const POOL_OPTION_KEYS = ['maxWorkers', 'initializer', 'initargs', 'maxTasksPerWorker', 'idleTimeout', 'name'] as const;
+const POOL_OPTION_KEYS = ['maxWorkers', 'initializer', 'initargs', 'maxTasksPerWorker', 'idleTimeout', 'name', 'minWorkers', 'maxQueue'] as const;
 
 /** The engine's settings, from validated options. */
 export interface PoolSettings {
   where: string;
   maxWorkers: number;
+  minWorkers: number;
+  maxQueue: number;
   maxTasks: number;
   idleTimeout: number | undefined;
   init: InitMessage;
@@ -54,12 +69,15 @@ export function poolSettings(options: unknown, config: PoolConfig): PoolSettings
   const maxWorkers =
     o.maxWorkers === undefined
       ? (config.defaultMaxWorkers ?? availableParallelism())
-      : validateInteger(o.maxWorkers, `${where}: maxWorkers`, config.minWorkers ?? 1);
+      : validateInteger(o.maxWorkers, `${where}: maxWorkers`, config.leastMaxWorkers ?? 1);
+  const minWorkers = o.minWorkers === undefined ? 0 : validateInteger(o.minWorkers, `${where}: minWorkers`, 0);
+  if (minWorkers > maxWorkers) throw new RangeError(`${where}: minWorkers (${minWorkers}) must not exceed maxWorkers (${maxWorkers})`);
+  const maxQueue = o.maxQueue === undefined ? Infinity : validateInteger(o.maxQueue, `${where}: maxQueue`, 1, true);
   const maxTasks = o.maxTasksPerWorker === undefined ? Infinity : validateInteger(o.maxTasksPerWorker, `${where}: maxTasksPerWorker`, 1, true);
   const idleTimeout = validateTimeout(o.idleTimeout, `${where}: idleTimeout`);
   if (o.name !== undefined) validateString(o.name, `${where}: name`);
   const initargs = o.initargs === undefined ? [] : validateArray(o.initargs, `${where}: initargs`);
   if (o.initargs !== undefined && o.initializer === undefined) throw new TypeError(`${where}: initargs needs an initializer`);
   const initializer = o.initializer === undefined ? undefined : taskRefOf(o.initializer, `${where}: initializer`);
-  return { where, maxWorkers, maxTasks, idleTimeout, init: { t: 'init', initializer, initargs } };
+  return { where, maxWorkers, minWorkers, maxQueue, maxTasks, idleTimeout, init: { t: 'init', initializer, initargs } };
 }

@@ -32,7 +32,13 @@ export interface SerializedError {
 /** A call slot kind: one call with an argument list, or a chunk of argument lists (map's `chunksize`). */
 export const CALL = 0;
 export const CHUNK = 1;
-/** Slots per call in {@link RunMessage.calls}: id, fnId, kind, args. */
+/**
+ * Added to a call's kind on the wire when the caller listens to its progress
+ * reports (`with({ onProgress })`): only then does the runtime run it where
+ * `reportProgress` can reach the caller, and send `progress` messages.
+ */
+export const LISTENED = 2;
+/** Slots per call in {@link RunMessage.calls}: id, fnId, kind (plus {@link LISTENED}), args. */
 export const CALL_STRIDE = 4;
 
 /**
@@ -135,4 +141,14 @@ export interface BoardFailedMessage {
   t: 'board-failed';
 }
 
-export type FromWorker = ReadyMessage | InitFailedMessage | DoneMessage | StartedMessage | BoardFailedMessage;
+/**
+ * A running call reported progress (`reportProgress(value)`): sent at once,
+ * only for calls sent with {@link LISTENED}, and only while the call runs.
+ */
+export interface ProgressReportMessage {
+  t: 'progress';
+  id: number;
+  value: unknown;
+}
+
+export type FromWorker = ReadyMessage | InitFailedMessage | DoneMessage | StartedMessage | BoardFailedMessage | ProgressReportMessage;

@@ -67,7 +67,8 @@ export class TaskResolver {
     const fn = taskRegistry().get(ref.module)?.[ref.name] ?? namespace[ref.name];
     if (typeof fn !== 'function') {
       throw new TypeError(
-        `task '${ref.name}' is not defined in ${ref.module}: define it there with defineTasks(import.meta.url, { ${ref.name} }) and export the result`,
+        `task '${ref.name}' is not defined in ${ref.module}: it has no exported function of that name` +
+          ` (export it from that module, with or without defineTasks(import.meta.url, { ${ref.name} }))`,
       );
     }
     return fn as Fn;

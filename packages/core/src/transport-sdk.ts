@@ -16,6 +16,7 @@
 // The engine
 export { PoolExecutor, MAX_IN_FLIGHT, type PoolOptions, type PoolConfig } from './pool-executor.js';
 export { ExecutorBase } from './executor.js';
+export type { WorkerFigures, ExecutorStats, TimeSummary } from './call-stats.js';
 
 // The seam between the engine and a transport
 export {
@@ -27,7 +28,17 @@ export {
   type WorkerExit,
   type WorkerPort,
 } from './transport.js';
-export { SHORT_CALL_MS, CALL_STRIDE, RESULT_STRIDE, type ToWorker, type FromWorker, type TaskRef, type SerializedError } from './protocol.js';
+export {
+  SHORT_CALL_MS,
+  CALL_STRIDE,
+  RESULT_STRIDE,
+  LISTENED,
+  type ToWorker,
+  type FromWorker,
+  type TaskRef,
+  type SerializedError,
+  type ProgressReportMessage,
+} from './protocol.js';
 export { runWorkerRuntime } from './worker-runtime.js';
 export { PROGRESS_RUNNING, PROGRESS_DONE, type ProgressReader, type ProgressWriter, type ProgressSlot } from './progress.js';
 

@@ -42,12 +42,14 @@ export function settleResults(w: WorkerSlot, results: unknown[], started: number
 
 /** What the engine does with a worker's messages once they are checked. */
 export interface MessageHandlers {
-  /** Results were settled; `timing` is the message's call timing. */
-  done(w: WorkerSlot, timing: number[] | undefined): void;
+  /** Results were settled; `timing` is the message's call timing, `busy` the ms the worker spent on those calls. */
+  done(w: WorkerSlot, timing: number[] | undefined, busy: number): void;
   /** The worker became ready. */
   ready(w: WorkerSlot): void;
   /** The initializer threw in the worker. */
   initFailed(w: WorkerSlot, cause: Error): void;
+  /** A running call reported progress. */
+  progress(w: WorkerSlot, id: number, value: unknown): void;
   /** The worker broke the protocol (`what` it sent): end it. */
   misbehaved(w: WorkerSlot, what: string): void;
   /** The error for a result status this engine does not know. */
@@ -62,11 +64,13 @@ export function routeMessage(w: WorkerSlot, message: FromWorker, on: MessageHand
       if (w.state === 'starting' || !Array.isArray(message.results)) return on.misbehaved(w, 'a malformed result message');
       const breach = settleResults(w, message.results, message.started, () => on.unknownStatus(w));
       if (breach !== undefined) return on.misbehaved(w, breach);
-      return on.done(w, Array.isArray(message.timing) ? message.timing : undefined);
+      return on.done(w, Array.isArray(message.timing) ? message.timing : undefined, typeof message.busy === 'number' ? message.busy : 0);
     }
     case 'started':
       if (w.progress instanceof MessageBoard) w.progress.started(message.id);
       return;
+    case 'progress':
+      return on.progress(w, message.id, message.value);
     case 'board-failed':
       // From now on the runtime announces each call.
       w.progress = new MessageBoard();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PROGRESS_RUNNING, type ProgressSlot } from './progress.js';
-import { CALL, type FromWorker, type ToWorker } from './protocol.js';
+import { CALL, LISTENED, type FromWorker, type ToWorker } from './protocol.js';
 import { runWorkerRuntime } from './worker-runtime.js';
 
 /** A runtime on an in-memory port; `board` decides whether each write to the progress board succeeds. */
@@ -58,5 +58,56 @@ describe('worker runtime: progress board', () => {
     expect(rt.closed()).toBe(true);
     const results = rt.sent.flatMap((m) => (m.t === 'done' ? m.results : []));
     expect(results.filter((_, i) => i % 3 === 0)).toEqual([1, 2]);
+  });
+});
+
+describe('worker runtime: progress reports', () => {
+  const fixture = new URL('./task-progress.fixture.ts', import.meta.url).href;
+  const ref = (name: string) => ({ kind: 'module', module: fixture, name }) as const;
+  /** One call of the fixture's `name`, listened to or not. */
+  const call = (id: number, fnId: number, name: string, listened: boolean): ToWorker => ({
+    t: 'run',
+    defs: [fnId, ref(name)],
+    calls: [id, fnId, listened ? CALL + LISTENED : CALL, []],
+  });
+  const until = async (predicate: () => boolean) => {
+    for (let i = 0; i < 1000 && !predicate(); i++) await new Promise((resolve) => setTimeout(resolve, 1));
+  };
+  const progress = (sent: FromWorker[]) => sent.filter((m) => m.t === 'progress');
+
+  it('a listened call sends each report at once, before its result', async () => {
+    const rt = startRuntime(() => true);
+    rt.deliver(call(1, 0, 'steps', true));
+    await until(() => rt.sent.some((m) => m.t === 'done'));
+    expect(rt.sent.map((m) => m.t)).toEqual(['progress', 'progress', 'done']);
+    expect(progress(rt.sent)).toEqual([
+      { t: 'progress', id: 1, value: 'a' },
+      { t: 'progress', id: 1, value: 'b' },
+    ]);
+  });
+
+  it('a call nobody listens to sends no report', async () => {
+    const rt = startRuntime(() => true);
+    rt.deliver(call(1, 0, 'steps', false));
+    await until(() => rt.sent.some((m) => m.t === 'done'));
+    expect(progress(rt.sent)).toEqual([]);
+  });
+
+  it('a report made after the call finished is dropped', async () => {
+    const rt = startRuntime(() => true);
+    rt.deliver(call(1, 0, 'late', true));
+    rt.deliver(call(2, 1, 'steps', false));
+    await until(() => rt.sent.flatMap((m) => (m.t === 'done' ? m.results : [])).length === 6);
+    // The late report's 1 ms timer has fired by now.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(progress(rt.sent)).toEqual([]);
+  });
+
+  it('a value the port cannot send makes reportProgress throw a TypeError in the task; the call goes on', async () => {
+    const rt = startRuntime(() => true);
+    rt.deliver(call(1, 0, 'refused', true));
+    await until(() => rt.sent.some((m) => m.t === 'done'));
+    const done = rt.sent.find((m) => m.t === 'done');
+    expect(done?.t === 'done' && done.results[2]).toMatch(/^TypeError: reportProgress\(\): the value cannot be sent to the caller/);
   });
 });

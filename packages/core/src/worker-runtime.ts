@@ -11,6 +11,7 @@ import {
   CALL_STRIDE,
   CHUNK,
   ERROR,
+  LISTENED,
   OK,
   RESULT_STRIDE,
   SHORT_CALL_MS,
@@ -24,6 +25,7 @@ import {
 import { encodeError, isErrorLike } from './remote-error.js';
 import { PROGRESS_RUNNING, type ProgressWriter } from './progress.js';
 import { Queue } from './queue.js';
+import { ProgressSink, withProgress } from './task-progress.js';
 import { TaskResolver, type ResolvedTask } from './task-resolver.js';
 import type { WorkerPort } from './transport.js';
 
@@ -136,7 +138,10 @@ class WorkerRuntime {
         const h = this.#head;
         const id = q[h];
         const fnId = q[h + 1] as number;
-        const kind = q[h + 2];
+        let kind = q[h + 2] as number;
+        // The caller listens to this call's progress reports (see task-progress.ts).
+        const listened = kind >= LISTENED;
+        if (listened) kind -= LISTENED;
         const args = q[h + 3] as unknown[];
         q[h + 3] = undefined;
         this.#head = h + CALL_STRIDE;
@@ -166,13 +171,14 @@ class WorkerRuntime {
         const progress = this.#progress;
         if (progress === undefined) this.#flush(id as number);
         else if (this.#results.length > 0 && !((this.#lastMs.get(fnId) ?? Infinity) < SHORT_CALL_MS)) this.#flush();
+        const sink = listened ? this.#progressSink(id as number) : undefined;
+        const fn = sink === undefined ? task.fn : withProgress(sink, task.fn);
         const start = performance.now();
         let status: number = OK;
         let value: unknown;
         try {
           if (kind === CHUNK) {
             const columns = args as unknown[][];
-            const fn = task.fn;
             const c0 = columns[0];
             const c1 = columns[1];
             // Filled by push, so it stays a packed array: a holey one is sent as a sparse one, key by key.
@@ -188,7 +194,7 @@ class WorkerRuntime {
             }
             value = out;
           } else {
-            value = task.fn(...args);
+            value = fn(...args);
             if (isThenable(value)) {
               this.#flush();
               value = await value;
@@ -203,6 +209,7 @@ class WorkerRuntime {
             value = error;
           }
         }
+        sink?.close();
         // No PROGRESS_DONE write (a second write per call: a pwrite on processes): the next call's
         // PROGRESS_RUNNING says this one finished, and a result is held only while later calls run
         // (every path that waits or ends the drain flushes first). A death in the instant between this
@@ -216,6 +223,19 @@ class WorkerRuntime {
       this.#flush();
       if (this.#retiring) this.#port.close();
     }
+  }
+
+  /** Where a listened call's `reportProgress` goes: a `progress` message, sent at once. */
+  #progressSink(id: number): ProgressSink {
+    return new ProgressSink((value) => {
+      try {
+        this.#port.send({ t: 'progress', id, value });
+      } catch (error) {
+        throw new TypeError(`reportProgress(): the value cannot be sent to the caller: ${shorten((error as Error)?.message ?? String(error))}`, {
+          cause: error,
+        });
+      }
+    });
   }
 
   #record(id: unknown, status: number, value: unknown, ms: number, key = NaN): void {

@@ -54,6 +54,8 @@ export class WorkerSlot {
   endError: Error | undefined = undefined;
   /** The exit has been handled: the slot is out of the pool. */
   exited = false;
+  /** `performance.now()` when it was made (its share of worker time, for utilization). */
+  readonly bornAt = performance.now();
 
   constructor(readonly external: boolean) {}
 

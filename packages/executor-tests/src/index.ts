@@ -8,11 +8,14 @@ import {
   asCompleted,
   BrokenExecutorError,
   CancelledError,
+  QueueFullError,
   RemoteError,
   ShutdownError,
+  tasksFrom,
   TimeoutError,
   wait,
   type Executor,
+  type ExecutorStats,
   type Future,
 } from '@futures/core';
 import { spawn } from 'node:child_process';
@@ -26,7 +29,7 @@ import { tasks } from '../fixtures/tasks.mjs';
 
 export interface SuiteOptions {
   /** Makes an executor; `options` are the executor's constructor options. */
-  create(options?: Record<string, unknown>): Executor;
+  create(options?: Record<string, unknown>): SuiteExecutor;
   /** The executor sends calls to workers (false for InlineExecutor). Enables codec, initializer and broken-pool tests. */
   pool: boolean;
   /** Workers are real threads/processes, so a task may call `process.exit`. */
@@ -44,7 +47,15 @@ export interface SuiteOptions {
    * soak (Linux only: it finds the children in /proc).
    */
   childProcesses?: boolean;
+  /**
+   * The package and class name of the executor (`['@futures/thread-pool', 'ThreadPoolExecutor']`),
+   * for tests that run it in a script of its own (an idle pool must not keep that process alive).
+   */
+  module?: readonly [pkg: string, className: string];
 }
+
+/** What the suite tests: the `Executor` contract plus `stats()`, which every executor has. */
+export type SuiteExecutor = Executor & { stats(): ExecutorStats };
 
 /**
  * Wraps an executor factory so that every executor it makes in a test is
@@ -558,6 +569,228 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         expect(seen.size).toBe(3);
       });
     });
+
+
+    describe('tasksFrom', () => {
+      const plain = tasksFrom<{ shout(text: string): string; notAFunction(): void; missing(): void }>(new URL('../fixtures/plain.mjs', import.meta.url));
+
+      it("runs a plain module's exports as tasks, in submit and in map", async () => {
+        const ex = make({ maxWorkers: 1 });
+        expect(await ex.submit(plain.shout, 'hi')).toBe('HI!');
+        expect(await ex.map(plain.shout, ['a', 'b']).toArray()).toEqual(['A!', 'B!']);
+      });
+
+      it('a missing or non-function export fails that call, naming it; the executor goes on', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const missing = (await ex.submit(plain.missing).exception()) as Error;
+        expect(missing).toBeInstanceOf(TypeError);
+        expect(missing.message).toMatch(/'missing'.*plain\.mjs/);
+        expect(missing.message).not.toMatch(/define it there/);
+        expect(((await ex.submit(plain.notAFunction).exception()) as Error).message).toMatch(/notAFunction/);
+        expect(await ex.submit(plain.shout, 'ok')).toBe('OK!');
+      });
+    });
+
+    describe('stats()', () => {
+      it('counts calls by outcome and times their wait and run', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const fresh = ex.stats();
+        expect(fresh).toMatchObject({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 });
+        expect(fresh.waitTime).toEqual({ count: 0, mean: 0, min: 0, max: 0, p50: 0, p90: 0, p99: 0 });
+        const first = ex.submit(tasks.sleep, 20, 1);
+        const cancelled = ex.submit(tasks.add, 1, 2);
+        expect(cancelled.cancel()).toBe(true);
+        await first;
+        await Promise.all([ex.submit(tasks.add, 1, 1), ex.submit(tasks.add, 2, 2), ex.submit(tasks.fail, 'x', 'E').exception()]);
+        const s = ex.stats();
+        expect(s).toMatchObject({ queued: 0, running: 0, completed: 3, failed: 1, cancelled: 1, busyWorkers: 0 });
+        for (const t of [s.waitTime, s.runTime]) {
+          expect(t.count).toBe(4);
+          expect(t.min).toBeGreaterThan(0);
+          expect(t.min).toBeLessThanOrEqual(t.p50);
+          expect(t.p50).toBeLessThanOrEqual(t.p90);
+          expect(t.p90).toBeLessThanOrEqual(t.p99);
+          expect(t.p99).toBeLessThanOrEqual(t.max);
+          expect(t.mean).toBeGreaterThanOrEqual(t.min);
+          expect(t.mean).toBeLessThanOrEqual(t.max);
+        }
+        // The 20 ms sleep ran for at least about that long.
+        expect(s.runTime.max).toBeGreaterThanOrEqual(15);
+        expect(s.utilization).toBeGreaterThan(0);
+        expect(s.utilization).toBeLessThanOrEqual(1);
+        expect(s.workers).toBe(1);
+      });
+
+      it('shows the call running and the calls queued behind it', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const running = ex.submit(tasks.sleep, 200, 'ran');
+        const queued = [ex.submit(tasks.add, 1, 1), ex.submit(tasks.add, 2, 2), ex.submit(tasks.add, 3, 3)];
+        expect(ex.stats().queued).toBe(4);
+        await until(() => running.running(), 'the first call runs');
+        expect(ex.stats()).toMatchObject({ workers: 1, busyWorkers: 1, queued: 3, running: 1 });
+        for (const f of queued) expect(f.cancel()).toBe(true);
+        expect(ex.stats()).toMatchObject({ queued: 0, running: 1, cancelled: 3 });
+        expect(await running).toBe('ran');
+        expect(ex.stats()).toMatchObject({ queued: 0, running: 0, completed: 1, busyWorkers: 0 });
+      });
+    });
+
+    describe('maxQueue', () => {
+      it('submit past maxQueue PENDING calls throws QueueFullError; there is room again once calls start', async () => {
+        const ex = make({ maxWorkers: 1, maxQueue: 2 });
+        const fs = [ex.submit(tasks.sleep, 20, 'a'), ex.submit(tasks.add, 1, 2)];
+        let error: unknown;
+        try {
+          ex.submit(tasks.add, 3, 4);
+        } catch (e) {
+          error = e;
+        }
+        expect(QueueFullError.isInstance(error)).toBe(true);
+        expect(error).toBeInstanceOf(QueueFullError);
+        expect((error as QueueFullError).code).toBe('ERR_QUEUE_FULL');
+        expect((error as Error).message).toMatch(/maxQueue/);
+        expect(await Promise.all(fs)).toEqual(['a', 3]);
+        expect(await ex.submit(tasks.add, 3, 4)).toBe(7);
+        // A view's submit is bounded too.
+        const view = ex.with({});
+        const held = [view.submit(tasks.sleep, 20, 'b'), view.submit(tasks.add, 1, 1)];
+        expect(() => view.submit(tasks.add, 1, 1)).toThrow(QueueFullError);
+        await Promise.all(held);
+      });
+
+      it('map waits for room instead of failing (sync and async inputs, with and without chunksize)', async () => {
+        const ex = make({ maxWorkers: 2, maxQueue: 2 });
+        const xs = Array.from({ length: 100 }, (_, i) => i);
+        const doubled = xs.map((x) => 2 * x);
+        expect(await ex.map(tasks.add, xs, xs).toArray()).toEqual(doubled);
+        expect(await ex.map(tasks.add, xs, xs, { chunksize: 7 }).toArray()).toEqual(doubled);
+        expect(await ex.map(tasks.add, xs, xs, { buffersize: 5 }).toArray()).toEqual(doubled);
+        async function* gen(): AsyncGenerator<number> {
+          for (const x of xs) yield x;
+        }
+        expect(await ex.map(tasks.add, gen(), xs).toArray()).toEqual(doubled);
+        // Meanwhile a map keeps the queue at most full.
+        const it = ex.map(tasks.sleep, xs.slice(0, 10).map(() => 5));
+        expect(ex.stats().queued).toBeLessThanOrEqual(2);
+        expect(await it.toArray()).toHaveLength(10);
+      });
+
+      it('a map waiting for room still runs every item of its input when the executor shuts down', async () => {
+        const ex = make({ maxWorkers: 1, maxQueue: 1 });
+        const xs = [1, 2, 3, 4, 5, 6];
+        const zeros = xs.map(() => 0);
+        const sized = ex.map(tasks.add, xs, zeros);
+        const chunked = ex.map(tasks.add, xs, zeros, { chunksize: 2 });
+        await ex.shutdown();
+        expect(await sized.toArray()).toEqual(xs);
+        expect(await chunked.toArray()).toEqual(xs);
+      });
+
+      it('rejects a bad maxQueue, naming it', () => {
+        expect(() => suite.create({ maxQueue: 0 })).toThrow(RangeError);
+        expect(() => suite.create({ maxQueue: 0 })).toThrow(/maxQueue/);
+        expect(() => suite.create({ maxQueue: 'ten' })).toThrow(TypeError);
+      });
+    });
+
+    describe('progress reports', () => {
+      it('onProgress receives each reportProgress of the call, in order, before the result', async () => {
+        const reports: unknown[] = [];
+        const f = ex0().with({ onProgress: (value) => reports.push(value) }).submit(tasks.progressSteps, 4);
+        expect(await f).toBe(4);
+        expect(reports).toEqual([1, 2, 3, 4].map((step) => ({ step, of: 4 })));
+      });
+
+      it('goes to the onProgress of each call, in map too', async () => {
+        const ex = ex0();
+        const a: unknown[] = [];
+        const b: unknown[] = [];
+        const [ra, rb] = await Promise.all([
+          ex.with({ onProgress: (v) => a.push(v) }).submit(tasks.progressSteps, 2),
+          ex.with({ onProgress: (v) => b.push(v) }).submit(tasks.progressSteps, 3),
+        ]);
+        expect([ra, rb, a.length, b.length]).toEqual([2, 3, 2, 3]);
+        const m: unknown[] = [];
+        expect(await ex.with({ onProgress: (v) => m.push(v) }).map(tasks.progressSteps, [1, 2, 3]).toArray()).toEqual([1, 2, 3]);
+        expect(m).toHaveLength(6);
+      });
+
+      it('is a no-op where nobody listens; a report after the call finished is dropped', async () => {
+        const ex = ex0();
+        expect(await ex.submit(tasks.progressSteps, 3)).toBe(3);
+        const reports: unknown[] = [];
+        expect(await ex.with({ onProgress: (v) => reports.push(v) }).submit(tasks.progressLate, 'v')).toBe('v');
+        // The late report's timer (1 ms) fires while this call waits on the same worker.
+        expect(await ex.submit(tasks.sleep, 30, 'after')).toBe('after');
+        expect(reports).toEqual([]);
+      });
+
+      it('a throwing onProgress is reported as a warning; the call and the executor go on', async () => {
+        const ex = ex0();
+        const warned = new Promise<Error & { code?: string }>((resolve) => process.once('warning', resolve));
+        const f = ex.with({
+          onProgress: () => {
+            throw new Error('listener bug');
+          },
+        }).submit(tasks.progressSteps, 2);
+        expect(await f).toBe(2);
+        const warning = await warned;
+        expect(warning.code).toBe('FUTURES_PROGRESS_CALLBACK_ERROR');
+        expect(warning.message).toContain('listener bug');
+        expect(await ex.submit(tasks.add, 1, 1)).toBe(2);
+      });
+
+      it('rejects a non-function onProgress, naming it', () => {
+        const ex = ex0();
+        expect(() => ex.with({ onProgress: 42 as never })).toThrow(TypeError);
+        expect(() => ex.with({ onProgress: 42 as never })).toThrow(/onProgress/);
+      });
+
+      function ex0(): SuiteExecutor {
+        return make({ maxWorkers: 1 });
+      }
+    });
+
+    if (suite.pool) {
+      describe('minWorkers', () => {
+        it('starts minWorkers at construction and keeps them through idleTimeout', async () => {
+          const ex = make({ maxWorkers: 3, minWorkers: 2, idleTimeout: 10 });
+          await until(() => ex.stats().workers === 2, 'minWorkers workers start without any call');
+          await Promise.all([ex.submit(tasks.sleep, 30, 1), ex.submit(tasks.sleep, 30, 2), ex.submit(tasks.sleep, 30, 3)]);
+          await until(() => ex.stats().workers === 2, 'workers beyond minWorkers retire when idle');
+          // Five idle timeouts later, the minWorkers are still there.
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          expect(ex.stats().workers).toBe(2);
+          expect(await ex.submit(tasks.add, 1, 1)).toBe(2);
+        });
+
+        it('rejects minWorkers above maxWorkers or negative, naming it', () => {
+          expect(() => suite.create({ maxWorkers: 2, minWorkers: 3 })).toThrow(RangeError);
+          expect(() => suite.create({ maxWorkers: 2, minWorkers: 3 })).toThrow(/minWorkers/);
+          expect(() => suite.create({ minWorkers: -1 })).toThrow(/minWorkers/);
+          expect(() => suite.create({ minWorkers: 'one' })).toThrow(TypeError);
+        });
+
+        if (suite.realWorkers) {
+          it('replaces a minWorkers worker that dies', async () => {
+            const ex = make({ maxWorkers: 1, minWorkers: 1 });
+            const before = await ex.submit(tasks.whoAfter, 0);
+            const error = await ex.submit(tasks.exit, 1).exception();
+            expect(BrokenExecutorError.isInstance(error)).toBe(true);
+            await until(() => ex.stats().workers === 1, 'a replacement starts with no call waiting');
+            expect(await ex.submit(tasks.whoAfter, 0)).not.toBe(before);
+          });
+        }
+
+        if (suite.module !== undefined) {
+          const [pkg, className] = suite.module;
+          it('an idle pool with minWorkers, never shut down, does not keep the process alive', async () => {
+            const script = fileURLToPath(new URL('../fixtures/min-workers-idle.mjs', import.meta.url));
+            expect(await runScript(script, pkg, className)).toEqual({ code: 0, signal: null, out: 'done 2' });
+          });
+        }
+      });
+    }
 
     describe('options', () => {
       it('rejects unknown and mistyped options, naming them', () => {

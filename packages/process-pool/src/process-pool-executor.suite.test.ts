@@ -7,6 +7,7 @@ import { childrenOf } from './process-probes.testing.js';
 describeExecutorSuite('ProcessPoolExecutor', {
   create: (options) => new ProcessPoolExecutor(options),
   pool: true,
+  module: ['@futures/process-pool', 'ProcessPoolExecutor'],
   realWorkers: true,
   brokenError: BrokenProcessPoolError,
   childProcesses: true,

@@ -6,6 +6,7 @@ import { SocketPoolExecutor, BrokenSocketPoolError } from '@futures/socket';
 describeExecutorSuite('SocketPoolExecutor', {
   create: (options) => new SocketPoolExecutor(options),
   pool: true,
+  module: ['@futures/socket', 'SocketPoolExecutor'],
   realWorkers: true,
   brokenError: BrokenSocketPoolError,
   childProcesses: true,

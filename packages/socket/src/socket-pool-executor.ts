@@ -91,7 +91,7 @@ export class SocketPoolExecutor extends PoolExecutor {
       name: typeof opts.name === 'string' ? opts.name : 'futures-worker',
       handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT,
     });
-    super(transport, { ...poolOptions }, { where: WHERE, extraOptions: ['path', 'token', 'maxFrameBytes'], minWorkers: 0 });
+    super(transport, { ...poolOptions }, { where: WHERE, extraOptions: ['path', 'token', 'maxFrameBytes'], leastMaxWorkers: 0 });
     this.#transport = transport;
     this.#token = secret;
   }

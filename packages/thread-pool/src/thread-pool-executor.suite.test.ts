@@ -5,6 +5,7 @@ import { ThreadPoolExecutor, BrokenThreadPoolError } from '@futures/thread-pool'
 describeExecutorSuite('ThreadPoolExecutor', {
   create: (options) => new ThreadPoolExecutor(options),
   pool: true,
+  module: ['@futures/thread-pool', 'ThreadPoolExecutor'],
   realWorkers: true,
   brokenError: BrokenThreadPoolError,
 });

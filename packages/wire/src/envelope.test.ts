@@ -18,6 +18,8 @@ describe('message tuples', () => {
     { t: 'done', results: [1, 0, 5], busy: 0.25, timing: [0, 0.01], started: 2 },
     { t: 'started', id: 3 },
     { t: 'board-failed' },
+    { t: 'progress', id: 4, value: { done: 3, of: 10 } },
+    { t: 'progress', id: 5, value: 'half' },
     { t: 'retire' },
     { t: 'init-failed', error: { name: 'Error', message: 'no config' } },
   ];

@@ -16,6 +16,7 @@ const DONE = 2;
 const INIT = 3;
 const READY = 4;
 const INIT_FAILED = 5;
+const PROGRESS = 6;
 
 /** The tuple for `message`. */
 export function toTuple(message: Message): unknown[] {
@@ -30,6 +31,8 @@ export function toTuple(message: Message): unknown[] {
       return [READY];
     case 'init-failed':
       return [INIT_FAILED, message.error];
+    case 'progress':
+      return [PROGRESS, message.id, message.value];
     default:
       return [OTHER, message];
   }
@@ -60,6 +63,9 @@ export function fromTuple(value: unknown): Message {
       return { t: 'ready' };
     case INIT_FAILED:
       if (isObject(a)) return { t: 'init-failed', error: a as never };
+      break;
+    case PROGRESS:
+      if (typeof a === 'number' && value.length === 3) return { t: 'progress', id: a, value: b };
       break;
     case OTHER:
       if (isObject(a) && typeof (a as { t?: unknown }).t === 'string') return a as Message;
