@@ -22,7 +22,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
-import { CALL_STRIDE, PROGRESS_RUNNING, RESULT_STRIDE, type FromWorker, type ProgressReader, type ToWorker, type Transport, type TransportHost, type WorkerChannel, type WorkerEvents, type WorkerExit } from '@futures/core/transport';
+import { CALL_STRIDE, EXIT_GRACE_MS, PROGRESS_RUNNING, RESULT_STRIDE, type FromWorker, type ProgressReader, type ToWorker, type Transport, type TransportHost, type WorkerChannel, type WorkerEvents, type WorkerExit } from '@futures/core/transport';
 import { ClientRef, connect, isRefusal, redactUrl, UNREACHABLE_MS } from './connection.js';
 import { EngineCodec } from './engine-codec.js';
 import { BrokenRedisPoolError, RedisConnectionError } from './errors.js';
@@ -45,8 +45,6 @@ const LOST_SEQ = Number.MAX_SAFE_INTEGER;
 const MAX_JOIN_LOSSES = 3;
 /** The `want` list lives this long after the last executor that waits refreshed it, ms. */
 const WANT_TTL_MS = 30_000;
-/** How long spawned local workers get to leave on close before they are killed, ms. */
-const GRACE_MS = 5_000;
 
 /** What the transport needs; validated by `RedisPoolExecutor`. */
 export interface RedisTransportOptions {
@@ -416,7 +414,7 @@ export class RedisTransport implements Transport {
   #stopLocal(child: ChildProcess): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), GRACE_MS);
+      const timer = setTimeout(() => child.kill('SIGKILL'), EXIT_GRACE_MS);
       child.once('exit', () => {
         clearTimeout(timer);
         resolve();
