@@ -29,8 +29,18 @@ import { ProgressSink, withProgress } from './task-progress.js';
 import { TaskResolver, type ResolvedTask } from './task-resolver.js';
 import type { WorkerPort } from './transport.js';
 
-/** Send results once this many are waiting, so the engine can refill the worker while it runs the rest. */
+/**
+ * Send results once this many are waiting, so the engine can refill the
+ * worker while it runs the rest...
+ */
 const FLUSH_COUNT = 8;
+/**
+ * ...when the rest would run at least this long (ms, judged by the call just
+ * run): a refill takes a message each way, and a message that wakes the other
+ * side costs more than a dozen tiny calls. Shorter than that, the worker
+ * would be done before the refill came: its results wait for the rest.
+ */
+const REFILL_MS = 0.05;
 /** ...or once the oldest waiting result is this old (ms). */
 const FLUSH_MS = 1;
 
@@ -52,6 +62,8 @@ class WorkerRuntime {
   #batch: unknown[] = [];
   #head = 0;
   readonly #batches = new Queue<unknown[]>();
+  /** Calls received and not started yet. */
+  #queued = 0;
   #draining = false;
   #results: unknown[] = [];
   #busy = 0;
@@ -120,6 +132,7 @@ class WorkerRuntime {
     }
     // Batches queue whole (never copied call by call), so a steady backlog costs no more than its size.
     this.#batches.push(calls);
+    this.#queued += calls.length / CALL_STRIDE;
     if (!this.#draining) void this.#drain();
   }
 
@@ -145,6 +158,7 @@ class WorkerRuntime {
         const args = q[h + 3] as unknown[];
         q[h + 3] = undefined;
         this.#head = h + CALL_STRIDE;
+        this.#queued--;
 
         let entry = this.#tasks.get(fnId);
         if (entry !== undefined && 'pending' in entry) {
@@ -251,7 +265,7 @@ class WorkerRuntime {
         t.push(key, ms);
       }
     }
-    if (r.length >= FLUSH_COUNT * RESULT_STRIDE || performance.now() - this.#firstResultAt >= FLUSH_MS) this.#flush();
+    if ((r.length >= FLUSH_COUNT * RESULT_STRIDE && this.#queued * ms >= REFILL_MS) || performance.now() - this.#firstResultAt >= FLUSH_MS) this.#flush();
   }
 
   /**
