@@ -104,7 +104,7 @@ async function run(args: Args, argv: readonly string[]): Promise<number> {
   } finally {
     reaper.killAll();
   }
-  results.ratios = ratioLines([...(results.peers?.cases ?? []), ...(results.workload?.cases ?? [])]);
+  results.ratios = ratioLines([...(results.transports?.cases ?? []), ...(results.peers?.cases ?? []), ...(results.workload?.cases ?? [])]);
 
   const leftovers = await reaper.killLeftovers(3_000);
   for (const p of leftovers) ctx.warnings.push(`process left running after its pool was shut down, killed: pid ${p.pid} ${p.command}`);

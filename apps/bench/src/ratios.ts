@@ -62,9 +62,22 @@ function workloadRatios(cases: readonly CaseResult[]): RatioLine[] {
   return lines;
 }
 
-/** The ratios the issues quote: from the peers cases and from the workload cases, for those that ran. */
+/** Issue 14's goals for the cost of one call: each transport against its bare medium, in the same run (1 worker). */
+function transportRatios(cases: readonly CaseResult[]): RatioLine[] {
+  const media = [
+    ['thread', 'floor-postmessage'],
+    ['process', 'floor-ipc'],
+    ['socket', 'floor-socket'],
+  ] as const;
+  return ['rtt', 'burst'].flatMap((op) =>
+    media.map(([t, floor]) => ratio(cases, `${op === 'rtt' ? 'round trip' : 'burst'}: ${t} ÷ bare medium`, [`transports.${op}`, t], [`transports.${op}`, floor])),
+  );
+}
+
+/** The ratios the issues quote: from the transports, peers and workload cases, for those that ran. */
 export function ratioLines(cases: readonly CaseResult[]): RatioLine[] {
   return [
+    ...(cases.some((c) => c.id.startsWith('transports.')) ? transportRatios(cases) : []),
     ...(cases.some((c) => c.id.startsWith('peers.')) ? peerRatios(cases) : []),
     ...(cases.some((c) => c.id.startsWith('map.')) ? workloadRatios(cases) : []),
   ];
@@ -82,7 +95,7 @@ function peerRatios(cases: readonly CaseResult[]): RatioLine[] {
     ideal(cases, 'socket'),
     ideal(cases, py),
     ideal(cases, 'parallel-floor'),
-    ratio(cases, 'fib: thread ÷ parallel floor', ['peers.fib', 'thread'], ['peers.fib', 'parallel-floor']),
+    ...['thread', 'process', 'socket'].map((t) => ratio(cases, `fib: ${t} ÷ parallel floor`, ['peers.fib', t], ['peers.fib', 'parallel-floor'])),
     ratio(cases, 'process burst ÷ python submit', ['peers.burst', 'process'], ['peers.burst', py]),
     ratio(cases, 'process map ÷ python map', ['peers.map', 'process'], ['peers.map', py]),
     ratio(cases, 'socket burst ÷ python submit', ['peers.burst', 'socket'], ['peers.burst', py]),
