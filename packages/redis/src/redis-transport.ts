@@ -438,6 +438,8 @@ export class RedisChannel implements WorkerChannel {
    * the queue), or -1; DONE is never a call id.
    */
   readonly progress: ProgressReader = { get: (slot) => (slot === PROGRESS_RUNNING ? this.#running : -1) };
+  /** Every message crosses Redis twice: short calls are topped up as soon as some finish (dispatch.ts). */
+  readonly eagerRefill = true;
   #running = -1;
   #ledger = new InboxLedger();
   /** What the engine sent before the worker said ready (its init): sent again to the next worker if this one is lost while joining. */
