@@ -8,9 +8,9 @@ import { WorkerSlot } from './worker-slot.js';
 import { WorkItem } from './work-item.js';
 
 const channel: WorkerChannel = { label: 'w', send() {}, terminate() {}, ref() {}, unref() {} };
-function readySlot(): WorkerSlot {
+function readySlot(on: WorkerChannel = channel): WorkerSlot {
   const slot = new WorkerSlot(false);
-  slot.attach(channel);
+  slot.attach(on);
   slot.becomeReady();
   return slot;
 }
@@ -67,5 +67,39 @@ describe('DispatchPolicy.take', () => {
     expect(policy.workersToStart(0, [w], 2)).toBe(1);
     const idle = readySlot();
     expect(policy.workersToStart(0, [idle], 4)).toBe(0);
+  });
+
+  it('tops a busy worker up only when half its calls are done, or at once on a channel with eagerRefill, never past MAX_IN_FLIGHT', () => {
+    const policy = new DispatchPolicy(Infinity);
+    policy.timing.record([1, 0.01], 0);
+    const queue = new Queue<WorkItem>();
+    for (let i = 0; i < 40; i++) queue.push(call(1));
+    const plain = readySlot();
+    const eager = readySlot({ ...channel, eagerRefill: true });
+    for (const w of [plain, eager]) {
+      for (const item of policy.take(queue, w, 100, 1)) w.inflight.push(item);
+      expect(w.busy).toBe(MAX_IN_FLIGHT);
+      expect(policy.isOpen(w)).toBe(false);
+      w.inflight.shift();
+    }
+    // One call answered: only the eager channel is open, and it may take one call, back to the cap.
+    expect(policy.isOpen(plain)).toBe(false);
+    expect(policy.isOpen(eager)).toBe(true);
+    expect(policy.take(queue, eager, 100, 1)).toHaveLength(1);
+    // Half answered: the plain channel opens too.
+    for (let i = 0; i < MAX_IN_FLIGHT / 2 - 1; i++) plain.inflight.shift();
+    expect(policy.isOpen(plain)).toBe(true);
+  });
+
+  it('gives an eagerRefill channel still one call at a time while the function is not known to be short', () => {
+    const policy = new DispatchPolicy(Infinity);
+    const queue = new Queue<WorkItem>();
+    for (let i = 0; i < 5; i++) queue.push(call(7));
+    const w = readySlot({ ...channel, eagerRefill: true });
+    const batch = policy.take(queue, w, 16, 0);
+    expect(batch).toHaveLength(1);
+    w.inflight.push(batch[0]);
+    w.unshortInFlight++;
+    expect(policy.isOpen(w)).toBe(false);
   });
 });

@@ -71,14 +71,16 @@ export class DispatchPolicy {
   /**
    * Whether `w` may be given calls now: it is ready, nothing it runs must
    * stay alone or is not short, and (when busy) half its calls are done, so
-   * each message carries several calls.
+   * each message carries several calls; or, on a channel whose round trip is
+   * long (`WorkerChannel.eagerRefill`), any of them is done, so that
+   * the calls ahead of it cover the round trip.
    */
   isOpen(w: WorkerSlot): boolean {
     return (
       w.state === 'ready' &&
       w.unshortInFlight === 0 &&
       !w.holdsExclusive &&
-      w.busy <= MAX_IN_FLIGHT / 2 &&
+      w.busy <= (w.channel.eagerRefill === true ? MAX_IN_FLIGHT - 1 : MAX_IN_FLIGHT / 2) &&
       this.tasksLeft(w) > 0
     );
   }

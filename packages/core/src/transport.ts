@@ -68,6 +68,16 @@ export interface WorkerChannel {
    * it when the worker says its board failed.
    */
   readonly progress?: ProgressReader;
+  /**
+   * Optional: messages take long to reach this worker and back (a hop
+   * through a broker such as Redis, or a network). The engine then tops a
+   * busy worker up to the in-flight cap as soon as some of its short calls
+   * finish, rather than once half of them are done, so that the calls
+   * dispatched ahead cover the round trip. The cap of 16 calls in flight per
+   * worker, and one call at a time while calls are not known to be short,
+   * stay the same (see `dispatch.ts`). Default false.
+   */
+  readonly eagerRefill?: boolean;
 }
 
 /** What the engine offers a transport whose workers can arrive on their own (external socket workers). */

@@ -9,7 +9,8 @@
  * | `P:x:<executorId>` | the executor is alive (expires after `leaseMs`) | the executor refreshes it |
  * | `P:out:<executorId>` | the executor's outbox: every message from its workers | its workers push, the executor pops |
  * | `P:hb:<workerId>` | the worker's heartbeat (expires after the executor's `leaseMs`) | the worker refreshes it |
- * | `P:in:<workerId>` | the worker's inbox: messages from its executor | the executor pushes, the worker pops |
+ * | `P:in:<workerId>` | the worker's inbox: engine messages from its executor | the executor pushes, the worker's runtime thread pops |
+ * | `P:ctl:<workerId>` | the worker's control list: RELEASE, END (read while a call runs) | the executor pushes, the worker's supervisor pops |
  *
  * where `P` is `<prefix>:{<pool>}`. A worker id is fresh for each executor it
  * serves, so nothing from one session can be taken for another.
@@ -37,5 +38,9 @@ export class FleetKeys {
 
   inbox(workerId: string): string {
     return `${this.base}:in:${workerId}`;
+  }
+
+  control(workerId: string): string {
+    return `${this.base}:ctl:${workerId}`;
   }
 }

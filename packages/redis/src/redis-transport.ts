@@ -190,13 +190,17 @@ export class RedisTransport implements Transport {
     return this.#codec.encode(this.#portable.outgoing(message));
   }
 
-  /** Pushes frames to a worker's inbox (in order: one connection). */
-  sendFrames(workerId: string, kind: number, seqs: number[], fields: unknown[][]): Promise<number | undefined> {
-    const inbox = this.#keys.inbox(workerId);
-    const frames = seqs.map((seq, i) => this.#sealer.seal(inbox, workerId, seq, kind, fields[i]));
-    // 1: in the inbox; 0: the worker's heartbeat is gone (declared lost), the frames were refused, so it can never
+  /**
+   * Pushes frames to a worker's inbox (engine messages, read by its runtime
+   * thread), or with `control` to its control list (RELEASE, END, read by its
+   * supervisor even while a call runs); in order: one connection.
+   */
+  sendFrames(workerId: string, kind: number, seqs: number[], fields: unknown[][], control = false): Promise<number | undefined> {
+    const list = control ? this.#keys.control(workerId) : this.#keys.inbox(workerId);
+    const frames = seqs.map((seq, i) => this.#sealer.seal(list, workerId, seq, kind, fields[i]));
+    // 1: in the list; 0: the worker's heartbeat is gone (declared lost), the frames were refused, so it can never
     // take them; undefined: no answer (the client gave up), so whether they landed is unknown.
-    return this.#scripts.send(inbox, this.#keys.heartbeat(workerId), this.#o.leaseMs * 2 + 1000, frames).catch(() => undefined);
+    return this.#scripts.send(list, this.#keys.heartbeat(workerId), this.#o.leaseMs * 2 + 1000, frames).catch(() => undefined);
   }
 
   /** A worker was lost while it joined: ask the fleet for another one. */
@@ -276,7 +280,7 @@ export class RedisTransport implements Transport {
       const channel = this.#asked;
       if (channel === undefined || channel.requestId !== requestId || this.#bound.has(frame.session)) {
         // A request this executor no longer needs (withdrawn, or taken twice): send that worker back.
-        if (!this.#bound.has(frame.session)) void this.sendFrames(frame.session, KIND.RELEASE, [1], [[]]);
+        if (!this.#bound.has(frame.session)) void this.sendFrames(frame.session, KIND.RELEASE, [1], [[]], true);
         return;
       }
       this.#asked = undefined;
@@ -438,6 +442,8 @@ export class RedisChannel implements WorkerChannel {
    * the queue), or -1; DONE is never a call id.
    */
   readonly progress: ProgressReader = { get: (slot) => (slot === PROGRESS_RUNNING ? this.#running : -1) };
+  /** Every message crosses Redis twice: short calls are topped up as soon as some finish (dispatch.ts). */
+  readonly eagerRefill = true;
   #running = -1;
   #ledger = new InboxLedger();
   /** What the engine sent before the worker said ready (its init): sent again to the next worker if this one is lost while joining. */
@@ -461,6 +467,7 @@ export class RedisChannel implements WorkerChannel {
   /** The engine sent `retire`: the worker runs what it was sent, then leaves (LEFT). */
   #retiring = false;
   #seqOut = 0;
+  #seqControl = 0;
   #seqIn = 0;
   #leaving = false;
   /** Calls sent to the worker and not answered yet. */
@@ -539,11 +546,9 @@ export class RedisChannel implements WorkerChannel {
     void this.#transport.sendFrames(this.workerId!, kind, seqs, fields).then((ok) => ok === undefined || ledger.landed(seqs, ok === 1));
   }
 
-  /** A frame without calls (RELEASE, END): in the ledger too, since the inbox count covers every frame. */
+  /** A control frame (RELEASE, END): to the worker's control list, outside the inbox and its ledger. */
   #control(kind: number): void {
-    const seq = ++this.#seqOut;
-    this.#ledger.sent(seq, undefined, CALL_STRIDE);
-    this.#push(kind, [seq], [[]]);
+    void this.#transport.sendFrames(this.workerId!, kind, [++this.#seqControl], [[]], true);
   }
 
   /** The liveness check declared this worker lost with `untaken` frames left in its inbox. */
@@ -561,6 +566,7 @@ export class RedisChannel implements WorkerChannel {
       this.lostFrame = undefined;
       this.#label = 'a fleet worker (not joined yet)';
       this.#seqOut = 0;
+      this.#seqControl = 0;
       this.#seqIn = 0;
       this.#ledger = new InboxLedger();
       this.#takenAtLoss = undefined;

@@ -79,6 +79,8 @@ export async function serveFleet(options: ServeOptions): Promise<Fleet> {
     cmd,
     scripts: scriptsOn(cmd),
     sealer: new FrameSealer(frameKey(options.token)),
+    url: options.url,
+    token: options.token,
     cwd: resolve(options.cwd),
     name,
     warn: options.warn,

@@ -3,8 +3,12 @@
  * `futures-redis-worker`, one per `--workers`. It takes executors' requests
  * from the pool's `want` list, and for each executor it serves (a session,
  * under a fresh worker id) it runs the worker runtime in a fresh worker
- * thread (runtime-thread.ts), moves messages between that thread and Redis,
- * and refreshes its heartbeat, whatever the thread is doing.
+ * thread (runtime-thread.ts), which takes the engine's messages from the
+ * session's inbox and sends its own to the executor's outbox itself
+ * (session-link.ts). The supervisor refreshes the heartbeat, whatever the
+ * thread is doing, and reads the session's control list (RELEASE, END): it
+ * ends the thread when the executor ends the call it runs, when the worker
+ * is declared lost, or when the executor is gone.
  *
  * Session states: FREE (waiting for a request) → SERVING (bound to one
  * executor) → FREE again when the executor releases it, ends its call (abort,
@@ -20,13 +24,21 @@ import type { Redis } from 'ioredis';
 import { FleetKeys } from './keys.js';
 import { FrameSealer, KIND, type Frame } from './sealed-frame.js';
 import type { Scripts } from './scripts.js';
-import type { RuntimeThreadData, ThreadOutput } from './runtime-thread.js';
+import type { RuntimeThreadData, ThreadInput, ThreadOutput } from './runtime-thread.js';
+import { SessionBoard } from './session-board.js';
 
 const THREAD_ENTRY = new URL('./runtime-thread.js', import.meta.url);
 /** How long a blocking read waits before the loop looks around (stop, session over), s. */
 const BLOCK_SECONDS = 1;
-/** Frames taken from a list in one read. */
-const READ_COUNT = 256;
+/** Frames taken from the control list in one read. */
+const READ_COUNT = 16;
+/**
+ * A runtime thread that died may have written its last messages to its own
+ * connection just before: the EXIT frame, on another connection, waits this
+ * long (ms) so that Redis has taken them first and the executor reads them
+ * before the exit.
+ */
+const DEATH_SETTLE_MS = 100;
 
 /** What the workers of one process share. */
 export interface SupervisorContext {
@@ -35,6 +47,9 @@ export interface SupervisorContext {
   cmd: Redis;
   scripts: Scripts;
   sealer: FrameSealer;
+  /** Where each runtime thread connects, and the token it signs with. */
+  url: string;
+  token: string | undefined;
   cwd: string;
   /** Reported in each hello: names this worker in the executor's messages. */
   name: string;
@@ -42,21 +57,26 @@ export interface SupervisorContext {
   warn(message: string): void;
 }
 
-/** A runtime thread. */
+/** A runtime thread: it connects to Redis as soon as it is made, so that a session finds it ready. */
 class RuntimeThread {
   readonly worker: Worker;
+  readonly board = new SessionBoard();
   /** Set when the supervisor ends it on purpose: its exit is then not reported. */
   ending = false;
 
-  constructor(cwd: string) {
+  constructor(ctx: SupervisorContext) {
     this.worker = new Worker(THREAD_ENTRY, {
-      workerData: { cwd } satisfies RuntimeThreadData,
+      workerData: { cwd: ctx.cwd, board: this.board.buffer } satisfies RuntimeThreadData,
       // Tasks see the worker's environment, as in a process pool.
       env: process.env,
       stdout: false,
       stderr: false,
     });
-    // Until a session takes it, an idle spare thread must not keep the process alive by itself.
+    this.post({ setup: { url: ctx.url, token: ctx.token, name: `futures-redis-worker ${ctx.name} runtime` } });
+  }
+
+  post(input: ThreadInput): void {
+    this.worker.postMessage(input);
   }
 
   end(): void {
@@ -72,10 +92,11 @@ interface Session {
   alive: string;
   outbox: string;
   inbox: string;
+  control: string;
   heartbeat: string;
   thread: RuntimeThread;
-  seqOut: number;
-  seqIn: number;
+  /** Seq of the last control frame taken. */
+  seqControl: number;
   beat: NodeJS.Timeout;
   over: boolean;
 }
@@ -106,7 +127,7 @@ export class Supervisor {
     this.#stopping = true;
     const s = this.#session;
     if (s !== undefined && !s.over) {
-      await this.#push(s, [this.#frame(s, KIND.EXIT, [null, signal, 'the worker process was asked to stop', s.seqIn])]).catch(() => 0);
+      await this.#push(s, [this.#frame(s, KIND.EXIT, [null, signal, 'the worker process was asked to stop', s.thread.board.taken])]).catch(() => 0);
       this.#leave(s);
     }
     this.#spare?.end();
@@ -116,7 +137,7 @@ export class Supervisor {
   }
 
   async #loop(): Promise<void> {
-    this.#spare = new RuntimeThread(this.#ctx.cwd);
+    this.#spare = new RuntimeThread(this.#ctx);
     while (!this.#stopping) {
       try {
         const s = this.#session;
@@ -147,35 +168,29 @@ export class Supervisor {
       alive: keys.alive(executorId),
       outbox: keys.outbox(executorId),
       inbox: keys.inbox(workerId),
+      control: keys.control(workerId),
       heartbeat: keys.heartbeat(workerId),
       thread: undefined as unknown as RuntimeThread,
-      seqOut: 0,
-      seqIn: 0,
+      seqControl: 0,
       beat: undefined as unknown as NodeJS.Timeout,
       over: false,
     };
-    const hello = this.#frame(s, KIND.HELLO, [requestId, this.#ctx.name, this.#host, process.pid]);
+    const hello = this.#ctx.sealer.seal(s.outbox, s.workerId, 1, KIND.HELLO, [requestId, this.#ctx.name, this.#host, process.pid]);
     if ((await scripts.accept(s.alive, s.heartbeat, s.outbox, leaseMs, hello)) !== 1) return; // that executor is gone
     this.#bind(s);
   }
 
   #bind(s: Session): void {
-    s.thread = this.#spare ?? new RuntimeThread(this.#ctx.cwd);
+    s.thread = this.#spare ?? new RuntimeThread(this.#ctx);
     this.#spare = undefined;
     const thread = s.thread;
+    // The HELLO was seq 1.
+    thread.board.startOut(1);
     thread.worker.on('message', (out: ThreadOutput) => {
       if (s.over) return;
-      if ('close' in out) {
-        // Retired: everything it sent is pushed before LEFT (one connection, in order); the worker is free again.
-        void this.#push(s, [this.#frame(s, KIND.LEFT, [s.seqIn])]).catch(() => 0);
-        this.#leave(s);
-        return;
-      }
-      // Pushes go out in order on one connection.
-      this.#push(s, [this.#frame(s, KIND.MESSAGE, [out.parts])]).then(
-        (ok) => ok || this.#leave(s),
-        (error) => this.#ctx.warn(`a message could not be sent: ${(error as Error)?.message ?? String(error)}`),
-      );
+      // Retired (the thread sent LEFT after its last results), or Redis refused its push: the worker is free again.
+      if ('close' in out || 'over' in out) this.#leave(s);
+      else this.#ctx.warn(out.warn);
     });
     let failure: string | undefined;
     thread.worker.on('error', (error) => {
@@ -184,13 +199,17 @@ export class Supervisor {
     thread.worker.once('exit', (code) => {
       if (thread.ending || s.over) return;
       // The runtime died (a task called process.exit, an uncaught error): say so after everything it sent.
-      void this.#push(s, [this.#frame(s, KIND.EXIT, [code, null, failure ?? null, s.seqIn])]).catch(() => 0);
-      this.#leave(s);
+      setTimeout(() => {
+        if (s.over) return;
+        void this.#push(s, [this.#frame(s, KIND.EXIT, [code, null, failure ?? null, thread.board.taken])]).catch(() => 0);
+        this.#leave(s);
+      }, DEATH_SETTLE_MS);
     });
     s.beat = setInterval(() => void this.#heartbeat(s), Math.max(10, Math.floor(s.leaseMs / 3)));
     this.#session = s;
+    thread.post({ session: { workerId: s.workerId, inbox: s.inbox, outbox: s.outbox, heartbeat: s.heartbeat, alive: s.alive, leaseMs: s.leaseMs } });
     // The next session's thread starts now, while this one serves.
-    this.#spare = new RuntimeThread(this.#ctx.cwd);
+    this.#spare = new RuntimeThread(this.#ctx);
   }
 
   async #heartbeat(s: Session): Promise<void> {
@@ -203,35 +222,27 @@ export class Supervisor {
     }
   }
 
-  /** SERVING: reads the inbox and acts on each frame. */
+  /** SERVING: reads the control list (the thread reads the inbox) and acts on each frame. */
   async #serve(s: Session): Promise<void> {
-    const reply = (await this.#block.blmpopBuffer(BLOCK_SECONDS, 1, s.inbox, 'LEFT', 'COUNT', READ_COUNT)) as [Buffer, Buffer[]] | null;
+    const reply = (await this.#block.blmpopBuffer(BLOCK_SECONDS, 1, s.control, 'LEFT', 'COUNT', READ_COUNT)) as [Buffer, Buffer[]] | null;
     if (reply === null) return;
     for (const raw of reply[1]) {
       if (s.over) return;
-      const frame = this.#ctx.sealer.open(s.inbox, raw);
+      const frame = this.#ctx.sealer.open(s.control, raw);
       // Not signed with our token, another session's, or replayed: dropped.
-      if (frame === undefined || frame.session !== s.workerId || frame.seq <= s.seqIn) continue;
-      s.seqIn = frame.seq;
+      if (frame === undefined || frame.session !== s.workerId || frame.seq <= s.seqControl) continue;
+      s.seqControl = frame.seq;
       this.#receive(s, frame);
     }
   }
 
   #receive(s: Session, frame: Frame): void {
     switch (frame.kind) {
-      case KIND.MESSAGE: {
-        const parts = frame.fields[0] as Uint8Array[];
-        if (!Array.isArray(parts)) return;
-        // Copies that the thread takes over (the frame's buffer is shared by its parts).
-        const own = parts.map((p) => Uint8Array.prototype.slice.call(p));
-        s.thread.worker.postMessage(own, own.map((p) => p.buffer as ArrayBuffer));
-        return;
-      }
       case KIND.RELEASE:
       case KIND.END: {
         // The thread goes first, so that nothing it runs outlives the session; then the executor hears it.
         s.thread.end();
-        const left = this.#frame(s, KIND.LEFT, [s.seqIn]);
+        const left = this.#frame(s, KIND.LEFT, [s.thread.board.taken]);
         void this.#push(s, [left]).catch(() => 0);
         this.#leave(s);
         return;
@@ -245,12 +256,12 @@ export class Supervisor {
     s.over = true;
     clearInterval(s.beat);
     s.thread.end();
-    void this.#ctx.cmd.del(s.heartbeat, s.inbox).catch(() => 0);
+    void this.#ctx.cmd.del(s.heartbeat, s.inbox, s.control).catch(() => 0);
     if (this.#session === s) this.#session = undefined;
   }
 
   #frame(s: Session, kind: number, fields: unknown[] = []): Buffer {
-    return this.#ctx.sealer.seal(s.outbox, s.workerId, ++s.seqOut, kind, fields);
+    return this.#ctx.sealer.seal(s.outbox, s.workerId, s.thread.board.nextOut(), kind, fields);
   }
 
   /** 1 when Redis took the frames, 0 when the session is over there (declared lost, or the executor is gone). */
