@@ -6,7 +6,8 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { ExitMerger, type FileProgress, type FromWorker, type ToWorker, type WorkerChannel, type WorkerEvents } from '@futures/core/transport';
-import { encodeFrame, FrameError, FrameReader, fromTuple, type MessageCodec, toTuple } from '@futures/wire';
+import { FrameError, FrameReader, fromTuple, type MessageCodec, toTuple } from '@futures/wire';
+import { FrameWriter } from './frame-writer.js';
 
 /**
  * One worker: an optional child process (when spawned) and its connection.
@@ -20,6 +21,7 @@ export class SocketChannel implements WorkerChannel {
   readonly progress: FileProgress | undefined;
   readonly #codec: MessageCodec;
   readonly #maxFrameBytes: number;
+  readonly #writer: FrameWriter;
   readonly #events: WorkerEvents;
   readonly #child: ChildProcess | undefined;
   readonly #unpend: () => void;
@@ -43,6 +45,7 @@ export class SocketChannel implements WorkerChannel {
     this.progress = progress;
     this.#codec = codec;
     this.#maxFrameBytes = options.maxFrameBytes;
+    this.#writer = new FrameWriter(options.maxFrameBytes);
     this.#events = events;
     this.#child = child;
     this.#unpend = unpend;
@@ -99,7 +102,10 @@ export class SocketChannel implements WorkerChannel {
       // A reset or broken pipe is how a killed worker's connection ends: the exit says more.
       if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') this.#exit.noteError(error);
     });
-    socket.once('close', () => this.#exit.connectionClosed());
+    socket.once('close', () => {
+      this.#writer.close();
+      this.#exit.connectionClosed();
+    });
     const queued = this.#queue ?? [];
     this.#queue = undefined;
     if (this.#terminated) {
@@ -115,15 +121,18 @@ export class SocketChannel implements WorkerChannel {
   send(message: ToWorker): void {
     // Throws synchronously, sending nothing, when a value cannot be encoded or the frame is too large.
     const { body, attachments } = this.#codec.encode(toTuple(message));
-    const frame = encodeFrame(body, attachments, this.#maxFrameBytes);
     if (this.#queue !== undefined) {
-      this.#queue.push(frame);
+      this.#queue.push(this.#writer.frame(body, attachments));
       return;
     }
     const socket = this.#socket!;
     // A worker that is gone reports its exit soon; what is sent to it now is lost with it.
-    if (!socket.writable) return;
-    socket.write(frame);
+    // (The frame is still built first: a value too large must throw either way.)
+    if (!socket.writable) {
+      this.#writer.frame(body, attachments);
+      return;
+    }
+    this.#writer.write(socket, body, attachments);
   }
 
   terminate(): void {

@@ -13,8 +13,9 @@ import {
   type FromWorker,
   type ToWorker,
 } from '@futures/core/transport';
-import { encodeFrame, FrameError, FrameReader, fromTuple, MessageCodec, toTuple } from '@futures/wire';
+import { FrameError, FrameReader, fromTuple, MessageCodec, toTuple } from '@futures/wire';
 import { SocketConnectionError } from './errors.js';
+import { FrameWriter } from './frame-writer.js';
 import { offerHandshake, tokenKey } from './handshake.js';
 
 /** Options of {@link runWorker}. */
@@ -88,6 +89,7 @@ function connect(path: string): Promise<Socket> {
 function serve(socket: Socket, maxFrameBytes: number, rest: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     const codec = new MessageCodec();
+    const writer = new FrameWriter(maxFrameBytes);
     let failure: SocketConnectionError | undefined;
     let handler: ((message: ToWorker) => void) | undefined;
     const reader = new FrameReader(maxFrameBytes, (body, attachments) => {
@@ -107,9 +109,9 @@ function serve(socket: Socket, maxFrameBytes: number, rest: Buffer): Promise<voi
         // Throws synchronously, sending nothing, when a value cannot be encoded or the frame is too large:
         // the runtime then fails only the call whose result is at fault.
         const { body, attachments } = codec.encode(toTuple(message));
-        const frame = encodeFrame(body, attachments, maxFrameBytes);
         // After the executor went away nobody is listening; the process is about to end.
-        if (socket.writable) socket.write(frame);
+        if (socket.writable) writer.write(socket, body, attachments);
+        else writer.frame(body, attachments);
       },
       onMessage(h) {
         handler = h;
@@ -137,7 +139,11 @@ function serve(socket: Socket, maxFrameBytes: number, rest: Buffer): Promise<voi
     socket.on('error', () => {});
     // The executor ends the connection to retire this worker; finish our side too.
     socket.on('end', () => socket.end());
-    socket.once('close', () => (failure === undefined ? resolve() : reject(failure)));
+    socket.once('close', () => {
+      writer.close();
+      if (failure === undefined) resolve();
+      else reject(failure);
+    });
     if (rest.length > 0) receive(rest);
     socket.resume();
   });

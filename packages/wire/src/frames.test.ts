@@ -85,6 +85,23 @@ describe('encodeFrame / FrameReader', () => {
     expect(frames[0].attachments).toEqual([[3, 4]]);
   });
 
+  it('builds the frame at the start of a buffer it is given when that is large enough, and in a fresh one otherwise', () => {
+    const into = Buffer.alloc(64, 0xee);
+    const frame = encodeFrame(bytes(5), [bytes(6, 7)], MAX, into);
+    expect(frame.buffer).toBe(into.buffer);
+    expect(frame.byteOffset).toBe(into.byteOffset);
+    expect(into[frame.byteLength]).toBe(0xee);
+    const small = Buffer.alloc(4);
+    const fresh = encodeFrame(bytes(5), [bytes(6, 7)], MAX, small);
+    expect(fresh.buffer).not.toBe(small.buffer);
+    expect([...small]).toEqual([0, 0, 0, 0]);
+    for (const f of [frame, fresh]) {
+      const { frames, reader: r } = reader();
+      r.push(f);
+      expect(frames.map((x) => [x.body, x.attachments])).toEqual([[[5], [[6, 7]]]]);
+    }
+  });
+
   it('refuses to encode a frame larger than maxFrameBytes, counting header and attachments', () => {
     const body = new Uint8Array(100);
     expect(encodeFrame(body, [], FRAME_PREFIX_BYTES + 100).byteLength).toBe(FRAME_PREFIX_BYTES + 100);

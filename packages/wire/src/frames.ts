@@ -42,9 +42,14 @@ export function frameBytes(bodyLength: number, attachments: readonly Uint8Array[
  * Builds one frame in one buffer: a single copy of the body (which msgpackr
  * will overwrite on its next encode) and of each attachment (which the caller
  * may change right after `send` returns).
+ *
+ * With `into`, a buffer of the caller's that is large enough, the frame is
+ * written at its start and a view of it is returned: a big frame then costs a
+ * copy into memory already mapped, instead of faulting in fresh pages (which
+ * costs several times the copy: about 6 ms for 16 MB).
  * @throws RangeError when the frame would exceed `maxFrameBytes`.
  */
-export function encodeFrame(body: Uint8Array, attachments: readonly Uint8Array[], maxFrameBytes: number): Buffer {
+export function encodeFrame(body: Uint8Array, attachments: readonly Uint8Array[], maxFrameBytes: number, into?: Buffer): Buffer {
   const total = frameBytes(body.byteLength, attachments);
   if (total > maxFrameBytes) {
     throw new RangeError(`the message encodes to ${total} bytes, more than maxFrameBytes (${maxFrameBytes})`);
@@ -52,7 +57,7 @@ export function encodeFrame(body: Uint8Array, attachments: readonly Uint8Array[]
   if (attachments.length > MAX_ATTACHMENTS) {
     throw new RangeError(`the message has ${attachments.length} large binary values, more than ${MAX_ATTACHMENTS}`);
   }
-  const frame = Buffer.allocUnsafe(total);
+  const frame = into !== undefined && into.byteLength >= total ? into.subarray(0, total) : Buffer.allocUnsafe(total);
   frame.writeUInt32LE(body.byteLength, 0);
   frame.writeUInt32LE(attachments.length, 4);
   let offset = FRAME_PREFIX_BYTES;
