@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdaptiveChunker, MAX_GROWTH, TARGET_CHUNK_MS, WINDOW, type ChunkTiming } from './chunking.js';
+import { AdaptiveChunker, AHEAD, MAX_GROWTH, TARGET_CHUNK_MS, WINDOW, type ChunkTiming } from './chunking.js';
 
 /** A fake clock and a way to run chunks through the chunker one after another, each taking `msPerItem` per item. */
 function harness(workers: number) {
@@ -29,7 +29,8 @@ describe('AdaptiveChunker', () => {
 
   it('settles on about TARGET_CHUNK_MS of work per chunk', () => {
     const { step } = harness(2);
-    const msPerItem = 0.01;
+    // A power of two, so the fake clock's sums are exact and the size is exactly the target's.
+    const msPerItem = 2 ** -7;
     let size = 0;
     for (let i = 0; i < 40; i++) size = step(msPerItem);
     expect(size).toBe(Math.floor(TARGET_CHUNK_MS / msPerItem));
@@ -67,27 +68,41 @@ describe('AdaptiveChunker', () => {
     expect(chunker.nextSize(3)).toBe(3);
   });
 
-  it('keeps four chunks per worker in flight, plus one, and learns the workers from long single calls once a window has finished', () => {
+  it('keeps one chunk per worker in flight, plus AHEAD, and learns the workers from long single calls once a window has finished', () => {
     const { chunker, chunk, step, advance } = harness(2);
-    expect(chunker.inFlightLimit()).toBe(9);
+    expect(chunker.inFlightLimit()).toBe(2 + AHEAD);
     // While starting up, a long call says nothing about the workers (this thread may have been busy).
     const early = Array.from({ length: 5 }, () => chunk(1));
     for (const c of early) chunker.submitted(c);
     advance(50);
     chunker.finished(early[0], early);
-    expect(chunker.inFlightLimit()).toBe(9);
+    expect(chunker.inFlightLimit()).toBe(2 + AHEAD);
     for (let i = 0; i < WINDOW; i++) step(TARGET_CHUNK_MS * 4);
-    // Five long calls all seen running at once, none waiting: there are more workers than guessed.
+    // Five long calls all seen running at once, none waiting: there may be more workers than that; try twice as many.
     const five = Array.from({ length: 5 }, () => chunk(1));
     for (const c of five) chunker.submitted(c);
     advance(50);
     chunker.finished(five[0], five);
-    expect(chunker.inFlightLimit()).toBe(4 * 6 + 1);
+    expect(chunker.inFlightLimit()).toBe(2 * 5 + AHEAD);
     // Three running and two still queued: three workers.
     const mixed = [chunk(1), chunk(1), chunk(1), chunk(1, false), chunk(1, false)];
     for (const c of mixed) chunker.submitted(c);
     advance(50);
     chunker.finished(mixed[0], mixed);
-    expect(chunker.inFlightLimit()).toBe(4 * 3 + 1);
+    expect(chunker.inFlightLimit()).toBe(3 + AHEAD);
+  });
+
+  it('does not take a call dispatched ahead behind a long one for another worker', () => {
+    const { chunker, chunk, step, advance } = harness(2);
+    // Short items: the pool dispatches further calls ahead, so all three in flight are RUNNING.
+    for (let i = 0; i < 3 * WINDOW; i++) step(0.01);
+    for (let i = 0; i < 3; i++) {
+      const three = [chunk(1), chunk(1), chunk(1)];
+      for (const c of three) chunker.submitted(c);
+      advance(50);
+      chunker.finished(three[0], three);
+    }
+    // Two workers, however long the calls that just finished took.
+    expect(chunker.inFlightLimit()).toBe(2 + AHEAD);
   });
 });

@@ -10,7 +10,7 @@ export interface MapOptions {
   /**
    * Items per message to a worker, exactly. Without it, a pool sizes each
    * chunk from the measured pace of the ones before: one item at first, then
-   * about 4 ms of work per chunk, smaller near the end so the tail spreads
+   * about 12 ms of work per chunk, smaller near the end so the tail spreads
    * over the workers (items that take longer than that go one by one);
    * `InlineExecutor` sends items one by one.
    */
