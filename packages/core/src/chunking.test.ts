@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdaptiveChunker, AHEAD, MAX_GROWTH, TARGET_CHUNK_MS, WINDOW, type ChunkTiming } from './chunking.js';
+import { AdaptiveChunker, MAX_GROWTH, PER_WORKER, TARGET_CHUNK_MS, WINDOW, type ChunkTiming } from './chunking.js';
 
 /** A fake clock and a way to run chunks through the chunker one after another, each taking `msPerItem` per item. */
 function harness(workers: number) {
@@ -68,41 +68,41 @@ describe('AdaptiveChunker', () => {
     expect(chunker.nextSize(3)).toBe(3);
   });
 
-  it('keeps one chunk per worker in flight, plus AHEAD, and learns the workers from long single calls once a window has finished', () => {
+  it('keeps PER_WORKER chunks per worker in flight and learns the workers from long single calls once a window has finished', () => {
     const { chunker, chunk, step, advance } = harness(2);
-    expect(chunker.inFlightLimit()).toBe(2 + AHEAD);
+    expect(chunker.inFlightLimit()).toBe(PER_WORKER * 2);
     // While starting up, a long call says nothing about the workers (this thread may have been busy).
     const early = Array.from({ length: 5 }, () => chunk(1));
     for (const c of early) chunker.submitted(c);
     advance(50);
     chunker.finished(early[0], early);
-    expect(chunker.inFlightLimit()).toBe(2 + AHEAD);
+    expect(chunker.inFlightLimit()).toBe(PER_WORKER * 2);
     for (let i = 0; i < WINDOW; i++) step(TARGET_CHUNK_MS * 4);
     // Five long calls all seen running at once, none waiting: there may be more workers than that; try twice as many.
     const five = Array.from({ length: 5 }, () => chunk(1));
     for (const c of five) chunker.submitted(c);
     advance(50);
     chunker.finished(five[0], five);
-    expect(chunker.inFlightLimit()).toBe(2 * 5 + AHEAD);
+    expect(chunker.inFlightLimit()).toBe(PER_WORKER * 2 * 5);
     // Three running and two still queued: three workers.
     const mixed = [chunk(1), chunk(1), chunk(1), chunk(1, false), chunk(1, false)];
     for (const c of mixed) chunker.submitted(c);
     advance(50);
     chunker.finished(mixed[0], mixed);
-    expect(chunker.inFlightLimit()).toBe(3 + AHEAD);
+    expect(chunker.inFlightLimit()).toBe(PER_WORKER * 3);
   });
 
   it('does not take a call dispatched ahead behind a long one for another worker', () => {
     const { chunker, chunk, step, advance } = harness(2);
-    // Short items: the pool dispatches further calls ahead, so all three in flight are RUNNING.
+    // Short items: the pool dispatches further calls ahead, so all four in flight are RUNNING.
     for (let i = 0; i < 3 * WINDOW; i++) step(0.01);
     for (let i = 0; i < 3; i++) {
-      const three = [chunk(1), chunk(1), chunk(1)];
-      for (const c of three) chunker.submitted(c);
+      const four = [chunk(1), chunk(1), chunk(1), chunk(1)];
+      for (const c of four) chunker.submitted(c);
       advance(50);
-      chunker.finished(three[0], three);
+      chunker.finished(four[0], four);
     }
     // Two workers, however long the calls that just finished took.
-    expect(chunker.inFlightLimit()).toBe(2 + AHEAD);
+    expect(chunker.inFlightLimit()).toBe(PER_WORKER * 2);
   });
 });

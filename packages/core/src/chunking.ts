@@ -34,18 +34,20 @@
  *   of the aimed size, where the imbalance no longer matters and more
  *   messages would cost this thread more), so the tail spreads over the
  *   workers;
- * - only one chunk per worker is in flight, plus {@link AHEAD}: a pool
+ * - two chunks per worker are in flight: one running and one ready, so no
+ *   worker waits for a round trip to this thread (on a busy machine, a
+ *   wake-up of this thread can take milliseconds), and no more: a pool
  *   dispatches a call ahead to a busy worker when the calls before it were
- *   short, so with more in flight a huge item that follows small ones can
- *   hold the chunks behind it on its worker while the other workers run
+ *   short, so with more in flight a huge item that follows small ones
+ *   holds the chunks behind it on its worker while the other workers run
  *   out of work (in a parse of real files, the second-biggest file queued
- *   behind the biggest cost 30% of the run); with one extra, at most one
- *   chunk waits behind it, and the chunks are sized so that a worker's
- *   round trip between two of them is small next to their work. Sizes are
- *   decided late, from fresh measurements. The workers are this machine's
- *   parallelism (a pool's default) until long single calls show how many of
- *   them run at once (more, for an I/O-bound pool with many workers: then
- *   twice as many as ran, until some wait).
+ *   behind the biggest cost 30% of the run). A pool gives a new call to its
+ *   least busy worker, so at most one chunk of ours waits behind a huge
+ *   item, and the other workers keep theirs. Sizes are decided late, from
+ *   fresh measurements. The workers are this machine's parallelism (a
+ *   pool's default) until long single calls show how many of them run at
+ *   once (more, for an I/O-bound pool with many workers: then twice as
+ *   many as ran, until some wait).
  *
  * It reads only what `map` can see of its own calls (their futures' states
  * and completion times), never the engine.
@@ -71,8 +73,8 @@ export const MAX_GROWTH = 8;
  * them RUNNING at once is the number of busy workers.
  */
 const LONG_CHUNK_MS = 8;
-/** Chunks in flight beyond one per worker: at most this many can wait behind a long call (see above). */
-export const AHEAD = 1;
+/** Chunks in flight per worker (see above). */
+export const PER_WORKER = 2;
 /** Most chunks of one map in flight at once, however many workers it sees. */
 const MAX_IN_FLIGHT = 256;
 
@@ -123,7 +125,7 @@ export class AdaptiveChunker {
 
   /** How many chunks may be in flight (submitted, not finished). */
   inFlightLimit(): number {
-    return Math.min(MAX_IN_FLIGHT, this.#workers + AHEAD);
+    return Math.min(MAX_IN_FLIGHT, PER_WORKER * this.#workers);
   }
 
   /** Size of the next chunk; `remaining` is the number of items left to submit (Infinity when unknown). */
