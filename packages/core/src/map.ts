@@ -9,12 +9,11 @@
  * lazily. `timeout` counts from the `map` call. When the consumer stops early
  * or an item throws, every pending call is cancelled.
  */
-import { TimeoutError } from './errors.js';
 import type { Future } from './future.js';
-import { setLongTimeout } from './long-timer.js';
 import { AdaptiveChunker, type ChunkTiming } from './chunking.js';
 import { ColumnBuffer } from './column-buffer.js';
 import { isSyncIterable, type AnyIterable, type MapOptions } from './map-arguments.js';
+import { MapDeadline } from './map-deadline.js';
 import { AsyncZip, SyncZip, toColumns } from './map-input.js';
 import { Queue } from './queue.js';
 
@@ -101,8 +100,7 @@ class MapCalls implements MapIterator<unknown> {
   /** Removes this map's flush from the executor's shutdown. */
   #unregister: (() => void) | undefined;
   readonly #buffersize: number | undefined;
-  readonly #deadline: number | undefined;
-  readonly #timeout: number | undefined;
+  readonly #deadline: MapDeadline | undefined;
   readonly #sync: SyncZip | undefined;
   readonly #async: AsyncZip | undefined;
   /** Submitted units not yet handed to the consumer, in input order. */
@@ -124,8 +122,7 @@ class MapCalls implements MapIterator<unknown> {
     this.#host = host;
     this.#chunksize = options.chunksize ?? 1;
     this.#buffersize = options.buffersize;
-    this.#timeout = options.timeout;
-    this.#deadline = options.timeout === undefined ? undefined : performance.now() + options.timeout;
+    this.#deadline = options.timeout === undefined ? undefined : new MapDeadline(options.timeout);
     if (options.chunksize === undefined && host.adaptive !== false) {
       this.#chunker = new AdaptiveChunker(host.now);
       this.#rows = new ColumnBuffer(iterables.length);
@@ -527,21 +524,7 @@ class MapCalls implements MapIterator<unknown> {
 
   /** Rejects with map's TimeoutError when the deadline passes first. */
   #withDeadline<T>(promise: Promise<T>): Promise<T> {
-    if (this.#deadline === undefined) return promise;
-    const remaining = this.#deadline - performance.now();
-    return new Promise<T>((resolve, reject) => {
-      const timer = setLongTimeout(() => reject(new TimeoutError(`map() timed out after ${this.#timeout} ms`)), Math.max(0, remaining));
-      promise.then(
-        (v) => {
-          timer.clear();
-          resolve(v);
-        },
-        (e) => {
-          timer.clear();
-          reject(e);
-        },
-      );
-    });
+    return this.#deadline === undefined ? promise : this.#deadline.race(promise);
   }
 
   #cancelPending(): void {
