@@ -105,4 +105,25 @@ describe('AdaptiveChunker', () => {
     // Two workers, however long the calls that just finished took.
     expect(chunker.inFlightLimit()).toBe(PER_WORKER * 2);
   });
+
+  it('does not count chunks held far past their time (behind a long call on their worker) against the limit, up to one more per worker', () => {
+    const { chunker, chunk, step, advance } = harness(2);
+    // Items that take 1 ms of a worker's time each, one by one.
+    for (let i = 0; i < WINDOW; i++) step(TARGET_CHUNK_MS * 2);
+    const msPerItem = TARGET_CHUNK_MS * 2;
+    const held = Array.from({ length: PER_WORKER * 2 }, () => chunk(1));
+    for (const c of held) chunker.submitted(c);
+    expect(chunker.mayLaunch(held, held.length)).toBe(false);
+    // Within four times their time, plus slack: still counted.
+    advance(4 * msPerItem);
+    expect(chunker.mayLaunch(held, held.length)).toBe(false);
+    // Far past it: one more may go, to a worker that is not holding them.
+    advance(10);
+    expect(chunker.mayLaunch(held, held.length)).toBe(true);
+    // Every worker held: at most one more each than the limit, however overdue.
+    const many = Array.from({ length: PER_WORKER * 2 + 2 }, () => chunk(1));
+    for (const c of many) chunker.submitted(c);
+    advance(1_000);
+    expect(chunker.mayLaunch(many, many.length)).toBe(false);
+  });
 });

@@ -77,6 +77,23 @@ const LONG_CHUNK_MS = 8;
 export const PER_WORKER = 2;
 /** Most chunks of one map in flight at once, however many workers it sees. */
 const MAX_IN_FLIGHT = 256;
+/**
+ * A chunk in flight this many times longer than its items should take (by
+ * the average so far), plus {@link OVERDUE_SLACK_MS}, is held behind a long
+ * call on its worker (dispatched ahead, or its result waiting for company
+ * while the worker runs a huge item): it no longer counts against the
+ * limit, so the other workers keep two chunks each. New chunks do not go to
+ * the held worker: a pool gives a new call to its least busy worker.
+ */
+const OVERDUE_FACTOR = 4;
+/** Room for a round trip and a pause of this thread, in ms. */
+const OVERDUE_SLACK_MS = 5;
+/**
+ * However many are overdue, at most one more per worker than the limit is in
+ * flight: when every worker is held by a huge item, more chunks would only
+ * queue behind them.
+ */
+const OVERDUE_EXTRA_PER_WORKER = 1;
 
 /** Items that make {@link TARGET_CHUNK_MS} of work, when `items` took `ms` of one worker's time. */
 function aimedSize(items: number, ms: number): number {
@@ -126,6 +143,25 @@ export class AdaptiveChunker {
   /** How many chunks may be in flight (submitted, not finished). */
   inFlightLimit(): number {
     return Math.min(MAX_IN_FLIGHT, PER_WORKER * this.#workers);
+  }
+
+  /**
+   * Whether one more chunk may go out now, with `inFlight` (`count` of them)
+   * submitted and not finished: fewer than {@link inFlightLimit} that are
+   * not overdue (see {@link OVERDUE_FACTOR}).
+   */
+  mayLaunch(inFlight: Iterable<ChunkTiming>, count: number): boolean {
+    const limit = this.inFlightLimit();
+    if (count < limit) return true;
+    if (count >= limit + OVERDUE_EXTRA_PER_WORKER * this.#workers || this.#itemsDone === 0) return false;
+    const now = this.#now();
+    // One worker's time per item, from everything finished so far.
+    const msPerItem = ((this.#recentAt[this.#recentAt.length - 1] - this.#firstSubmit!) * this.#workers) / this.#itemsDone;
+    let live = 0;
+    for (const c of inFlight) {
+      if (now - (c.submittedAt ?? now) <= OVERDUE_FACTOR * c.size * msPerItem + OVERDUE_SLACK_MS) live++;
+    }
+    return live < limit;
   }
 
   /** Size of the next chunk; `remaining` is the number of items left to submit (Infinity when unknown). */

@@ -383,7 +383,7 @@ class MapCalls implements MapIterator<unknown> {
     while (
       !this.#finished &&
       !this.#halted &&
-      this.#inFlight.size < chunker.inFlightLimit() &&
+      chunker.mayLaunch(this.#inFlight, this.#inFlight.size) &&
       (this.#buffersize === undefined || this.#pending.length < this.#buffersize)
     ) {
       if (!this.#hasRoom()) {
