@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdaptiveChunker, MAX_GROWTH, TARGET_CHUNK_MS, WINDOW, type ChunkTiming } from './chunking.js';
+import { AdaptiveChunker, MAX_GROWTH, PER_WORKER, TARGET_CHUNK_MS, WINDOW, type ChunkTiming } from './chunking.js';
 
 /** A fake clock and a way to run chunks through the chunker one after another, each taking `msPerItem` per item. */
 function harness(workers: number) {
@@ -29,7 +29,8 @@ describe('AdaptiveChunker', () => {
 
   it('settles on about TARGET_CHUNK_MS of work per chunk', () => {
     const { step } = harness(2);
-    const msPerItem = 0.01;
+    // A power of two, so the fake clock's sums are exact and the size is exactly the target's.
+    const msPerItem = 2 ** -7;
     let size = 0;
     for (let i = 0; i < 40; i++) size = step(msPerItem);
     expect(size).toBe(Math.floor(TARGET_CHUNK_MS / msPerItem));
@@ -67,27 +68,62 @@ describe('AdaptiveChunker', () => {
     expect(chunker.nextSize(3)).toBe(3);
   });
 
-  it('keeps four chunks per worker in flight, plus one, and learns the workers from long single calls once a window has finished', () => {
+  it('keeps PER_WORKER chunks per worker in flight and learns the workers from long single calls once a window has finished', () => {
     const { chunker, chunk, step, advance } = harness(2);
-    expect(chunker.inFlightLimit()).toBe(9);
+    expect(chunker.inFlightLimit()).toBe(PER_WORKER * 2);
     // While starting up, a long call says nothing about the workers (this thread may have been busy).
     const early = Array.from({ length: 5 }, () => chunk(1));
     for (const c of early) chunker.submitted(c);
     advance(50);
     chunker.finished(early[0], early);
-    expect(chunker.inFlightLimit()).toBe(9);
+    expect(chunker.inFlightLimit()).toBe(PER_WORKER * 2);
     for (let i = 0; i < WINDOW; i++) step(TARGET_CHUNK_MS * 4);
-    // Five long calls all seen running at once, none waiting: there are more workers than guessed.
+    // Five long calls all seen running at once, none waiting: there may be more workers than that; try twice as many.
     const five = Array.from({ length: 5 }, () => chunk(1));
     for (const c of five) chunker.submitted(c);
     advance(50);
     chunker.finished(five[0], five);
-    expect(chunker.inFlightLimit()).toBe(4 * 6 + 1);
+    expect(chunker.inFlightLimit()).toBe(PER_WORKER * 2 * 5);
     // Three running and two still queued: three workers.
     const mixed = [chunk(1), chunk(1), chunk(1), chunk(1, false), chunk(1, false)];
     for (const c of mixed) chunker.submitted(c);
     advance(50);
     chunker.finished(mixed[0], mixed);
-    expect(chunker.inFlightLimit()).toBe(4 * 3 + 1);
+    expect(chunker.inFlightLimit()).toBe(PER_WORKER * 3);
+  });
+
+  it('does not take a call dispatched ahead behind a long one for another worker', () => {
+    const { chunker, chunk, step, advance } = harness(2);
+    // Short items: the pool dispatches further calls ahead, so all four in flight are RUNNING.
+    for (let i = 0; i < 3 * WINDOW; i++) step(0.01);
+    for (let i = 0; i < 3; i++) {
+      const four = [chunk(1), chunk(1), chunk(1), chunk(1)];
+      for (const c of four) chunker.submitted(c);
+      advance(50);
+      chunker.finished(four[0], four);
+    }
+    // Two workers, however long the calls that just finished took.
+    expect(chunker.inFlightLimit()).toBe(PER_WORKER * 2);
+  });
+
+  it('does not count chunks held far past their time (behind a long call on their worker) against the limit, up to one more per worker', () => {
+    const { chunker, chunk, step, advance } = harness(2);
+    // Items that take 1 ms of a worker's time each, one by one.
+    for (let i = 0; i < WINDOW; i++) step(TARGET_CHUNK_MS * 2);
+    const msPerItem = TARGET_CHUNK_MS * 2;
+    const held = Array.from({ length: PER_WORKER * 2 }, () => chunk(1));
+    for (const c of held) chunker.submitted(c);
+    expect(chunker.mayLaunch(held, held.length)).toBe(false);
+    // Within four times their time, plus slack: still counted.
+    advance(4 * msPerItem);
+    expect(chunker.mayLaunch(held, held.length)).toBe(false);
+    // Far past it: one more may go, to a worker that is not holding them.
+    advance(10);
+    expect(chunker.mayLaunch(held, held.length)).toBe(true);
+    // Every worker held: at most one more each than the limit, however overdue.
+    const many = Array.from({ length: PER_WORKER * 2 + 2 }, () => chunk(1));
+    for (const c of many) chunker.submitted(c);
+    advance(1_000);
+    expect(chunker.mayLaunch(many, many.length)).toBe(false);
   });
 });

@@ -17,24 +17,37 @@
  *   that met a pause on a busy machine moves it a little, and the big
  *   chunks weigh most;
  * - the next size aims at {@link TARGET_CHUNK_MS} of work by the pace of
- *   that window; and while the items so far average over an eighth of the
- *   target (when a message costs little next to an item, so chunks save
- *   little), by their average too, whichever is slower: in a skewed input
- *   (hundreds of small files and a few huge ones) a run of small items must
- *   not make chunks that can hold two huge ones, which would leave a worker
- *   idle at the end (tiny items are not held back by it: one pause of this
- *   thread would shrink their chunks for the rest of the map); it grows at most
- *   {@link MAX_GROWTH}× the largest size finished so far (a few completions
- *   take it from 1 to thousands of items);
+ *   that window (with this thread as the bottleneck that is about half as
+ *   much of its own time per chunk, enough that a process pool's costlier
+ *   messages, ~0.4 ms each, stay a few percent of it); and while the items
+ *   so far average over {@link SKEW_GUARD_ITEM_MS} (when a message costs
+ *   little next to an item, so chunks save little), by their average too,
+ *   whichever is slower: in a skewed input (hundreds of small files and a
+ *   few huge ones) a run of small items must not make chunks that can hold
+ *   two huge ones, which would leave a worker idle at the end (tiny items
+ *   are not held back by it: one pause of this thread would shrink their
+ *   chunks for the rest of the map); it grows at most {@link MAX_GROWTH}×
+ *   the largest size finished so far (a few completions take it from 1 to
+ *   thousands of items);
  * - when the number of items left is known, a chunk is at most the share of
  *   them that leaves every worker two more chunks (but not below a quarter
  *   of the aimed size, where the imbalance no longer matters and more
  *   messages would cost this thread more), so the tail spreads over the
  *   workers;
- * - only a few chunks are in flight: four per worker, plus one, so sizes are
- *   decided late, from fresh measurements. The workers are this machine's
- *   parallelism (a pool's default) until long single calls show how many of
- *   them run at once (more, for an I/O-bound pool with many workers).
+ * - two chunks per worker are in flight: one running and one ready, so no
+ *   worker waits for a round trip to this thread (on a busy machine, a
+ *   wake-up of this thread can take milliseconds), and no more: a pool
+ *   dispatches a call ahead to a busy worker when the calls before it were
+ *   short, so with more in flight a huge item that follows small ones
+ *   holds the chunks behind it on its worker while the other workers run
+ *   out of work (in a parse of real files, the second-biggest file queued
+ *   behind the biggest cost 30% of the run). A pool gives a new call to its
+ *   least busy worker, so at most one chunk of ours waits behind a huge
+ *   item, and the other workers keep theirs. Sizes are decided late, from
+ *   fresh measurements. The workers are this machine's parallelism (a
+ *   pool's default) until long single calls show how many of them run at
+ *   once (more, for an I/O-bound pool with many workers: then twice as
+ *   many as ran, until some wait).
  *
  * It reads only what `map` can see of its own calls (their futures' states
  * and completion times), never the engine.
@@ -43,12 +56,12 @@ import { availableParallelism } from 'node:os';
 
 /**
  * Work per chunk the size aims at, in ms: far above a message round trip
- * (so tiny items cost this thread little per item), small next to any map
- * long enough for balance to matter.
+ * (so tiny items cost this thread little per item, even over a process
+ * pool's pipe), small next to any map long enough for balance to matter.
  */
-export const TARGET_CHUNK_MS = 4;
-/** While the items so far average more than 1/this of the target, the chunk size also follows their average (see above). */
-const SKEW_GUARD_ITEMS = 8;
+export const TARGET_CHUNK_MS = 12;
+/** While the items so far average more than this (ms), the chunk size also follows their average (see above). */
+export const SKEW_GUARD_ITEM_MS = 0.5;
 /** Chunks the time per item is averaged over. */
 export const WINDOW = 8;
 /** A chunk's size is at most this many times the largest size that has finished. */
@@ -60,8 +73,27 @@ export const MAX_GROWTH = 8;
  * them RUNNING at once is the number of busy workers.
  */
 const LONG_CHUNK_MS = 8;
+/** Chunks in flight per worker (see above). */
+export const PER_WORKER = 2;
 /** Most chunks of one map in flight at once, however many workers it sees. */
 const MAX_IN_FLIGHT = 256;
+/**
+ * A chunk in flight this many times longer than its items should take (by
+ * the average so far), plus {@link OVERDUE_SLACK_MS}, is held behind a long
+ * call on its worker (dispatched ahead, or its result waiting for company
+ * while the worker runs a huge item): it no longer counts against the
+ * limit, so the other workers keep two chunks each. New chunks do not go to
+ * the held worker: a pool gives a new call to its least busy worker.
+ */
+const OVERDUE_FACTOR = 4;
+/** Room for a round trip and a pause of this thread, in ms. */
+const OVERDUE_SLACK_MS = 5;
+/**
+ * However many are overdue, at most one more per worker than the limit is in
+ * flight: when every worker is held by a huge item, more chunks would only
+ * queue behind them.
+ */
+const OVERDUE_EXTRA_PER_WORKER = 1;
 
 /** Items that make {@link TARGET_CHUNK_MS} of work, when `items` took `ms` of one worker's time. */
 function aimedSize(items: number, ms: number): number {
@@ -96,6 +128,8 @@ export class AdaptiveChunker {
   #workers: number;
   /** When the chunks in flight were last polled. */
   #lastPoll = -Infinity;
+  /** Single items in a row, up to the last that finished, that each took at least {@link LONG_CHUNK_MS}. */
+  #longRun = 0;
 
   /**
    * @param now clock in ms (tests pass a fake one).
@@ -108,7 +142,26 @@ export class AdaptiveChunker {
 
   /** How many chunks may be in flight (submitted, not finished). */
   inFlightLimit(): number {
-    return Math.min(MAX_IN_FLIGHT, 4 * this.#workers + 1);
+    return Math.min(MAX_IN_FLIGHT, PER_WORKER * this.#workers);
+  }
+
+  /**
+   * Whether one more chunk may go out now, with `inFlight` (`count` of them)
+   * submitted and not finished: fewer than {@link inFlightLimit} that are
+   * not overdue (see {@link OVERDUE_FACTOR}).
+   */
+  mayLaunch(inFlight: Iterable<ChunkTiming>, count: number): boolean {
+    const limit = this.inFlightLimit();
+    if (count < limit) return true;
+    if (count >= limit + OVERDUE_EXTRA_PER_WORKER * this.#workers || this.#itemsDone === 0) return false;
+    const now = this.#now();
+    // One worker's time per item, from everything finished so far.
+    const msPerItem = ((this.#recentAt[this.#recentAt.length - 1] - this.#firstSubmit!) * this.#workers) / this.#itemsDone;
+    let live = 0;
+    for (const c of inFlight) {
+      if (now - (c.submittedAt ?? now) <= OVERDUE_FACTOR * c.size * msPerItem + OVERDUE_SLACK_MS) live++;
+    }
+    return live < limit;
   }
 
   /** Size of the next chunk; `remaining` is the number of items left to submit (Infinity when unknown). */
@@ -118,7 +171,7 @@ export class AdaptiveChunker {
     const items = this.#recentSizes.reduce((a, b) => a + b, 0);
     let size = Math.min(aimedSize(items, (last - this.#windowStart!) * this.#workers), this.#largestDone * MAX_GROWTH);
     const overall = aimedSize(this.#itemsDone, (last - this.#firstSubmit!) * this.#workers);
-    if (overall < SKEW_GUARD_ITEMS) size = Math.min(size, overall);
+    if (overall < TARGET_CHUNK_MS / SKEW_GUARD_ITEM_MS) size = Math.min(size, overall);
     if (Number.isFinite(remaining)) size = Math.min(size, Math.max(Math.ceil(remaining / (2 * this.#workers)), Math.floor(size / 4)));
     return Math.max(1, Math.min(size, remaining));
   }
@@ -161,12 +214,16 @@ export class AdaptiveChunker {
       this.#recentSizes.shift();
     }
     this.#largestDone = Math.max(this.#largestDone, chunk.size);
-    if (chunk.size === 1 && ms >= LONG_CHUNK_MS && this.#recentAt.length >= WINDOW) {
-      // Long calls are never dispatched ahead, so `running` counts busy workers: with some of ours
-      // still queued, that is every worker; with none queued there may be more. (Only single items
-      // count, once a window has finished: a chunk can finish late because this thread was busy with
-      // the results of others, or still starting up.)
-      this.#workers = waiting > 0 ? running : Math.max(this.#workers, running + 1);
+    this.#longRun = chunk.size === 1 && ms >= LONG_CHUNK_MS ? this.#longRun + 1 : 0;
+    if (this.#longRun > WINDOW) {
+      // After a window of long single calls, none of ours is dispatched ahead (a pool dispatches ahead
+      // only calls seen to be short), so `running` counts busy workers: with some of ours still
+      // queued, that is every worker; with none queued there may be more (try twice as many). Before
+      // that, a call RUNNING may be one dispatched ahead behind a busy worker, which would make this
+      // see workers that are not there and keep more chunks in flight, the very thing that lets a
+      // huge item hold others behind it. (Chunks do not count either: one can finish late because
+      // this thread was busy with the results of others, or still starting up.)
+      this.#workers = waiting > 0 ? running : Math.max(this.#workers, 2 * running);
     }
   }
 }

@@ -9,27 +9,15 @@
  * lazily. `timeout` counts from the `map` call. When the consumer stops early
  * or an item throws, every pending call is cancelled.
  */
-import { TimeoutError } from './errors.js';
 import type { Future } from './future.js';
-import { setLongTimeout } from './long-timer.js';
 import { AdaptiveChunker, type ChunkTiming } from './chunking.js';
+import { ColumnBuffer } from './column-buffer.js';
+import { isSyncIterable, type AnyIterable, type MapOptions } from './map-arguments.js';
+import { MapDeadline } from './map-deadline.js';
+import { AsyncZip, SyncZip, toColumns } from './map-input.js';
 import { Queue } from './queue.js';
-import { describeValue, rejectUnknownOptions, validateInteger, validateTimeout } from './validate.js';
 
-export interface MapOptions {
-  /** Milliseconds from the `map` call after which the iterator throws `TimeoutError`. */
-  timeout?: number;
-  /**
-   * Items per message to a worker, exactly. Without it, a pool sizes each
-   * chunk from the measured pace of the ones before: one item at first, then
-   * about 4 ms of work per chunk, smaller near the end so the tail spreads
-   * over the workers (items that take longer than that go one by one);
-   * `InlineExecutor` sends items one by one.
-   */
-  chunksize?: number;
-  /** At most this many submitted calls (chunks) ahead of the consumer; the input is then read lazily. */
-  buffersize?: number;
-}
+export { splitMapArguments, type MapOptions } from './map-arguments.js';
 
 /**
  * What `map` returns: an async iterator over the results in input order,
@@ -71,138 +59,6 @@ export interface MapHost {
   now?: () => number;
 }
 
-type AnyIterable = Iterable<unknown> | AsyncIterable<unknown>;
-
-const MAP_OPTION_KEYS = ['timeout', 'chunksize', 'buffersize'] as const;
-
-function isSyncIterable(value: unknown): value is Iterable<unknown> {
-  return value != null && typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function';
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return value != null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
-}
-
-/** Splits `map`'s rest arguments into iterables and options, checking each. */
-export function splitMapArguments(rest: unknown[]): { iterables: AnyIterable[]; mapOptions: MapOptions } {
-  let options: MapOptions = {};
-  let items = rest;
-  const last = rest[rest.length - 1];
-  if (rest.length > 0 && typeof last === 'object' && last !== null && !isSyncIterable(last) && !isAsyncIterable(last)) {
-    options = last as MapOptions;
-    items = rest.slice(0, -1);
-  }
-  if (items.length === 0) throw new TypeError('map() needs at least one iterable after fn');
-  items.forEach((it, i) => {
-    if (!isSyncIterable(it) && !isAsyncIterable(it)) {
-      throw new TypeError(`map(): argument ${i + 2} must be an iterable or async iterable, got ${describeValue(it)}`);
-    }
-  });
-  rejectUnknownOptions(options, MAP_OPTION_KEYS, 'map()');
-  const timeout = validateTimeout(options.timeout, 'map(): timeout');
-  const chunksize = options.chunksize === undefined ? undefined : validateInteger(options.chunksize, 'map(): chunksize', 1);
-  const buffersize = options.buffersize === undefined ? undefined : validateInteger(options.buffersize, 'map(): buffersize', 1);
-  return { iterables: items as AnyIterable[], mapOptions: { timeout, chunksize, buffersize } };
-}
-
-const arrayIterator = Array.prototype[Symbol.iterator];
-
-/** An array whose iteration is the built-in one, so a copy reads it as iterating would. */
-function isPlainArray(value: Iterable<unknown>): value is unknown[] {
-  return Array.isArray(value) && value[Symbol.iterator] === arrayIterator;
-}
-
-/** Reads zipped rows from sync iterables; `undefined` when the shortest ends. */
-class SyncZip {
-  readonly #iterables: Iterable<unknown>[];
-  readonly #its: Iterator<unknown>[];
-  constructor(iterables: Iterable<unknown>[]) {
-    this.#iterables = iterables;
-    this.#its = iterables.map((it) => it[Symbol.iterator]());
-  }
-  /**
-   * Reads every row, as columns. Arrays are copied rather than iterated
-   * (200,000 iterator steps cost milliseconds before the first call could go out).
-   */
-  readAll(): unknown[][] {
-    if (this.#iterables.every(isPlainArray)) {
-      const length = Math.min(...this.#iterables.map((a) => (a as unknown[]).length));
-      this.ended = true;
-      return this.#iterables.map((a) => (a as unknown[]).slice(0, length));
-    }
-    return this.nextColumns(Infinity);
-  }
-  next(): unknown[] | undefined {
-    // Filled by push, so it stays a packed array: a holey one is sent as a sparse one, key by key.
-    const row: unknown[] = [];
-    for (let i = 0; i < this.#its.length; i++) {
-      const r = this.#its[i].next();
-      if (r.done) {
-        this.close(i);
-        return undefined;
-      }
-      row.push(r.value);
-    }
-    return row;
-  }
-  /**
-   * Reads up to `n` rows straight into columns (one per iterable), so a chunk
-   * costs no array per item; `ended` is set when the shortest input ends.
-   */
-  nextColumns(n: number): unknown[][] {
-    const its = this.#its;
-    const columns = its.map(() => [] as unknown[]);
-    for (let count = 0; count < n; count++) {
-      for (let i = 0; i < its.length; i++) {
-        const r = its[i].next();
-        if (r.done) {
-          for (let j = 0; j < i; j++) columns[j].pop();
-          this.close(i);
-          this.ended = true;
-          return columns;
-        }
-        columns[i].push(r.value);
-      }
-    }
-    return columns;
-  }
-  ended = false;
-  /** Closes every iterator except `except` (which ended by itself). */
-  close(except = -1): void {
-    this.#its.forEach((it, i) => {
-      if (i !== except) it.return?.();
-    });
-  }
-}
-
-/** Reads zipped rows from async (or mixed) iterables. */
-class AsyncZip {
-  readonly #its: (Iterator<unknown> | AsyncIterator<unknown>)[];
-  constructor(iterables: AnyIterable[]) {
-    this.#its = iterables.map((it) => (isAsyncIterable(it) ? it[Symbol.asyncIterator]() : it[Symbol.iterator]()));
-  }
-  async next(): Promise<unknown[] | undefined> {
-    const row: unknown[] = [];
-    for (let i = 0; i < this.#its.length; i++) {
-      const r = await this.#its[i].next();
-      if (r.done) {
-        await this.close(i);
-        return undefined;
-      }
-      row.push(r.value);
-    }
-    return row;
-  }
-  async close(except = -1): Promise<void> {
-    await Promise.all(this.#its.map((it, i) => (i === except ? undefined : it.return?.())));
-  }
-}
-
-/** Rows (argument lists) to columns (one array per argument position). */
-function toColumns(rows: unknown[][]): unknown[][] {
-  return rows[0].map((_, i) => rows.map((row) => row[i]));
-}
-
 /** One submitted unit: a single call, or a chunk whose result is an array. */
 class Unit implements ChunkTiming {
   submittedAt?: number;
@@ -214,66 +70,6 @@ class Unit implements ChunkTiming {
   ) {}
   running(): boolean {
     return this.future.state !== 'PENDING';
-  }
-}
-
-/**
- * Rows read but not submitted yet, kept as columns (one array per
- * iterable), so a chunk is a slice of each and costs no array per item.
- */
-class ColumnBuffer {
-  #columns: unknown[][];
-  #start = 0;
-  constructor(width: number) {
-    this.#columns = Array.from({ length: width }, () => []);
-  }
-  get length(): number {
-    return this.#columns[0].length - this.#start;
-  }
-  /** Appends columns as `SyncZip.nextColumns` returns them. */
-  append(columns: unknown[][]): void {
-    if (this.length === 0) {
-      this.#columns = columns;
-      this.#start = 0;
-      return;
-    }
-    columns.forEach((column, i) => {
-      const into = this.#columns[i];
-      for (const value of column) into.push(value);
-    });
-  }
-  pushRow(row: unknown[]): void {
-    row.forEach((value, i) => this.#columns[i].push(value));
-  }
-  /** The next row, as one call's arguments. */
-  takeRow(): unknown[] {
-    const start = this.#start++;
-    const row = this.#columns.map((column) => column[start]);
-    this.#compact();
-    return row;
-  }
-  /** The next `n` rows (fewer when fewer are buffered), as columns. */
-  take(n: number): unknown[][] {
-    const start = this.#start;
-    const columns = this.#columns.map((column) => column.slice(start, start + n));
-    this.#start += columns[0].length;
-    this.#compact();
-    return columns;
-  }
-  clear(): void {
-    this.#columns = this.#columns.map(() => []);
-    this.#start = 0;
-  }
-  /** Drops the rows taken, once they are most of the arrays (amortized O(1) per row). */
-  #compact(): void {
-    const used = this.#start;
-    if (used === this.#columns[0].length) {
-      this.#columns = this.#columns.map(() => []);
-      this.#start = 0;
-    } else if (used >= 4096 && used * 2 >= this.#columns[0].length) {
-      this.#columns = this.#columns.map((column) => column.slice(used));
-      this.#start = 0;
-    }
   }
 }
 
@@ -304,8 +100,7 @@ class MapCalls implements MapIterator<unknown> {
   /** Removes this map's flush from the executor's shutdown. */
   #unregister: (() => void) | undefined;
   readonly #buffersize: number | undefined;
-  readonly #deadline: number | undefined;
-  readonly #timeout: number | undefined;
+  readonly #deadline: MapDeadline | undefined;
   readonly #sync: SyncZip | undefined;
   readonly #async: AsyncZip | undefined;
   /** Submitted units not yet handed to the consumer, in input order. */
@@ -327,8 +122,7 @@ class MapCalls implements MapIterator<unknown> {
     this.#host = host;
     this.#chunksize = options.chunksize ?? 1;
     this.#buffersize = options.buffersize;
-    this.#timeout = options.timeout;
-    this.#deadline = options.timeout === undefined ? undefined : performance.now() + options.timeout;
+    this.#deadline = options.timeout === undefined ? undefined : new MapDeadline(options.timeout);
     if (options.chunksize === undefined && host.adaptive !== false) {
       this.#chunker = new AdaptiveChunker(host.now);
       this.#rows = new ColumnBuffer(iterables.length);
@@ -589,7 +383,7 @@ class MapCalls implements MapIterator<unknown> {
     while (
       !this.#finished &&
       !this.#halted &&
-      this.#inFlight.size < chunker.inFlightLimit() &&
+      chunker.mayLaunch(this.#inFlight, this.#inFlight.size) &&
       (this.#buffersize === undefined || this.#pending.length < this.#buffersize)
     ) {
       if (!this.#hasRoom()) {
@@ -730,21 +524,7 @@ class MapCalls implements MapIterator<unknown> {
 
   /** Rejects with map's TimeoutError when the deadline passes first. */
   #withDeadline<T>(promise: Promise<T>): Promise<T> {
-    if (this.#deadline === undefined) return promise;
-    const remaining = this.#deadline - performance.now();
-    return new Promise<T>((resolve, reject) => {
-      const timer = setLongTimeout(() => reject(new TimeoutError(`map() timed out after ${this.#timeout} ms`)), Math.max(0, remaining));
-      promise.then(
-        (v) => {
-          timer.clear();
-          resolve(v);
-        },
-        (e) => {
-          timer.clear();
-          reject(e);
-        },
-      );
-    });
+    return this.#deadline === undefined ? promise : this.#deadline.race(promise);
   }
 
   #cancelPending(): void {
