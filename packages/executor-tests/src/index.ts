@@ -497,8 +497,38 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         expect(await ex.submit(tasks.add, 2, 3)).toBe(5);
       });
 
+      it('a timeout past 2^31-1 ms (Node timers overflow there) or Infinity never fires early', async () => {
+        const ex = make({ maxWorkers: 1 });
+        for (const timeout of [2 ** 31, 30 * 24 * 3600 * 1000, 1e12, Infinity]) {
+          expect(await ex.with({ timeout }).submit(tasks.sleep, 5, timeout)).toBe(timeout);
+        }
+        const f = ex.submit(tasks.sleep, 5, 'v');
+        expect(await f.result(2 ** 31)).toBe('v');
+        expect(await f.exception(1e12)).toBe(undefined);
+      });
+
+      it('timeout 0 fails a call that does not finish at once with TimeoutError; the executor goes on', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const f = endless(ex.with({ timeout: 0 }));
+        expect(TimeoutError.isInstance(await f.exception())).toBe(true);
+        expect(await ex.submit(tasks.add, 2, 3)).toBe(5);
+      });
+
+      it('aborting a signal after its call finished changes nothing; the executor goes on', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const ac = new AbortController();
+        const f = ex.with({ signal: ac.signal }).submit(tasks.add, 1, 2);
+        expect(await f).toBe(3);
+        ac.abort(new Error('too late'));
+        expect(f.state).toBe('FINISHED');
+        expect(await f).toBe(3);
+        expect(await ex.with({ signal: new AbortController().signal }).submit(tasks.add, 2, 2)).toBe(4);
+      });
+
       it('rejects bad with() options', () => {
         const ex = make({ maxWorkers: 1 });
+        for (const timeout of [-1, NaN]) expect(() => ex.with({ timeout })).toThrow(/timeout/);
+        expect(() => ex.with({ timeout: '5' as never })).toThrow(/timeout/);
         expect(() => ex.with({ timeout: -5 })).toThrow(RangeError);
         expect(() => ex.with({ signal: 'no' as never })).toThrow(/signal/);
         expect(() => ex.with({ timeOut: 5 } as never)).toThrow(/timeOut/);

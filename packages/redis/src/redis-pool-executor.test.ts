@@ -1,12 +1,12 @@
 // RedisPoolExecutor's own options and the fleet as a whole: several executors, passwords,
 // tokens, portable task references, local workers, and the worker command's exits.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BrokenExecutorError } from '@futures/core';
-import { runScript } from '@futures/executor-tests';
+import { runScript, until } from '@futures/executor-tests';
 import { BrokenRedisPoolError, RedisConnectionError, RedisPoolExecutor } from '@futures/redis';
 import { tasks } from '../test-fixtures/tasks.mjs';
 import { REPO_ROOT, describeWithRedis, startFleet, startRedisServer, startWorkerProcess, type RedisServer, type WorkerProcess } from './redis-server.testing.js';
@@ -180,6 +180,26 @@ describeWithRedis('RedisPoolExecutor and its fleet', () => {
       }
     };
     expect([...new Set(pids)].filter(alive)).toEqual([]);
+  });
+
+  it('a local worker process that is killed is replaced: only its call fails, the calls behind it run', async () => {
+    const ex = new RedisPoolExecutor({ url: server.url, pool: 'local-killed', maxWorkers: 1, leaseMs: 1000 });
+    const marker = join(mkdtempSync(join(tmpdir(), 'futures-redis-local-')), 'pid');
+    try {
+      const running = ex.submit(tasks.markPidThenHang, marker);
+      const behind = [ex.submit(tasks.pid), ex.submit(tasks.pid)];
+      await until(() => existsSync(marker) && readFileSync(marker, 'utf8') !== '', 'the call is running');
+      const first = Number(readFileSync(marker, 'utf8'));
+      process.kill(first, 'SIGKILL');
+      const error = (await running.exception()) as Error;
+      expect(error).toBeInstanceOf(BrokenRedisPoolError);
+      const pids = await Promise.all(behind);
+      expect(pids[0]).not.toBe(first);
+      expect(await ex.submit(tasks.pid)).toBe(pids[0]);
+    } finally {
+      await ex.shutdown();
+      rmSync(dirname(marker), { recursive: true, force: true });
+    }
   });
 
   it('a forgotten executor with nothing pending does not keep its process alive; its local worker stops with it', async () => {

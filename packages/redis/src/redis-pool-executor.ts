@@ -19,7 +19,7 @@ export interface RedisPoolOptions extends Omit<PoolOptions, 'maxWorkers'> {
   /**
    * Worker processes this executor spawns on this machine (default 0). They
    * join the fleet through Redis like any other worker, and stop when the
-   * executor shuts down.
+   * executor shuts down. One that dies is started again.
    */
   maxWorkers?: number;
   /** The most fleet workers this executor uses at once (default 64). */

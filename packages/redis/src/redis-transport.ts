@@ -43,6 +43,11 @@ const LOST_SEQ = Number.MAX_SAFE_INTEGER;
  * says nothing about whether this pool can start workers.
  */
 const MAX_JOIN_LOSSES = 3;
+/** A local worker that lived this long (ms) is started again at once when it exits; one that died sooner, after a delay. */
+const LOCAL_STABLE_MS = 5_000;
+/** The first and the longest delay (ms) before starting again a local worker that keeps dying young. */
+const LOCAL_MIN_DELAY_MS = 100;
+const LOCAL_MAX_DELAY_MS = 5_000;
 /** The `want` list lives this long after the last executor that waits refreshed it, ms. */
 const WANT_TTL_MS = 30_000;
 
@@ -395,7 +400,15 @@ export class RedisTransport implements Transport {
     this.#cmd.disconnect();
   }
 
-  #spawnLocal(n: number): void {
+  /**
+   * Starts local worker `n`, and starts it again whenever it exits before
+   * close (killed, out of memory): `maxWorkers` local workers stay in the
+   * fleet. One that dies within {@link LOCAL_STABLE_MS} of its start is
+   * started again after a doubling delay, so that a worker that cannot start
+   * does not spin.
+   */
+  #spawnLocal(n: number, delay = 0): void {
+    const startedAt = Date.now();
     const child = spawn(
       process.execPath,
       [WORKER_ENTRY, '--pool', this.#o.pool, '--prefix', this.#o.prefix, '--workers', '1', '--name', `${this.#o.name}-${n}`],
@@ -411,7 +424,16 @@ export class RedisTransport implements Transport {
       },
     );
     child.on('error', () => {});
-    child.unref();
+    child.once('exit', () => {
+      const at = this.#local.indexOf(child);
+      if (at >= 0) this.#local.splice(at, 1);
+      if (this.#closed || this.#failure !== undefined) return;
+      const next = Date.now() - startedAt >= LOCAL_STABLE_MS ? 0 : Math.min(LOCAL_MAX_DELAY_MS, Math.max(LOCAL_MIN_DELAY_MS, delay * 2));
+      setTimeout(() => {
+        if (!this.#closed && this.#failure === undefined) this.#spawnLocal(n, next);
+      }, next).unref();
+    });
+    if (this.#idle) child.unref();
     this.#local.push(child);
   }
 

@@ -30,6 +30,8 @@ import { SessionBoard } from './session-board.js';
 const THREAD_ENTRY = new URL('./runtime-thread.js', import.meta.url);
 /** How long a blocking read waits before the loop looks around (stop, session over), s. */
 const BLOCK_SECONDS = 1;
+/** Pushed to a session's control list when the session ends, to end a blocking read of it (not a frame). */
+const WAKE = 'wake';
 /** Frames taken from the control list in one read. */
 const READ_COUNT = 16;
 /**
@@ -256,7 +258,16 @@ export class Supervisor {
     s.over = true;
     clearInterval(s.beat);
     s.thread.end();
-    void this.#ctx.cmd.del(s.heartbeat, s.inbox, s.control).catch(() => 0);
+    // The loop may be blocked reading this session's control list: a marker (which opens as no frame) ends that
+    // read now rather than after BLOCK_SECONDS, so that the worker takes the next request at once (a retired or
+    // crashed runtime would otherwise leave the worker idle for a second). Nobody reads it later: it expires.
+    void this.#ctx.cmd
+      .multi()
+      .del(s.heartbeat, s.inbox, s.control)
+      .rpush(s.control, WAKE)
+      .pexpire(s.control, BLOCK_SECONDS * 1000)
+      .exec()
+      .catch(() => 0);
     if (this.#session === s) this.#session = undefined;
   }
 
