@@ -44,8 +44,8 @@
  *   behind the biggest cost 30% of the run). A pool gives a new call to its
  *   least busy worker, so at most one chunk of ours waits behind a huge
  *   item, and the other workers keep theirs. Sizes are decided late, from
- *   fresh measurements. The workers are this machine's parallelism (a
- *   pool's default) until long single calls show how many of them run at
+ *   fresh measurements. The workers are the pool's `maxWorkers` (else
+ *   this machine's parallelism) until long single calls show how many run at
  *   once (more, for an I/O-bound pool with many workers: then twice as
  *   many as ran, until some wait).
  *
@@ -133,7 +133,7 @@ export class AdaptiveChunker {
 
   /**
    * @param now clock in ms (tests pass a fake one).
-   * @param workers first guess of the workers available (default: this machine's parallelism).
+   * @param workers first guess of the workers available: the pool's `maxWorkers` (default: this machine's parallelism).
    */
   constructor(now: () => number = () => performance.now(), workers: number = availableParallelism()) {
     this.#now = now;

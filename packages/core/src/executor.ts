@@ -136,6 +136,11 @@ export abstract class ExecutorBase implements Executor {
     return true;
   }
 
+  /** The most calls that run at once, which sizes a map's chunks in flight; undefined: unknown (map guesses). */
+  protected mapWorkers(): number | undefined {
+    return undefined;
+  }
+
   /**
    * Schedules one call. `fn` is known to be a function; implementations
    * throw `ShutdownError` / the broken error when they cannot take it.
@@ -224,6 +229,7 @@ export abstract class ExecutorBase implements Executor {
         call: (args) => this.submitCall(fn, args, options),
         chunk: (columns) => this.submitChunk(fn, columns, options),
         adaptive: this.adaptiveMap(),
+        workers: this.mapWorkers(),
         // map waits for room under maxQueue rather than failing (its own flush at shutdown goes past it:
         // those items are read already, and shutdown runs every call submitted before it).
         hasRoom: () => this.callStats.hasRoom(),

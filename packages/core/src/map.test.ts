@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PER_WORKER } from './chunking.js';
 import { Future } from './future.js';
 import { InlineExecutor } from './inline-executor.js';
 import { mapCalls, type MapHost } from './map.js';
@@ -70,7 +71,7 @@ describe('map() is not a sync iterable', () => {
  * A host that records what map submits: each call or chunk is a Future this
  * test settles, so the chunk sizes follow a fake clock, not the machine.
  */
-function recordingHost(options: { adaptive?: boolean } = {}) {
+function recordingHost(options: { adaptive?: boolean; workers?: number } = {}) {
   let now = 0;
   const sent: { size: number; chunk: boolean; future: Future<unknown>; items: unknown[][] }[] = [];
   const flushes = new Set<() => void>();
@@ -86,6 +87,7 @@ function recordingHost(options: { adaptive?: boolean } = {}) {
       return future;
     },
     adaptive: options.adaptive ?? true,
+    workers: options.workers,
     beforeShutdown(flush) {
       flushes.add(flush);
       return () => flushes.delete(flush);
@@ -145,6 +147,15 @@ describe('map chunk sizes', () => {
     const sizes = sent.map((s) => s.size);
     expect(Math.max(...sizes)).toBeGreaterThan(100);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(xs.length);
+  });
+
+  it("keeps PER_WORKER calls in flight per worker of the executor's (its maxWorkers), not this machine's count", () => {
+    const xs = Array.from({ length: 100 }, (_, i) => i);
+    for (const workers of [1, 5]) {
+      const { host, sent } = recordingHost({ workers });
+      mapCalls(host, [xs], {});
+      expect(sent.map((s) => s.size)).toEqual(Array.from({ length: PER_WORKER * workers }, () => 1));
+    }
   });
 
   it('sends slow items one by one', async () => {

@@ -45,6 +45,8 @@ export interface MapHost {
   chunk(columns: unknown[][]): Future<unknown[]>;
   /** Whether a map without `chunksize` sizes its chunks itself (pools); false: one item per call (in-thread executors). */
   adaptive?: boolean;
+  /** The most calls the executor runs at once, when it knows (a pool's `maxWorkers`); default: map guesses. */
+  workers?: number;
   /**
    * Registers `flush`, which submits every item map has read but not sent,
    * to run before the executor shuts down (so `shutdown()` runs them, as it
@@ -124,7 +126,7 @@ class MapCalls implements MapIterator<unknown> {
     this.#buffersize = options.buffersize;
     this.#deadline = options.timeout === undefined ? undefined : new MapDeadline(options.timeout);
     if (options.chunksize === undefined && host.adaptive !== false) {
-      this.#chunker = new AdaptiveChunker(host.now);
+      this.#chunker = new AdaptiveChunker(host.now, host.workers);
       this.#rows = new ColumnBuffer(iterables.length);
     }
     if (iterables.every((it) => isSyncIterable(it))) {

@@ -49,7 +49,8 @@ export class PoolExecutor extends ExecutorBase {
   readonly #aborts = new AbortFanout();
   /** Futures submitted and not yet done; the pool holds the event loop open only while this is > 0. */
   #outstanding = 0;
-
+  /** `maxWorkers` as settled, for map's chunk sizes. */
+  readonly #maxWorkers: number;
 
   /** @throws TypeError or RangeError naming the option at fault. */
   constructor(transport: Transport, options: unknown, config: PoolConfig) {
@@ -58,11 +59,17 @@ export class PoolExecutor extends ExecutorBase {
     const settings = poolSettings(options, config);
     this.callStats.maxQueue = settings.maxQueue;
     this.callStats.where = settings.where;
+    this.#maxWorkers = settings.maxWorkers;
     this.#engine = new PoolEngine(transport, settings, this.#registry);
   }
 
   protected workerFigures(): WorkerFigures {
     return this.#engine.workerFigures();
+  }
+
+  protected override mapWorkers(): number | undefined {
+    // 0 (a socket pool of external workers only): how many attach is not known here.
+    return this.#maxWorkers > 0 ? this.#maxWorkers : undefined;
   }
 
   protected checkTask(fn: unknown, argName: string): void {
