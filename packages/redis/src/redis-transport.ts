@@ -338,9 +338,10 @@ export class RedisTransport implements Transport {
       );
       // Replies come in order: every push sent before this check has been answered.
       for (let k = 0; k < lost.length; k += 2) workers[lost[k] - 1].lostWith(lost[k + 1]);
+      // Another executor waiting for a worker is looked for on every tick: it waits at most a tick for its turn.
+      if (this.#bound.size > 0) await this.#shareFleet();
       if (++this.#ticks % 4 !== 0) return;
       if (this.#asked !== undefined) await this.#renewRequest(this.#asked);
-      if (this.#bound.size > 0) await this.#shareFleet();
     } catch {
       // Redis went away mid-tick: the outage clock runs from the connection's close.
     }
@@ -348,7 +349,7 @@ export class RedisTransport implements Transport {
 
   /**
    * Fairness between executors that share a fleet: while another executor
-   * waits for a worker (checked about once a second), this one gives back
+   * waits for a worker (checked on every liveness tick, at most 250 ms), this one gives back
    * every worker if it has nothing to do, or else one of its workers, as soon
    * as that worker has finished the calls it was sent (the calls the engine
    * meanwhile dispatched to it were held back, never sent, and go back to
