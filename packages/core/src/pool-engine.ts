@@ -69,11 +69,15 @@ export class PoolEngine {
     const now = performance.now();
     let alive = this.#pastWorkerMs;
     let busyWorkers = 0;
+    let workers = 0;
     for (const w of this.#workers) {
+      // A slot the transport is still finding a worker for (a fleet request nobody took) is not a worker yet.
+      if (w.channel?.awaitingWorker === true) continue;
+      workers++;
       alive += now - w.bornAt;
       if (w.busy > 0) busyWorkers++;
     }
-    return { workers: this.#workers.size, busyWorkers, utilization: alive > 0 ? Math.min(1, this.#busyMs / alive) : 0 };
+    return { workers, busyWorkers, utilization: alive > 0 ? Math.min(1, this.#busyMs / alive) : 0 };
   }
 
   /** Starts workers up to `minWorkers` (at construction, and to replace those that died or retired). */

@@ -78,6 +78,13 @@ export interface WorkerChannel {
    * stay the same (see `dispatch.ts`). Default false.
    */
   readonly eagerRefill?: boolean;
+  /**
+   * Optional: true while no worker serves this channel yet (a request to a
+   * fleet that no worker has taken). Such a slot is not a worker: it is left
+   * out of `stats().workers` and of utilization until a worker takes it.
+   * Default false.
+   */
+  readonly awaitingWorker?: boolean;
 }
 
 /** What the engine offers a transport whose workers can arrive on their own (external socket workers). */

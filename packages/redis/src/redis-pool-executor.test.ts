@@ -112,6 +112,17 @@ describeWithRedis('RedisPoolExecutor and its fleet', () => {
     expect(await f).toBe(worker.pid);
   });
 
+  it('stats() counts the fleet workers that serve the executor, not its requests nobody has taken', async () => {
+    const ex = make({ pool: 'counted' });
+    const fs = Array.from({ length: 20 }, () => ex.submit(tasks.pid));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ex.stats()).toMatchObject({ workers: 0, busyWorkers: 0, queued: 20 });
+    const [worker] = startFleet(server.url, 'counted', 1);
+    workers.push(worker);
+    expect(await Promise.all(fs)).toEqual(Array(20).fill(worker.pid));
+    expect(ex.stats().workers).toBe(1);
+  });
+
   it('a worker with a wrong or missing token runs nothing; one with the right token does', async () => {
     workers.push(...startFleet(server.url, 'signed', 1, { FUTURES_TOKEN: 'wrong' }));
     workers.push(...startFleet(server.url, 'signed', 1));

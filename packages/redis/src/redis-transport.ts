@@ -467,6 +467,10 @@ export class RedisChannel implements WorkerChannel {
   readonly progress: ProgressReader = { get: (slot) => (slot === PROGRESS_RUNNING ? this.#running : -1) };
   /** Every message crosses Redis twice: short calls are topped up as soon as some finish (dispatch.ts). */
   readonly eagerRefill = true;
+  /** No fleet worker has taken this channel's request yet: not counted as a worker in `stats()`. */
+  get awaitingWorker(): boolean {
+    return this.workerId === undefined;
+  }
   #running = -1;
   #ledger = new InboxLedger();
   /** What the engine sent before the worker said ready (its init): sent again to the next worker if this one is lost while joining. */
