@@ -5,7 +5,7 @@
  * copying it into a fresh allocation, whose pages fault in one by one.
  */
 import type { Socket } from 'node:net';
-import { encodeFrame, frameBytes } from '@futures/wire';
+import { checkFrame, encodeFrame } from '@futures/wire';
 
 /** Frames of at least this many bytes go through the kept buffer; smaller ones are cheap to allocate. */
 export const REUSE_MIN_BYTES = 256 * 1024;
@@ -32,12 +32,22 @@ export class FrameWriter {
   }
 
   /**
+   * Checks that the frame could be sent, building nothing (for a connection
+   * that is gone: what is sent to it is lost, but a value too large must
+   * still throw).
+   * @throws RangeError when the frame would exceed `maxFrameBytes`.
+   */
+  check(body: Uint8Array, attachments: readonly Uint8Array[]): void {
+    checkFrame(body, attachments, this.#maxFrameBytes);
+  }
+
+  /**
    * Builds the frame (copying body and attachments before returning, so the
    * caller may change them at once) and writes it to `socket`.
    * @throws RangeError, writing nothing, when the frame would exceed `maxFrameBytes`.
    */
   write(socket: Socket, body: Uint8Array, attachments: readonly Uint8Array[]): void {
-    if (attachments.length === 0 || frameBytes(body.byteLength, attachments) < REUSE_MIN_BYTES) {
+    if (attachments.length === 0 || checkFrame(body, attachments, this.#maxFrameBytes) < REUSE_MIN_BYTES) {
       socket.write(encodeFrame(body, attachments, this.#maxFrameBytes));
       return;
     }

@@ -127,9 +127,9 @@ export class SocketChannel implements WorkerChannel {
     }
     const socket = this.#socket!;
     // A worker that is gone reports its exit soon; what is sent to it now is lost with it.
-    // (The frame is still built first: a value too large must throw either way.)
+    // (A value too large must throw either way.)
     if (!socket.writable) {
-      this.#writer.frame(body, attachments);
+      this.#writer.check(body, attachments);
       return;
     }
     this.#writer.write(socket, body, attachments);

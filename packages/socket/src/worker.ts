@@ -111,7 +111,7 @@ function serve(socket: Socket, maxFrameBytes: number, rest: Buffer): Promise<voi
         const { body, attachments } = codec.encode(toTuple(message));
         // After the executor went away nobody is listening; the process is about to end.
         if (socket.writable) writer.write(socket, body, attachments);
-        else writer.frame(body, attachments);
+        else writer.check(body, attachments);
       },
       onMessage(h) {
         handler = h;

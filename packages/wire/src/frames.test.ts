@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, FRAME_PREFIX_BYTES, FrameError, FrameReader, MAX_ATTACHMENTS } from './frames.js';
+import { checkFrame, encodeFrame, FRAME_PREFIX_BYTES, FrameError, FrameReader, MAX_ATTACHMENTS } from './frames.js';
 
 const MAX = 1024 * 1024;
 
@@ -124,6 +124,13 @@ describe('encodeFrame / FrameReader', () => {
     const frame = encodeFrame(bytes(1), [new Uint8Array(600), new Uint8Array(600)], MAX);
     const { reader: r } = reader(1000);
     expect(() => r.push(frame.subarray(0, FRAME_PREFIX_BYTES + 8))).toThrow(/exceeds maxFrameBytes \(1000\)/);
+  });
+
+  it('checkFrame applies the same limit without building the frame, and returns its size', () => {
+    const body = new Uint8Array(100);
+    expect(checkFrame(body, [new Uint8Array(50)], FRAME_PREFIX_BYTES + 154)).toBe(FRAME_PREFIX_BYTES + 154);
+    expect(() => checkFrame(body, [new Uint8Array(50)], FRAME_PREFIX_BYTES + 150)).toThrow(/maxFrameBytes \(158\)/);
+    expect(() => checkFrame(body, [], FRAME_PREFIX_BYTES + 99)).toThrow(RangeError);
   });
 
   it('refuses garbled headers: an empty body, an empty attachment, an absurd attachment count', () => {

@@ -39,6 +39,22 @@ export function frameBytes(bodyLength: number, attachments: readonly Uint8Array[
 }
 
 /**
+ * Checks, without building it, that a frame of this body and these
+ * attachments may be sent; returns its size in bytes.
+ * @throws RangeError when it would exceed `maxFrameBytes` or carry more than {@link MAX_ATTACHMENTS} attachments.
+ */
+export function checkFrame(body: Uint8Array, attachments: readonly Uint8Array[], maxFrameBytes: number): number {
+  const total = frameBytes(body.byteLength, attachments);
+  if (total > maxFrameBytes) {
+    throw new RangeError(`the message encodes to ${total} bytes, more than maxFrameBytes (${maxFrameBytes})`);
+  }
+  if (attachments.length > MAX_ATTACHMENTS) {
+    throw new RangeError(`the message has ${attachments.length} large binary values, more than ${MAX_ATTACHMENTS}`);
+  }
+  return total;
+}
+
+/**
  * Builds one frame in one buffer: a single copy of the body (which msgpackr
  * will overwrite on its next encode) and of each attachment (which the caller
  * may change right after `send` returns).
@@ -50,13 +66,7 @@ export function frameBytes(bodyLength: number, attachments: readonly Uint8Array[
  * @throws RangeError when the frame would exceed `maxFrameBytes`.
  */
 export function encodeFrame(body: Uint8Array, attachments: readonly Uint8Array[], maxFrameBytes: number, into?: Buffer): Buffer {
-  const total = frameBytes(body.byteLength, attachments);
-  if (total > maxFrameBytes) {
-    throw new RangeError(`the message encodes to ${total} bytes, more than maxFrameBytes (${maxFrameBytes})`);
-  }
-  if (attachments.length > MAX_ATTACHMENTS) {
-    throw new RangeError(`the message has ${attachments.length} large binary values, more than ${MAX_ATTACHMENTS}`);
-  }
+  const total = checkFrame(body, attachments, maxFrameBytes);
   const frame = into !== undefined && into.byteLength >= total ? into.subarray(0, total) : Buffer.allocUnsafe(total);
   frame.writeUInt32LE(body.byteLength, 0);
   frame.writeUInt32LE(attachments.length, 4);

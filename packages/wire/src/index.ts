@@ -13,5 +13,5 @@
  */
 export { MessageCodec, DEFAULT_ATTACH_THRESHOLD, type EncodedMessage, type MessageCodecOptions } from './codec.js';
 export { toTuple, fromTuple } from './envelope.js';
-export { encodeFrame, frameBytes, FrameReader, FrameError, FRAME_PREFIX_BYTES, MAX_ATTACHMENTS, type FrameHandler } from './frames.js';
+export { checkFrame, encodeFrame, frameBytes, FrameReader, FrameError, FRAME_PREFIX_BYTES, MAX_ATTACHMENTS, type FrameHandler } from './frames.js';
 export { sign, verify, SIGNATURE_BYTES, type SigningKey } from './sign.js';
