@@ -29,6 +29,7 @@ import { BrokenRedisPoolError, RedisConnectionError } from './errors.js';
 import { FleetKeys } from './keys.js';
 import { InboxLedger } from './inbox-ledger.js';
 import { FrameSealer, KIND, frameKey, type Frame } from './sealed-frame.js';
+import { OrderedPushes } from './ordered-pushes.js';
 import { scriptsOn, type Scripts } from './scripts.js';
 import { PortableRefs } from './task-refs.js';
 
@@ -50,6 +51,16 @@ const LOCAL_MIN_DELAY_MS = 100;
 const LOCAL_MAX_DELAY_MS = 5_000;
 /** The `want` list lives this long after the last executor that waits refreshed it, ms. */
 const WANT_TTL_MS = 30_000;
+/** Frames taken from the outbox in one read. */
+const READ_COUNT = 512;
+
+/** Frames for one worker's inbox or control list; `answered` learns Redis's answer (1 in the list, 0 refused, undefined unknown). */
+interface FramePush {
+  list: string;
+  heartbeat: string;
+  frames: Buffer[];
+  answered?: (ok: number | undefined) => void;
+}
 
 /** What the transport needs; validated by `RedisPoolExecutor`. */
 export interface RedisTransportOptions {
@@ -78,6 +89,12 @@ export class RedisTransport implements Transport {
   #cmd!: Redis;
   #block!: Redis;
   #scripts!: Scripts;
+  /**
+   * Frames to workers: on the outbox reader's connection while no read waits
+   * there (the engine answers what a read brought, and the next read leaves
+   * with its frames, in one write), else on the command connection; in order.
+   */
+  #pushes!: OrderedPushes<FramePush>;
   #refs!: ClientRef;
   /**
    * Channels waiting for a worker, in order. Only the first has a request in
@@ -127,6 +144,18 @@ export class RedisTransport implements Transport {
     this.#block = this.#cmd.duplicate();
     this.#refs = new ClientRef([this.#cmd, this.#block]);
     this.#scripts = scriptsOn(this.#cmd);
+    const sendOn = (scripts: Scripts) => (p: FramePush) =>
+      scripts.send(p.list, p.heartbeat, this.#o.leaseMs * 2 + 1000, p.frames).then(
+        (ok) => {
+          p.answered?.(ok);
+          return ok;
+        },
+        (error: unknown) => {
+          p.answered?.(undefined);
+          throw error;
+        },
+      );
+    this.#pushes = new OrderedPushes(sendOn(scriptsOn(this.#block)), sendOn(this.#scripts));
     for (const client of [this.#cmd, this.#block]) {
       client.on('error', (error: unknown) => {
         this.#lastError = error;
@@ -200,12 +229,13 @@ export class RedisTransport implements Transport {
    * thread), or with `control` to its control list (RELEASE, END, read by its
    * supervisor even while a call runs); in order: one connection.
    */
-  sendFrames(workerId: string, kind: number, seqs: number[], fields: unknown[][], control = false): Promise<number | undefined> {
+  sendFrames(workerId: string, kind: number, seqs: number[], fields: unknown[][], control = false, answered?: (ok: number | undefined) => void): void {
     const list = control ? this.#keys.control(workerId) : this.#keys.inbox(workerId);
     const frames = seqs.map((seq, i) => this.#sealer.seal(list, workerId, seq, kind, fields[i]));
     // 1: in the list; 0: the worker's heartbeat is gone (declared lost), the frames were refused, so it can never
-    // take them; undefined: no answer (the client gave up), so whether they landed is unknown.
-    return this.#scripts.send(list, this.#keys.heartbeat(workerId), this.#o.leaseMs * 2 + 1000, frames).catch(() => undefined);
+    // take them; undefined: no answer (the client gave up), so whether they landed is unknown. `answered` hears it
+    // before the liveness check can count on it (#tick).
+    this.#pushes.push({ list, heartbeat: this.#keys.heartbeat(workerId), frames, answered }).catch(() => {});
   }
 
   /** A worker was lost while it joined: ask the fleet for another one. */
@@ -257,24 +287,50 @@ export class RedisTransport implements Transport {
     return [...(this.#asked === undefined ? [] : [this.#asked]), ...this.#waiting, ...this.#bound.values()];
   }
 
-  /** Drains the outbox with one blocking read at a time, until close. */
+  /**
+   * Drains the outbox with one blocking read at a time, until close. Between
+   * reads, what the engine sends in answer to what a read brought (it
+   * dispatches in a microtask) goes on the reader's connection, in one write
+   * with the next read.
+   */
   async #read(): Promise<void> {
     while (!this.#closed && this.#failure === undefined) {
       let reply: [Buffer, Buffer[]] | null;
+      const stream = (this.#block as unknown as { stream?: { cork?(): void; uncork?(): void } }).stream;
       try {
-        const read = this.#block.blmpopBuffer(1, 1, this.#outbox, 'LEFT', 'COUNT', 512) as Promise<[Buffer, Buffer[]] | null>;
+        stream?.cork?.();
+        let read: Promise<[Buffer, Buffer[]] | null>;
+        try {
+          this.#pushes.reading = true;
+          read = this.#block.blmpopBuffer(1, 1, this.#outbox, 'LEFT', 'COUNT', READ_COUNT) as Promise<[Buffer, Buffer[]] | null>;
+        } finally {
+          stream?.uncork?.();
+        }
         read.catch(() => {});
         reply = await Promise.race([read, this.#readerStopped]);
       } catch {
+        this.#pushes.reading = false;
         if (this.#closed || this.#failure !== undefined) return;
         await new Promise((resolve) => setTimeout(resolve, 50).unref());
         continue;
       }
-      if (reply === null) continue;
-      for (const raw of reply[1]) {
-        if (this.#closed) return;
-        const frame = this.#sealer.open(this.#outbox, raw);
-        if (frame !== undefined) this.#receive(frame);
+      if (reply === null) {
+        this.#pushes.reading = false;
+        continue;
+      }
+      const next = (this.#block as unknown as { stream?: { cork?(): void; uncork?(): void } }).stream;
+      next?.cork?.();
+      try {
+        this.#pushes.reading = false;
+        for (const raw of reply[1]) {
+          if (this.#closed) return;
+          const frame = this.#sealer.open(this.#outbox, raw);
+          if (frame !== undefined) this.#receive(frame);
+        }
+        // The engine dispatches in microtasks (and a caller awaiting a result submits in them): they all run before a tick.
+        await new Promise<void>((resolve) => process.nextTick(resolve));
+      } finally {
+        next?.uncork?.();
       }
     }
   }
@@ -285,7 +341,7 @@ export class RedisTransport implements Transport {
       const channel = this.#asked;
       if (channel === undefined || channel.requestId !== requestId || this.#bound.has(frame.session)) {
         // A request this executor no longer needs (withdrawn, or taken twice): send that worker back.
-        if (!this.#bound.has(frame.session)) void this.sendFrames(frame.session, KIND.RELEASE, [1], [[]], true);
+        if (!this.#bound.has(frame.session)) this.sendFrames(frame.session, KIND.RELEASE, [1], [[]], true);
         return;
       }
       this.#asked = undefined;
@@ -336,7 +392,9 @@ export class RedisTransport implements Transport {
         this.#o.leaseMs,
         workers.map((c) => ({ heartbeat: this.#keys.heartbeat(c.workerId!), inbox: this.#keys.inbox(c.workerId!), lost: c.lostFrame! })),
       );
-      // Replies come in order: every push sent before this check has been answered.
+      // Every push Redis ran before this check was written before its answer came: once those are answered,
+      // each channel knows which of its frames landed (its ledger counts the ones taken from that).
+      if (lost.length > 0) await this.#pushes.answered();
       for (let k = 0; k < lost.length; k += 2) workers[lost[k] - 1].lostWith(lost[k + 1]);
       // Another executor waiting for a worker is looked for on every tick: it waits at most a tick for its turn.
       if (this.#bound.size > 0) await this.#shareFleet();
@@ -570,12 +628,12 @@ export class RedisChannel implements WorkerChannel {
   /** Sends frames and notes in the ledger whether Redis took them into the inbox. */
   #push(kind: number, seqs: number[], fields: unknown[][]): void {
     const ledger = this.#ledger;
-    void this.#transport.sendFrames(this.workerId!, kind, seqs, fields).then((ok) => ok === undefined || ledger.landed(seqs, ok === 1));
+    this.#transport.sendFrames(this.workerId!, kind, seqs, fields, false, (ok) => ok === undefined || ledger.landed(seqs, ok === 1));
   }
 
   /** A control frame (RELEASE, END): to the worker's control list, outside the inbox and its ledger. */
   #control(kind: number): void {
-    void this.#transport.sendFrames(this.workerId!, kind, [++this.#seqControl], [[]], true);
+    this.#transport.sendFrames(this.workerId!, kind, [++this.#seqControl], [[]], true);
   }
 
   /** The liveness check declared this worker lost with `untaken` frames left in its inbox. */

@@ -4,16 +4,27 @@
  * inbox and pushes the runtime's messages to the executor's outbox itself,
  * so a call costs no hop through the supervisor on the main thread.
  *
- * Two connections: blocking reads of the inbox on one (the next read is
- * already waiting while the calls just taken run), pushes on the other, so
- * that a result never waits behind a read. Pushes go through the PUSH
- * script (scripts.ts): once the worker is declared lost or the executor is
- * gone, Redis refuses them, and the thread tells the supervisor.
+ * Every command that wakes Redis costs both sides a system call and a
+ * context switch, so the link sends as few as it can. One connection
+ * (`main`) reads the inbox and pushes; the push that answers the last call
+ * the runtime holds carries the next read with it, in one write (the
+ * runtime has nothing left to do, so it reads). The inbox is read only when
+ * the runtime has run what it took: frames that arrive meanwhile stay in the
+ * inbox, where the executor can tell they were never taken
+ * (inbox-ledger.ts). While a read waits on `main` (the runtime awaits an
+ * asynchronous call, or its module), pushes go on the other connection
+ * (`side`); the outbox keeps their order, because a push switches
+ * connection only once every push on the other one has been answered.
+ *
+ * Pushes go through the PUSH script (scripts.ts): once the worker is
+ * declared lost or the executor is gone, Redis refuses them, and the thread
+ * tells the supervisor.
  */
 import type { Redis } from 'ioredis';
 import { connect } from './connection.js';
 import { FrameSealer, KIND, frameKey } from './sealed-frame.js';
-import { scriptsOn, type Scripts } from './scripts.js';
+import { OrderedPushes } from './ordered-pushes.js';
+import { scriptsOn } from './scripts.js';
 import type { SessionBoard } from './session-board.js';
 
 /** Frames taken from the inbox in one read. */
@@ -45,86 +56,115 @@ export interface LinkSession {
 export type LinkNotice = { close: true } | { over: true } | { warn: string };
 
 export class SessionLink {
-  readonly #cmd: Redis;
-  readonly #block: Redis;
-  readonly #scripts: Scripts;
+  /** Reads the inbox; pushes too while no read waits on it. */
+  readonly #main: Redis;
+  readonly #pushes: OrderedPushes<Buffer>;
   readonly #sealer: FrameSealer;
   readonly #board: SessionBoard;
   readonly #notify: (notice: LinkNotice) => void;
   #session: LinkSession | undefined;
+  #deliver: (batch: Uint8Array[][]) => void = () => {};
   #seqIn = 0;
 
   constructor(setup: LinkSetup, board: SessionBoard, notify: (notice: LinkNotice) => void) {
-    this.#cmd = connect(setup.url, setup.name);
-    this.#block = this.#cmd.duplicate();
+    const main = connect(setup.url, setup.name);
+    // Pushes while a read waits on `main`.
+    const side = main.duplicate();
     // ioredis reconnects by itself, and commands wait for it; the supervisor's heartbeat decides when the session is over.
-    this.#cmd.on('error', () => {});
-    this.#block.on('error', () => {});
-    this.#scripts = scriptsOn(this.#cmd);
+    main.on('error', () => {});
+    side.on('error', () => {});
+    this.#main = main;
+    const pushOn = (client: Redis) => {
+      const scripts = scriptsOn(client);
+      return (frame: Buffer) => {
+        const s = this.#session!;
+        return scripts.push(s.heartbeat, s.alive, s.outbox, s.leaseMs, [frame]);
+      };
+    };
+    this.#pushes = new OrderedPushes(pushOn(main), pushOn(side));
     this.#sealer = new FrameSealer(frameKey(setup.token));
     this.#board = board;
     this.#notify = notify;
   }
 
-  /** Starts taking the session's inbox; `deliver` gets each engine message's parts, in order. */
-  serve(session: LinkSession, deliver: (parts: Uint8Array[]) => void): void {
+  /**
+   * Starts taking the session's inbox; `deliver` gets the engine messages
+   * (each as its encoded parts) of one read together, in order.
+   */
+  serve(session: LinkSession, deliver: (batch: Uint8Array[][]) => void): void {
     this.#session = session;
-    void this.#read(session, deliver);
+    this.#deliver = deliver;
+    this.#read();
   }
 
-  /** Sends one engine message (its encoded parts) to the executor. */
-  send(parts: Uint8Array[]): void {
+  /**
+   * Sends one engine message (its encoded parts) to the executor. `idle`:
+   * the runtime holds no call after this one (it answers the last), so the
+   * next read of the inbox leaves with it, in one write.
+   */
+  send(parts: Uint8Array[], idle: boolean): void {
     const s = this.#session;
     if (s === undefined) return;
-    this.#push(s, KIND.MESSAGE, [parts]).catch((error: unknown) => this.#notify({ warn: `a message could not be sent: ${(error as Error)?.message ?? String(error)}` }));
+    const frame = this.#sealer.seal(s.outbox, s.workerId, this.#board.nextOut(), KIND.MESSAGE, [parts]);
+    const stream = (this.#main as unknown as { stream?: { cork?(): void; uncork?(): void } }).stream;
+    stream?.cork?.();
+    try {
+      this.#push(frame);
+      if (idle) this.#read();
+    } finally {
+      stream?.uncork?.();
+    }
   }
 
-  /** Retired: LEFT goes after everything sent (one connection, in order), then the supervisor frees the worker. */
+  /** Retired: LEFT goes after everything sent (in order), then the supervisor frees the worker. */
   close(): void {
     const s = this.#session;
     if (s === undefined) return;
-    this.#push(s, KIND.LEFT, [this.#seqIn]).then(
-      () => this.#notify({ close: true }),
-      () => this.#notify({ close: true }),
+    const done = () => this.#notify({ close: true });
+    this.#push(this.#sealer.seal(s.outbox, s.workerId, this.#board.nextOut(), KIND.LEFT, [this.#seqIn])).then(done, done);
+  }
+
+  #push(frame: Buffer): Promise<void> {
+    return this.#pushes.push(frame).then(
+      (sent) => {
+        // 0: declared lost, or the executor is gone: nothing this session sends arrives any more.
+        if (sent !== 1) this.#notify({ over: true });
+      },
+      (error: unknown) => this.#notify({ warn: `a message could not be sent: ${(error as Error)?.message ?? String(error)}` }),
     );
   }
 
-  async #push(s: LinkSession, kind: number, fields: unknown[]): Promise<void> {
-    const frame = this.#sealer.seal(s.outbox, s.workerId, this.#board.nextOut(), kind, fields);
-    // 0: declared lost, or the executor is gone: nothing this session sends arrives any more.
-    if ((await this.#scripts.push(s.heartbeat, s.alive, s.outbox, s.leaseMs, [frame])) !== 1) this.#notify({ over: true });
-  }
-
-  #pop(inbox: string): Promise<[Buffer, Buffer[]] | null> {
-    const read = this.#block.blmpopBuffer(BLOCK_SECONDS, 1, inbox, 'LEFT', 'COUNT', READ_COUNT) as Promise<[Buffer, Buffer[]] | null>;
-    read.catch(() => {});
-    return read;
-  }
-
-  async #read(s: LinkSession, deliver: (parts: Uint8Array[]) => void): Promise<void> {
-    let next = this.#pop(s.inbox);
-    for (;;) {
-      let reply: [Buffer, Buffer[]] | null;
-      try {
-        reply = await next;
-      } catch (error) {
+  /** Takes what the inbox holds (waiting for it on `main`) and delivers it; reads again at once unless the runtime did. */
+  #read(): void {
+    const s = this.#session;
+    if (s === undefined || this.#pushes.reading) return;
+    this.#pushes.reading = true;
+    (this.#main.blmpopBuffer(BLOCK_SECONDS, 1, s.inbox, 'LEFT', 'COUNT', READ_COUNT) as Promise<[Buffer, Buffer[]] | null>).then(
+      (reply) => {
+        this.#pushes.reading = false;
+        if (reply !== null) this.#take(s, reply[1]);
+        // The runtime still holds calls (it awaits one), or sent nothing: read now, so that what comes meanwhile arrives.
+        this.#read();
+      },
+      (error: unknown) => {
+        this.#pushes.reading = false;
         this.#notify({ warn: `redis error: ${(error as Error)?.message ?? String(error)}` });
-        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
-        next = this.#pop(s.inbox);
-        continue;
-      }
-      // The next read waits in Redis while the calls just taken run.
-      next = this.#pop(s.inbox);
-      if (reply === null) continue;
-      for (const raw of reply[1]) {
-        const frame = this.#sealer.open(s.inbox, raw);
-        // Not signed with our token, another session's, or replayed: dropped.
-        if (frame === undefined || frame.session !== s.workerId || frame.seq <= this.#seqIn) continue;
-        this.#seqIn = frame.seq;
-        this.#board.setTaken(frame.seq);
-        const parts = frame.fields[0];
-        if (frame.kind === KIND.MESSAGE && Array.isArray(parts)) deliver(parts as Uint8Array[]);
-      }
+        setTimeout(() => this.#read(), RETRY_MS);
+      },
+    );
+  }
+
+  #take(s: LinkSession, raws: Buffer[]): void {
+    const batch: Uint8Array[][] = [];
+    for (const raw of raws) {
+      const frame = this.#sealer.open(s.inbox, raw);
+      // Not signed with our token, another session's, or replayed: dropped.
+      if (frame === undefined || frame.session !== s.workerId || frame.seq <= this.#seqIn) continue;
+      this.#seqIn = frame.seq;
+      this.#board.setTaken(frame.seq);
+      const parts = frame.fields[0];
+      if (frame.kind === KIND.MESSAGE && Array.isArray(parts)) batch.push(parts as Uint8Array[]);
     }
+    if (batch.length > 0) this.#deliver(batch);
   }
 }
