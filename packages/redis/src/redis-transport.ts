@@ -294,34 +294,29 @@ export class RedisTransport implements Transport {
    * with the next read.
    */
   async #read(): Promise<void> {
-    while (!this.#closed && this.#failure === undefined) {
-      let reply: [Buffer, Buffer[]] | null;
-      const stream = (this.#block as unknown as { stream?: { cork?(): void; uncork?(): void } }).stream;
-      try {
-        stream?.cork?.();
-        let read: Promise<[Buffer, Buffer[]] | null>;
+    type Corkable = { cork?(): void; uncork?(): void };
+    /** The reader's socket, corked from a reply until the next read is written. */
+    let corked: Corkable | undefined;
+    try {
+      while (!this.#closed && this.#failure === undefined) {
+        let reply: [Buffer, Buffer[]] | null;
         try {
           this.#pushes.reading = true;
-          read = this.#block.blmpopBuffer(1, 1, this.#outbox, 'LEFT', 'COUNT', READ_COUNT) as Promise<[Buffer, Buffer[]] | null>;
-        } finally {
-          stream?.uncork?.();
+          const read = this.#block.blmpopBuffer(1, 1, this.#outbox, 'LEFT', 'COUNT', READ_COUNT) as Promise<[Buffer, Buffer[]] | null>;
+          corked?.uncork?.();
+          corked = undefined;
+          read.catch(() => {});
+          reply = await Promise.race([read, this.#readerStopped]);
+        } catch {
+          this.#pushes.reading = false;
+          if (this.#closed || this.#failure !== undefined) return;
+          await new Promise((resolve) => setTimeout(resolve, 50).unref());
+          continue;
         }
-        read.catch(() => {});
-        reply = await Promise.race([read, this.#readerStopped]);
-      } catch {
         this.#pushes.reading = false;
-        if (this.#closed || this.#failure !== undefined) return;
-        await new Promise((resolve) => setTimeout(resolve, 50).unref());
-        continue;
-      }
-      if (reply === null) {
-        this.#pushes.reading = false;
-        continue;
-      }
-      const next = (this.#block as unknown as { stream?: { cork?(): void; uncork?(): void } }).stream;
-      next?.cork?.();
-      try {
-        this.#pushes.reading = false;
+        if (reply === null) continue;
+        corked = (this.#block as unknown as { stream?: Corkable }).stream;
+        corked?.cork?.();
         for (const raw of reply[1]) {
           if (this.#closed) return;
           const frame = this.#sealer.open(this.#outbox, raw);
@@ -329,9 +324,9 @@ export class RedisTransport implements Transport {
         }
         // The engine dispatches in microtasks (and a caller awaiting a result submits in them): they all run before a tick.
         await new Promise<void>((resolve) => process.nextTick(resolve));
-      } finally {
-        next?.uncork?.();
       }
+    } finally {
+      corked?.uncork?.();
     }
   }
 

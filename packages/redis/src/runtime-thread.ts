@@ -11,7 +11,7 @@
  * nothing, and it sends its results in batches.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { CALL_STRIDE, RESULT_STRIDE, runWorkerRuntime, type FromWorker, type ProgressWriter, type ToWorker } from '@futures/core/transport';
+import { runWorkerRuntime, type FromWorker, type ProgressWriter, type ToWorker } from '@futures/core/transport';
 import { EngineCodec } from './engine-codec.js';
 import { SessionBoard } from './session-board.js';
 import { SessionLink, type LinkNotice, type LinkSession, type LinkSetup } from './session-link.js';
@@ -45,14 +45,7 @@ if (port !== null) {
   const refs = new RefResolver(data.cwd);
   let link: SessionLink | undefined;
   let handler: ((message: ToWorker) => void) | undefined;
-  /** Calls delivered to the runtime and not answered yet: none left, and the link reads the inbox again. */
-  let holding = 0;
-  const deliver = (batch: Uint8Array[][]) => {
-    // Every message of one read is counted before the runtime runs the first, so that it is idle only after the last.
-    const messages = batch.map((parts) => refs.incoming(codec.decode(parts) as ToWorker));
-    for (const message of messages) if (message.t === 'run') holding += message.calls.length / CALL_STRIDE;
-    for (const message of messages) handler?.(message);
-  };
+  const deliver = (parts: Uint8Array[]) => handler?.(refs.incoming(codec.decode(parts) as ToWorker));
   port.on('message', (input: ThreadInput) => {
     if ('setup' in input) link ??= new SessionLink(input.setup, board, (notice) => port.postMessage(notice satisfies ThreadOutput));
     else link?.serve(input.session, deliver);
@@ -61,9 +54,7 @@ if (port !== null) {
     progress: INBOX_BOARD,
     send(message: FromWorker): void {
       // Throws, sending nothing, when a value cannot be encoded: the runtime then fails only that call.
-      const parts = codec.encode(message);
-      if (message.t === 'done') holding -= message.results.length / RESULT_STRIDE;
-      link?.send(parts, holding <= 0);
+      link?.send(codec.encode(message));
     },
     onMessage(h) {
       handler = h;

@@ -4,17 +4,17 @@
  * inbox and pushes the runtime's messages to the executor's outbox itself,
  * so a call costs no hop through the supervisor on the main thread.
  *
- * Every command that wakes Redis costs both sides a system call and a
- * context switch, so the link sends as few as it can. One connection
- * (`main`) reads the inbox and pushes; the push that answers the last call
- * the runtime holds carries the next read with it, in one write (the
- * runtime has nothing left to do, so it reads). The inbox is read only when
- * the runtime has run what it took: frames that arrive meanwhile stay in the
- * inbox, where the executor can tell they were never taken
- * (inbox-ledger.ts). While a read waits on `main` (the runtime awaits an
- * asynchronous call, or its module), pushes go on the other connection
- * (`side`); the outbox keeps their order, because a push switches
- * connection only once every push on the other one has been answered.
+ * Every write that wakes Redis costs both sides a system call and a
+ * context switch, so the link writes as little as it can. One connection
+ * (`main`) reads the inbox and pushes: after a read, the first push the
+ * runtime makes carries the next read with it, in one write. That push
+ * answers what the read brought (all of it, for tiny calls: the engine can
+ * only send more once it has the results), or part of it (then the engine
+ * tops the worker up while it runs the rest, and the read takes the new
+ * calls as they land, without waking the thread). While a read waits on
+ * `main`, pushes go on the other connection (`side`); the outbox keeps
+ * their order, because a push switches connection only once every push on
+ * the other one has been answered.
  *
  * Pushes go through the PUSH script (scripts.ts): once the worker is
  * declared lost or the executor is gone, Redis refuses them, and the thread
@@ -63,7 +63,7 @@ export class SessionLink {
   readonly #board: SessionBoard;
   readonly #notify: (notice: LinkNotice) => void;
   #session: LinkSession | undefined;
-  #deliver: (batch: Uint8Array[][]) => void = () => {};
+  #deliver: (parts: Uint8Array[]) => void = () => {};
   #seqIn = 0;
 
   constructor(setup: LinkSetup, board: SessionBoard, notify: (notice: LinkNotice) => void) {
@@ -87,22 +87,15 @@ export class SessionLink {
     this.#notify = notify;
   }
 
-  /**
-   * Starts taking the session's inbox; `deliver` gets the engine messages
-   * (each as its encoded parts) of one read together, in order.
-   */
-  serve(session: LinkSession, deliver: (batch: Uint8Array[][]) => void): void {
+  /** Starts taking the session's inbox; `deliver` gets each engine message's parts, in order. */
+  serve(session: LinkSession, deliver: (parts: Uint8Array[]) => void): void {
     this.#session = session;
     this.#deliver = deliver;
     this.#read();
   }
 
-  /**
-   * Sends one engine message (its encoded parts) to the executor. `idle`:
-   * the runtime holds no call after this one (it answers the last), so the
-   * next read of the inbox leaves with it, in one write.
-   */
-  send(parts: Uint8Array[], idle: boolean): void {
+  /** Sends one engine message (its encoded parts) to the executor; the next read of the inbox leaves with it, if none waits. */
+  send(parts: Uint8Array[]): void {
     const s = this.#session;
     if (s === undefined) return;
     const frame = this.#sealer.seal(s.outbox, s.workerId, this.#board.nextOut(), KIND.MESSAGE, [parts]);
@@ -110,7 +103,7 @@ export class SessionLink {
     stream?.cork?.();
     try {
       this.#push(frame);
-      if (idle) this.#read();
+      this.#read();
     } finally {
       stream?.uncork?.();
     }
@@ -134,7 +127,7 @@ export class SessionLink {
     );
   }
 
-  /** Takes what the inbox holds (waiting for it on `main`) and delivers it; reads again at once unless the runtime did. */
+  /** Takes what the inbox holds (waiting for it on `main`) and delivers it; reads again at once unless the runtime's first push did. */
   #read(): void {
     const s = this.#session;
     if (s === undefined || this.#pushes.reading) return;
@@ -143,7 +136,7 @@ export class SessionLink {
       (reply) => {
         this.#pushes.reading = false;
         if (reply !== null) this.#take(s, reply[1]);
-        // The runtime still holds calls (it awaits one), or sent nothing: read now, so that what comes meanwhile arrives.
+        // The runtime sent nothing (it awaits a call, or the frames asked for no answer): read now.
         this.#read();
       },
       (error: unknown) => {
@@ -155,7 +148,6 @@ export class SessionLink {
   }
 
   #take(s: LinkSession, raws: Buffer[]): void {
-    const batch: Uint8Array[][] = [];
     for (const raw of raws) {
       const frame = this.#sealer.open(s.inbox, raw);
       // Not signed with our token, another session's, or replayed: dropped.
@@ -163,8 +155,7 @@ export class SessionLink {
       this.#seqIn = frame.seq;
       this.#board.setTaken(frame.seq);
       const parts = frame.fields[0];
-      if (frame.kind === KIND.MESSAGE && Array.isArray(parts)) batch.push(parts as Uint8Array[]);
+      if (frame.kind === KIND.MESSAGE && Array.isArray(parts)) this.#deliver(parts as Uint8Array[]);
     }
-    if (batch.length > 0) this.#deliver(batch);
   }
 }
