@@ -14,17 +14,17 @@
  * never started (inbox-ledger.ts), and a worker back from SIGCONT finds
  * nothing to run.
  */
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 interface Script {
-  name: string;
+  /** Keys it takes (-1: as many as the call passes). */
   keys: number;
   lua: string;
 }
 
 /** Worker takes an executor's request: KEYS alive, heartbeat, outbox; ARGV leaseMs, helloFrame. 1 if taken. */
 const ACCEPT: Script = {
-  name: 'futuresAccept',
   keys: 3,
   lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -39,7 +39,6 @@ return 1`,
  * The outbox gets the lease as its expiry, so that it cannot outlive a dead executor.
  */
 const PUSH: Script = {
-  name: 'futuresPush',
   keys: 3,
   lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
@@ -50,7 +49,6 @@ return 1`,
 
 /** Worker heartbeat: KEYS heartbeat, alive; ARGV leaseMs. 1 ok, 0 declared lost, -1 executor gone. */
 const BEAT: Script = {
-  name: 'futuresBeat',
   keys: 2,
   lua: `
 if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
@@ -64,7 +62,6 @@ return 1`,
  * its LOST frame. Returns [worker index (1-based), frames left in its inbox, ...].
  */
 const CHECK: Script = {
-  name: 'futuresCheck',
   keys: -1,
   lua: `
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
@@ -84,7 +81,6 @@ return lost`,
 
 /** Executor sends frames to a worker: KEYS inbox, heartbeat; ARGV ttlMs, frames. 1 if sent, 0 if the worker is lost (refused). */
 const SEND: Script = {
-  name: 'futuresSend',
   keys: 2,
   lua: `
 if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
@@ -93,9 +89,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1`,
 };
 
-const ALL = [ACCEPT, PUSH, BEAT, CHECK, SEND];
-
-/** The scripts as methods of a client (ioredis runs them with EVALSHA, loading them when needed). */
+/** The scripts as methods of a client. */
 export interface Scripts {
   accept(alive: string, heartbeat: string, outbox: string, leaseMs: number, hello: Buffer): Promise<number>;
   push(heartbeat: string, alive: string, outbox: string, leaseMs: number, frames: Buffer[]): Promise<number>;
@@ -104,26 +98,44 @@ export interface Scripts {
   send(inbox: string, heartbeat: string, ttlMs: number, frames: Buffer[]): Promise<number>;
 }
 
-type Runner = (...args: (string | number | Buffer)[]) => Promise<unknown>;
+type Runner = (keys: number, ...args: (string | number | Buffer)[]) => Promise<unknown>;
+
+/**
+ * Runs `script` on `client` by its SHA1 (EVALSHA), sending it in full (EVAL,
+ * which loads it) the first time on each connection and again if Redis lost
+ * it (NOSCRIPT), as ioredis's defineCommand does, without the layers of
+ * promises that cost a push a few microseconds more.
+ */
+function runner(client: Redis, script: Script): Runner {
+  const sha = createHash('sha1').update(script.lua).digest('hex');
+  /** The sockets on which the script was sent in full: a reconnect (a restarted Redis) gets it in full again. */
+  const loadedOn = new WeakSet<object>();
+  return (keys, ...args) => {
+    const socket = (client as unknown as { stream?: object }).stream;
+    if (socket !== undefined && loadedOn.has(socket)) {
+      return client.evalsha(sha, keys, ...args).catch((error: unknown) => {
+        if (!String((error as Error)?.message).includes('NOSCRIPT')) throw error;
+        loadedOn.delete(socket);
+        return client.eval(script.lua, keys, ...args);
+      });
+    }
+    if (socket !== undefined && client.status === 'ready') loadedOn.add(socket);
+    return client.eval(script.lua, keys, ...args);
+  };
+}
 
 export function scriptsOn(client: Redis): Scripts {
-  for (const s of ALL) {
-    if (typeof (client as unknown as Record<string, unknown>)[s.name] !== 'function') {
-      client.defineCommand(s.name, { numberOfKeys: s.keys === -1 ? undefined : s.keys, lua: s.lua });
-    }
-  }
-  const run = (name: string): Runner => (client as unknown as Record<string, Runner>)[name].bind(client);
-  const accept = run(ACCEPT.name);
-  const push = run(PUSH.name);
-  const beat = run(BEAT.name);
-  const check = run(CHECK.name);
-  const send = run(SEND.name);
+  const accept = runner(client, ACCEPT);
+  const push = runner(client, PUSH);
+  const beat = runner(client, BEAT);
+  const check = runner(client, CHECK);
+  const send = runner(client, SEND);
   return {
-    accept: (alive, heartbeat, outbox, leaseMs, hello) => accept(alive, heartbeat, outbox, leaseMs, hello) as Promise<number>,
-    push: (heartbeat, alive, outbox, leaseMs, frames) => push(heartbeat, alive, outbox, leaseMs, ...frames) as Promise<number>,
-    beat: (heartbeat, alive, leaseMs) => beat(heartbeat, alive, leaseMs) as Promise<number>,
+    accept: (alive, heartbeat, outbox, leaseMs, hello) => accept(ACCEPT.keys, alive, heartbeat, outbox, leaseMs, hello) as Promise<number>,
+    push: (heartbeat, alive, outbox, leaseMs, frames) => push(PUSH.keys, heartbeat, alive, outbox, leaseMs, ...frames) as Promise<number>,
+    beat: (heartbeat, alive, leaseMs) => beat(BEAT.keys, heartbeat, alive, leaseMs) as Promise<number>,
     check: (alive, outbox, leaseMs, workers) =>
       check(2 + 2 * workers.length, alive, outbox, ...workers.flatMap((w) => [w.heartbeat, w.inbox]), leaseMs, ...workers.map((w) => w.lost)) as Promise<number[]>,
-    send: (inbox, heartbeat, ttlMs, frames) => send(inbox, heartbeat, ttlMs, ...frames) as Promise<number>,
+    send: (inbox, heartbeat, ttlMs, frames) => send(SEND.keys, inbox, heartbeat, ttlMs, ...frames) as Promise<number>,
   };
 }
