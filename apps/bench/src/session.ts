@@ -49,6 +49,15 @@ export interface Measurement {
    * `sampleTargetMs`, per contender; samples are then milliseconds per round trip.
    */
   calibrate?: boolean;
+  /**
+   * Each sample leaves big buffers behind (the echo payloads): collect the whole heap before each
+   * one, not only its young generation. A 16 MB buffer arriving makes V8 start marking the whole
+   * heap, and that marking is finalized tens of ms later, often inside the next contender's
+   * sample: that one then pays a full collection of the bench's heap (15-25 ms with a 30 MB heap,
+   * against a 20 ms round trip) for its predecessor's garbage. A full collection before the clock
+   * starts finishes such leftovers, so each sample pays for the collections its own buffers start.
+   */
+  bigGarbage?: boolean;
   /** Rounds run whatever the time budget (default `settings.minRounds`): for cases whose every figure is a ratio's input. */
   minRounds?: number;
 }
@@ -71,9 +80,37 @@ interface State {
   dead?: string;
 }
 
-/** A scavenge of this thread's heap, when node runs with --expose-gc (as `npm run bench` does). */
-function collectYoungGarbage(): void {
-  (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc?.({ type: 'minor' });
+/**
+ * A collection of this thread's heap, when node runs with --expose-gc (as `npm run bench` does):
+ * a scavenge, or with `full` the whole heap.
+ */
+function collectGarbage(full: boolean): void {
+  (globalThis as { gc?: (options: { type: 'minor' | 'major' }) => void }).gc?.({ type: full ? 'major' : 'minor' });
+}
+
+/**
+ * The order of round `r`: every row once, in a shuffle fixed by `r` (the
+ * same in every run). Not a rotation: a rotation keeps each row behind the
+ * same neighbour in every round, and a row's sample pays for work its
+ * predecessor left running (a collection V8 started for that one's garbage,
+ * buffers being freed), so one row would pay for the same neighbour every
+ * time. Shuffled, each row follows a different one from round to round.
+ */
+export function roundOrder<T>(rows: readonly T[], r: number): T[] {
+  const out = [...rows];
+  // mulberry32: a small PRNG, seeded so runs are comparable.
+  let seed = (r + 1) * 0x9e3779b9;
+  const random = (): number => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }
 
 /** After this many failures a contender is not started again in the session. */
@@ -137,9 +174,7 @@ export class Session {
     }
 
     const round = async (r: number, order: Row[], total: number): Promise<void> => {
-      // Interleave: each round visits every contender once, starting one further along.
-      const start = r % order.length;
-      for (const row of [...order.slice(start), ...order.slice(0, start)]) {
+      for (const row of roundOrder(order, r)) {
         if (row.reason !== undefined) continue;
         progress.detail(`${row.label} · round ${r + 1}/${total}`);
         const ms = await this.#sample(m, row, row.op);
@@ -230,7 +265,8 @@ export class Session {
     });
     // Every sample starts with an empty young generation, so no contender pays for the garbage the
     // one before it left (a minor collection: quick, and nothing left running in the background).
-    collectYoungGarbage();
+    // Where samples leave megabytes of buffers, a full one (see Measurement.bigGarbage).
+    collectGarbage(m.bigGarbage === true);
     try {
       const ms = await withTimeout(Promise.race([c.run(op), interrupted]), this.#ctx.settings.sampleTimeoutMs, `${m.id} on ${row.label}`);
       if (!Number.isFinite(ms) || ms < 0) throw new Error(`bad time ${ms}`);

@@ -107,6 +107,7 @@ export async function runPools(ctx: RunContext, sections: readonly Section[], py
               params: { bytes, workers: 1 },
               entries: all,
               calibrate: true,
+              bigGarbage: true,
             }),
           );
         }
@@ -192,6 +193,7 @@ export async function runPools(ctx: RunContext, sections: readonly Section[], py
             op: { kind: 'echo', bytes: s.bigPayloadBytes, type: 'f64', reps: 1 },
             params: { bytes: s.bigPayloadBytes, workers: w },
             calibrate: true,
+            bigGarbage: true,
             entries: [
               ...pools,
               { contender: thread, id: 'thread-transfer', label: 'ours: thread, transfer list', patch: { transfer: true } },

@@ -3,7 +3,7 @@
  * `@futures/core` to the IPC channel and does nothing else.
  */
 import { deserialize, serialize } from 'node:v8';
-import { inheritedProgress, runWorkerRuntime, type FromWorker, type ToWorker } from '@futures/core/transport';
+import { inheritedProgress, isPackedRun, runWorkerRuntime, unpackRun, type FromWorker, type ToWorker } from '@futures/core/transport';
 
 const send = process.send?.bind(process);
 if (send === undefined) {
@@ -54,7 +54,8 @@ runWorkerRuntime({
     if (process.connected) send(message, undefined, undefined, ignoreWriteError);
   },
   onMessage(handler: (message: ToWorker) => void) {
-    process.on('message', (message) => handler(message as ToWorker));
+    // Calls come packed (see process-transport.ts): the runtime reads them as the engine made them.
+    process.on('message', (message) => handler(isPackedRun(message) ? unpackRun(message) : (message as ToWorker)));
   },
   // Retired: exit at once, even when a task left timers or sockets open (every result was sent).
   close: () => process.exit(0),

@@ -4,7 +4,7 @@
  * the parent runs under tsx.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runWorkerRuntime, SharedProgress, type ToWorker } from '@futures/core/transport';
+import { isPackedRun, runWorkerRuntime, SharedProgress, unpackRun, type ToWorker } from '@futures/core/transport';
 import { registerTsxHooks } from './tsx-hooks.js';
 
 if (parentPort === null) {
@@ -24,7 +24,8 @@ runWorkerRuntime({
     port.on('messageerror', (error) => {
       throw new Error(`a message from the pool could not be decoded in this thread: ${error.message}`);
     });
-    port.on('message', handler);
+    // Calls come packed (see thread-transport.ts): the runtime reads them as the engine made them.
+    port.on('message', (message: unknown) => handler(isPackedRun(message) ? unpackRun(message) : (message as ToWorker)));
   },
   // Retired: process.exit in a worker ends this thread only, even when a task left timers or sockets open.
   close: () => process.exit(0),
