@@ -119,9 +119,13 @@ export class RedisTransport implements Transport {
   #closed = false;
   readonly #local: ChildProcess[] = [];
   #reader: Promise<void> | undefined;
-  /** Ends the reader's wait: a read queued while Redis is away never settles once its client is disconnected. */
-  #stopReading!: () => void;
-  readonly #readerStopped = new Promise<null>((resolve) => (this.#stopReading = () => resolve(null)));
+  /**
+   * Ends the reader's current wait: a read queued while Redis is away never
+   * settles once its client is disconnected. One promise per read, not one for
+   * the executor's life: every race on a long-lived pending promise leaves it a
+   * reaction that keeps that read's reply (up to READ_COUNT frames) alive.
+   */
+  #endRead: (() => void) | undefined;
 
   constructor(options: RedisTransportOptions) {
     this.#o = options;
@@ -201,7 +205,7 @@ export class RedisTransport implements Transport {
     for (const channel of this.#channels()) channel.gone({ code: null, signal: null });
     const locals = this.#local.map((child) => this.#stopLocal(child));
     this.#block.disconnect();
-    this.#stopReading();
+    this.#endRead?.();
     await this.#reader;
     // Redis away (or given up on): a tick under way waits for a reconnect that will not come; its commands die with the client.
     if (this.#failure !== undefined || this.#cmd.status !== 'ready') this.#cmd.disconnect();
@@ -306,7 +310,9 @@ export class RedisTransport implements Transport {
           corked?.uncork?.();
           corked = undefined;
           read.catch(() => {});
-          reply = await Promise.race([read, this.#readerStopped]);
+          const stopped = new Promise<null>((resolve) => (this.#endRead = () => resolve(null)));
+          reply = await Promise.race([read, stopped]);
+          this.#endRead = undefined;
         } catch {
           this.#pushes.reading = false;
           if (this.#closed || this.#failure !== undefined) return;
@@ -449,7 +455,7 @@ export class RedisTransport implements Transport {
           });
     const error = this.#failure;
     for (const channel of this.#channels()) channel.gone({ code: null, signal: null, error });
-    this.#stopReading();
+    this.#endRead?.();
     this.#block.disconnect();
     this.#cmd.disconnect();
   }
