@@ -28,7 +28,7 @@ export { SHORT_CALL_MS };
  */
 export const RECENT_MS = 60_000;
 /** A call that ran `ms` (at least {@link SHORT_CALL_MS}) keeps its function from counting as short for this many times `ms`. */
-export const LONG_CALL_MEMORY = 50;
+export const LONG_CALL_MEMORY = 20;
 
 /** The recent running times of each function's calls (by a key: a function id, or a timing key). */
 export class CallTiming {
