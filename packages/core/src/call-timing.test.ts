@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CallTiming, LONG_CALL_MEMORY, RECENT_MS } from './call-timing.js';
+import { CallTiming, LONG_CALL_MEMORY, LONG_CALL_MS, RECENT_MS } from './call-timing.js';
 import { SHORT_CALL_MS } from './protocol.js';
 
 describe('CallTiming', () => {
@@ -23,10 +23,14 @@ describe('CallTiming', () => {
     expect(timing.isShort(1, 1000 + Math.min(RECENT_MS, LONG_CALL_MEMORY * 500) - 1)).toBe(false);
     timing.note(1, 0.01, RECENT_MS + 2000);
     expect(timing.isShort(1, RECENT_MS + 2001)).toBe(true);
-    // A call just over the line is remembered for a short while only.
-    timing.note(2, SHORT_CALL_MS, 0);
+    // A call of LONG_CALL_MS is remembered for LONG_CALL_MEMORY times as long; one just under it is not remembered.
+    timing.note(2, LONG_CALL_MS, 0);
     timing.note(2, 0.01, 1);
     expect(timing.isShort(2, 2)).toBe(false);
-    expect(timing.isShort(2, LONG_CALL_MEMORY * SHORT_CALL_MS)).toBe(true);
+    expect(timing.isShort(2, LONG_CALL_MEMORY * LONG_CALL_MS)).toBe(true);
+    timing.note(3, LONG_CALL_MS - 1, 0);
+    expect(timing.isShort(3, 1)).toBe(false);
+    timing.note(3, 0.01, 1);
+    expect(timing.isShort(3, 2)).toBe(true);
   });
 });

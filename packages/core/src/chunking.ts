@@ -28,9 +28,9 @@
  *   would leave a worker idle at the end (in a parse of real files, the two
  *   biggest six files apart went in one chunk of ten whenever chunks aimed
  *   at the full target). Tiny items are not held back by it: one pause of
- *   this thread would shrink their chunks for the rest of the map. It grows at most {@link MAX_GROWTH}×
- *   the largest size finished so far (a few completions take it from 1 to
- *   thousands of items);
+ *   this thread would shrink their chunks for the rest of the map. It
+ *   grows at most {@link MAX_GROWTH}× the largest size finished so far (a
+ *   few completions take it from 1 to thousands of items);
  * - when the number of items left is known, a chunk is at most the share of
  *   them that leaves every worker two more chunks (but not below a quarter
  *   of the aimed size, where the imbalance no longer matters and more

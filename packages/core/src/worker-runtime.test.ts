@@ -57,8 +57,8 @@ describe('worker runtime: progress board', () => {
     const g = globalThis as { __sentResults?: () => number };
     g.__sentResults = () => rt.sent.reduce((n, m) => n + (m.t === 'done' ? m.results.length / 3 : 0), 0);
     try {
-      // A long call (20 ms: whatever it parses, it may do so again), then three short ones and another.
-      rt.deliver({ t: 'run', defs: [0, probe], calls: [1, 0, CALL, [20], 2, 0, CALL, [0], 3, 0, CALL, [0], 4, 0, CALL, [0], 5, 0, CALL, [0]] });
+      // A long call (30 ms: whatever it parses, it may do so again), then four short ones.
+      rt.deliver({ t: 'run', defs: [0, probe], calls: [1, 0, CALL, [30], 2, 0, CALL, [0], 3, 0, CALL, [0], 4, 0, CALL, [0], 5, 0, CALL, [0]] });
       await settle();
       const results = rt.sent.flatMap((m) => (m.t === 'done' ? m.results : []));
       const startedAfter = new Map(Array.from({ length: results.length / 3 }, (_, i) => [results[3 * i], results[3 * i + 2]]));
