@@ -22,7 +22,6 @@
  */
 import { SHORT_CALL_MS } from './protocol.js';
 
-
 /**
  * A timing older than this (ms) is forgotten: the function is judged again from its next results.
  * Long enough that a function used now and then keeps its judgement (a burst of known-short calls
