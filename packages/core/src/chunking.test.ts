@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdaptiveChunker, MAX_GROWTH, PER_WORKER, TARGET_CHUNK_MS, WINDOW, type ChunkTiming } from './chunking.js';
+import { AdaptiveChunker, MAX_GROWTH, PER_WORKER, SKEW_TARGET_MS, TARGET_CHUNK_MS, WINDOW, type ChunkTiming } from './chunking.js';
 
 /** A fake clock and a way to run chunks through the chunker one after another, each taking `msPerItem` per item. */
 function harness(workers: number) {
@@ -55,6 +55,14 @@ describe('AdaptiveChunker', () => {
     // A window's worth of fast items alone would aim at hundreds of items per chunk.
     const sizes = Array.from({ length: WINDOW + 2 }, () => step(0.01));
     expect(Math.max(...sizes)).toBe(1);
+  });
+
+  it('while items average over a millisecond, a chunk holds only SKEW_TARGET_MS of them: two huge items a few apart do not share one', () => {
+    const { step } = harness(2);
+    // 1.25 ms per item: the full target would make chunks of 9; items of real files that average this
+    // include a few of hundreds of ms, and two of them six apart would share such a chunk.
+    const sizes = Array.from({ length: 40 }, () => step(1.25));
+    expect(Math.max(...sizes)).toBe(Math.floor(SKEW_TARGET_MS / 1.25));
   });
 
   it('near the end takes a share of the items left, so the tail spreads over the workers', () => {

@@ -22,13 +22,15 @@
  *   messages, ~0.4 ms each, stay a few percent of it); and while the items
  *   so far average over {@link SKEW_GUARD_ITEM_MS} (when a message costs
  *   little next to an item, so chunks save little), by their average too,
- *   whichever is slower: in a skewed input (hundreds of small files and a
- *   few huge ones) a run of small items must not make chunks that can hold
- *   two huge ones, which would leave a worker idle at the end (tiny items
- *   are not held back by it: one pause of this thread would shrink their
- *   chunks for the rest of the map); it grows at most {@link MAX_GROWTH}×
- *   the largest size finished so far (a few completions take it from 1 to
- *   thousands of items);
+ *   aiming at only {@link SKEW_TARGET_MS} of it, whichever is smaller: in a
+ *   skewed input (hundreds of small files and a few huge ones) a run of
+ *   small items must not make chunks that can hold two huge ones, which
+ *   would leave a worker idle at the end (in a parse of real files, the two
+ *   biggest six files apart went in one chunk of ten whenever chunks aimed
+ *   at the full target). Tiny items are not held back by it: one pause of
+ *   this thread would shrink their chunks for the rest of the map. It
+ *   grows at most {@link MAX_GROWTH}× the largest size finished so far (a
+ *   few completions take it from 1 to thousands of items);
  * - when the number of items left is known, a chunk is at most the share of
  *   them that leaves every worker two more chunks (but not below a quarter
  *   of the aimed size, where the imbalance no longer matters and more
@@ -62,6 +64,14 @@ import { availableParallelism } from 'node:os';
 export const TARGET_CHUNK_MS = 12;
 /** While the items so far average more than this (ms), the chunk size also follows their average (see above). */
 export const SKEW_GUARD_ITEM_MS = 0.5;
+/**
+ * ...aiming at this much of it (ms): a few items per chunk while they average
+ * around a millisecond, one from 1.5 ms on. Each message then still costs a
+ * few percent of its chunk at most (a round trip is tens of µs on threads, a
+ * few hundred on processes), and two huge items must come closer together
+ * to share one.
+ */
+export const SKEW_TARGET_MS = 3;
 /** Chunks the time per item is averaged over. */
 export const WINDOW = 8;
 /** A chunk's size is at most this many times the largest size that has finished. */
@@ -95,9 +105,9 @@ const OVERDUE_SLACK_MS = 5;
  */
 const OVERDUE_EXTRA_PER_WORKER = 1;
 
-/** Items that make {@link TARGET_CHUNK_MS} of work, when `items` took `ms` of one worker's time. */
-function aimedSize(items: number, ms: number): number {
-  return ms > 0 ? Math.floor((TARGET_CHUNK_MS * items) / ms) : Infinity;
+/** Items that make `target` ms of work, when `items` took `ms` of one worker's time. */
+function aimedSize(items: number, ms: number, target = TARGET_CHUNK_MS): number {
+  return ms > 0 ? Math.floor((target * items) / ms) : Infinity;
 }
 
 /** One submitted chunk as the chunker tracks it. */
@@ -170,8 +180,10 @@ export class AdaptiveChunker {
     const last = this.#recentAt[this.#recentAt.length - 1];
     const items = this.#recentSizes.reduce((a, b) => a + b, 0);
     let size = Math.min(aimedSize(items, (last - this.#windowStart!) * this.#workers), this.#largestDone * MAX_GROWTH);
-    const overall = aimedSize(this.#itemsDone, (last - this.#firstSubmit!) * this.#workers);
-    if (overall < TARGET_CHUNK_MS / SKEW_GUARD_ITEM_MS) size = Math.min(size, overall);
+    const overallMs = (last - this.#firstSubmit!) * this.#workers;
+    if (aimedSize(this.#itemsDone, overallMs) < TARGET_CHUNK_MS / SKEW_GUARD_ITEM_MS) {
+      size = Math.min(size, aimedSize(this.#itemsDone, overallMs, SKEW_TARGET_MS));
+    }
     if (Number.isFinite(remaining)) size = Math.min(size, Math.max(Math.ceil(remaining / (2 * this.#workers)), Math.floor(size / 4)));
     return Math.max(1, Math.min(size, remaining));
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CallTiming, DispatchPolicy, MAX_IN_FLIGHT, RECENT_MS } from './dispatch.js';
+import { DispatchPolicy, MAX_IN_FLIGHT, STALL_MS } from './dispatch.js';
 import { Future } from './future.js';
 import { CALL, SHORT_CALL_MS } from './protocol.js';
 import { Queue } from './queue.js';
@@ -16,19 +16,6 @@ function readySlot(on: WorkerChannel = channel): WorkerSlot {
 }
 const call = (fnId: number) => new WorkItem(new Future<unknown>(), fnId, CALL, [], {}, false);
 
-describe('CallTiming', () => {
-  it('judges short per function, from the latest results, and only recently', () => {
-    const timing = new CallTiming();
-    expect(timing.isShort(1, 0)).toBe(false);
-    timing.record([1, SHORT_CALL_MS / 10, 2, 50], 0);
-    expect(timing.isShort(1, 10)).toBe(true);
-    expect(timing.isShort(2, 10)).toBe(false);
-    expect(timing.isShort(1, RECENT_MS + 1)).toBe(false);
-    timing.record([1, 200], 20);
-    expect(timing.isShort(1, 30)).toBe(false);
-  });
-});
-
 describe('DispatchPolicy.take', () => {
   it('gives an idle worker one call of a function not known to be short, and nothing more until it answers', () => {
     const policy = new DispatchPolicy(Infinity);
@@ -41,7 +28,7 @@ describe('DispatchPolicy.take', () => {
       w.inflight.push(item);
       if (!item.short) w.unshortInFlight++;
     }
-    expect(policy.isOpen(w)).toBe(false);
+    expect(policy.isOpen(w, 2)).toBe(false);
     expect(queue.length).toBe(4);
   });
 
@@ -79,16 +66,16 @@ describe('DispatchPolicy.take', () => {
     for (const w of [plain, eager]) {
       for (const item of policy.take(queue, w, 100, 1)) w.inflight.push(item);
       expect(w.busy).toBe(MAX_IN_FLIGHT);
-      expect(policy.isOpen(w)).toBe(false);
+      expect(policy.isOpen(w, 2)).toBe(false);
       w.inflight.shift();
     }
     // One call answered: only the eager channel is open, and it may take one call, back to the cap.
-    expect(policy.isOpen(plain)).toBe(false);
-    expect(policy.isOpen(eager)).toBe(true);
+    expect(policy.isOpen(plain, 2)).toBe(false);
+    expect(policy.isOpen(eager, 2)).toBe(true);
     expect(policy.take(queue, eager, 100, 1)).toHaveLength(1);
     // Half answered: the plain channel opens too.
     for (let i = 0; i < MAX_IN_FLIGHT / 2 - 1; i++) plain.inflight.shift();
-    expect(policy.isOpen(plain)).toBe(true);
+    expect(policy.isOpen(plain, 2)).toBe(true);
   });
 
   it('gives an eagerRefill channel still one call at a time while the function is not known to be short', () => {
@@ -100,6 +87,27 @@ describe('DispatchPolicy.take', () => {
     expect(batch).toHaveLength(1);
     w.inflight.push(batch[0]);
     w.unshortInFlight++;
-    expect(policy.isOpen(w)).toBe(false);
+    expect(policy.isOpen(w, 2)).toBe(false);
+  });
+
+  it('dispatches nothing more to a busy worker that has not answered for STALL_MS (inside a long call), until it answers', () => {
+    const policy = new DispatchPolicy(Infinity);
+    policy.timing.record([1, 0.01], 0);
+    const queue = new Queue<WorkItem>();
+    for (let i = 0; i < 40; i++) queue.push(call(1));
+    const w = readySlot();
+    for (const item of policy.take(queue, w, 4, 10)) w.inflight.push(item);
+    expect(w.busy).toBe(4);
+    expect(policy.isOpen(w, 10 + STALL_MS)).toBe(true);
+    // Silent past STALL_MS: its first call runs long, and what is queued must wait for any worker, not behind it.
+    expect(policy.isOpen(w, 10 + STALL_MS + 1)).toBe(false);
+    w.inflight.shift();
+    policy.answered(w, 20);
+    expect(policy.isOpen(w, 21)).toBe(true);
+    // An idle worker is open however long it has been silent, and its silence counts from the calls it gets.
+    const idle = readySlot();
+    expect(policy.isOpen(idle, 1000)).toBe(true);
+    for (const item of policy.take(queue, idle, 2, 1000)) idle.inflight.push(item);
+    expect(policy.isOpen(idle, 1000 + STALL_MS)).toBe(true);
   });
 });

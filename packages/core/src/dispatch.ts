@@ -6,10 +6,13 @@
  * worker, and several go in one message. Everything else goes one call per
  * idle worker:
  *
- * - "short" is judged per function (per {@link timingKey}) and recently: a
- *   function whose calls took less than {@link SHORT_CALL_MS} in the last
- *   results seen within {@link RECENT_MS}. A function never seen, not seen
- *   lately, or seen running long, is not short.
+ * - "short" is judged per function (per timing key) and recently (see
+ *   `call-timing.ts`): a function whose last calls took less than
+ *   SHORT_CALL_MS and none of whose calls ran long lately. A function never
+ *   seen, not seen lately, or seen running long, is not short.
+ * - a busy worker that has not answered for {@link STALL_MS} is inside a
+ *   call longer than expected: it gets nothing more until it answers, so
+ *   no call waits behind it while another worker could run it.
  * - a call that is not short, or is exclusive (signal, timeout, transfer
  *   list), goes only to an idle worker, alone, and that worker gets nothing
  *   more until it is answered; so a burst of long calls spreads over every
@@ -17,7 +20,7 @@
  * - workers are started for the demand: the calls queued plus those
  *   dispatched ahead behind a running one.
  */
-import { SHORT_CALL_MS } from './protocol.js';
+import { CallTiming } from './call-timing.js';
 import type { Queue } from './queue.js';
 import type { WorkerSlot } from './worker-slot.js';
 import type { WorkItem } from './work-item.js';
@@ -25,35 +28,15 @@ import type { WorkItem } from './work-item.js';
 /** At most this many calls are dispatched and unfinished on one worker (the dispatch contract). */
 export const MAX_IN_FLIGHT = 16;
 /**
- * A timing older than this (ms) is forgotten: the function is judged again from its next results.
- * Long enough that a function used now and then keeps its judgement (a burst of known-short calls
- * starts going out while the caller is still submitting), short enough that an old one does not.
+ * A busy worker that has not answered for this long (ms) is running a call
+ * longer than a short one: nothing more is dispatched ahead to it until it
+ * answers. A worker running short calls answers at least every millisecond
+ * or so (the runtime sends results that waited 1 ms after the call it is
+ * in), so this only closes a worker that is inside a long call: calls
+ * dispatched ahead behind it could not be taken back while other workers
+ * idle.
  */
-export const RECENT_MS = 60_000;
-
-/** The longest recent running time of each function's calls, as the workers report it. */
-export class CallTiming {
-  /** timingKey → [longest call in the last results (ms), when they arrived]. */
-  readonly #seen = new Map<number, [number, number]>();
-
-  /** Records a `done` message's `timing` (`[key, maxMs, ...]`). */
-  record(timing: readonly number[], now: number): void {
-    for (let i = 0; i + 1 < timing.length; i += 2) {
-      const entry = this.#seen.get(timing[i]);
-      if (entry === undefined) this.#seen.set(timing[i], [timing[i + 1], now]);
-      else {
-        entry[0] = timing[i + 1];
-        entry[1] = now;
-      }
-    }
-  }
-
-  /** Whether calls under `key` were seen, recently, to be short. */
-  isShort(key: number, now: number): boolean {
-    const entry = this.#seen.get(key);
-    return entry !== undefined && entry[0] < SHORT_CALL_MS && now - entry[1] < RECENT_MS;
-  }
-}
+export const STALL_MS = 3;
 
 export class DispatchPolicy {
   readonly timing = new CallTiming();
@@ -73,16 +56,23 @@ export class DispatchPolicy {
    * stay alone or is not short, and (when busy) half its calls are done, so
    * each message carries several calls; or, on a channel whose round trip is
    * long (`WorkerChannel.eagerRefill`), any of them is done, so that
-   * the calls ahead of it cover the round trip.
+   * the calls ahead of it cover the round trip; and (when busy) it answered
+   * within {@link STALL_MS} of `now`.
    */
-  isOpen(w: WorkerSlot): boolean {
+  isOpen(w: WorkerSlot, now: number = performance.now()): boolean {
     return (
       w.state === 'ready' &&
       w.unshortInFlight === 0 &&
       !w.holdsExclusive &&
       w.busy <= (w.channel.eagerRefill === true ? MAX_IN_FLIGHT - 1 : MAX_IN_FLIGHT / 2) &&
+      (w.busy === 0 || now - w.answeredAt <= STALL_MS) &&
       this.tasksLeft(w) > 0
     );
+  }
+
+  /** `w` answered (a result message) at `now`. */
+  answered(w: WorkerSlot, now: number): void {
+    w.answeredAt = now;
   }
 
   /**
@@ -115,6 +105,8 @@ export class DispatchPolicy {
         batch.push(item);
       }
     }
+    // An idle worker's silence is counted from the calls it is given now.
+    if (idle && batch.length > 0) w.answeredAt = now;
     return batch;
   }
 

@@ -190,7 +190,7 @@ export class PoolEngine {
     if (remaining > 0) {
       const now = performance.now();
       const open: WorkerSlot[] = [];
-      for (const w of this.#workers) if (this.#policy.isOpen(w)) open.push(w);
+      for (const w of this.#workers) if (this.#policy.isOpen(w, now)) open.push(w);
       if (open.length > 1) open.sort((a, b) => a.busy - b.busy);
       for (let i = 0; i < open.length && remaining > 0; i++) {
         const w = open[i];
@@ -267,7 +267,9 @@ export class PoolEngine {
   readonly #handlers: MessageHandlers = {
     done: (w, timing, busy) => {
       this.#busyMs += busy;
-      if (timing !== undefined) this.#policy.timing.record(timing, performance.now());
+      const now = performance.now();
+      this.#policy.answered(w, now);
+      if (timing !== undefined) this.#policy.timing.record(timing, now);
       // External workers are not ours to recycle: nothing would replace them.
       if (w.busy > 0) w.armCallTimeout(this.#onTimeout);
       else if (w.completed >= this.#settings.maxTasks && !w.external) w.retire();

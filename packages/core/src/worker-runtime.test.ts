@@ -50,6 +50,31 @@ describe('worker runtime: progress board', () => {
     expect(rt.sent.filter((m) => m.t === 'done').length).toBeLessThan(4);
   });
 
+  it('once a function ran long, results of its short calls go out before each next call, not after a long one', async () => {
+    const rt = startRuntime(() => true);
+    // `probe(spinMs)` runs for spinMs, then says how many results the runtime had sent when it started.
+    const probe = { kind: 'source', source: '(ms) => { const n = globalThis.__sentResults(); const t = performance.now(); while (performance.now() - t < ms); return n; }', name: 'probe' } as const;
+    const g = globalThis as { __sentResults?: () => number };
+    g.__sentResults = () => rt.sent.reduce((n, m) => n + (m.t === 'done' ? m.results.length / 3 : 0), 0);
+    try {
+      // A long call (30 ms: whatever it parses, it may do so again), then four short ones.
+      rt.deliver({ t: 'run', defs: [0, probe], calls: [1, 0, CALL, [30], 2, 0, CALL, [0], 3, 0, CALL, [0], 4, 0, CALL, [0], 5, 0, CALL, [0]] });
+      await settle();
+      const results = rt.sent.flatMap((m) => (m.t === 'done' ? m.results : []));
+      const startedAfter = new Map(Array.from({ length: results.length / 3 }, (_, i) => [results[3 * i], results[3 * i + 2]]));
+      // Each call found every call before it answered: none held a result while it ran.
+      expect([...startedAfter]).toEqual([
+        [1, 0],
+        [2, 1],
+        [3, 2],
+        [4, 3],
+        [5, 4],
+      ]);
+    } finally {
+      delete g.__sentResults;
+    }
+  });
+
   it('retire: ends the worker once the calls sent before it are done', async () => {
     const rt = startRuntime(() => true);
     rt.deliver(run([1, 2]));

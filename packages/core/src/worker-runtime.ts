@@ -14,7 +14,6 @@ import {
   LISTENED,
   OK,
   RESULT_STRIDE,
-  SHORT_CALL_MS,
   THROWN,
   timingKey,
   type InitMessage,
@@ -22,6 +21,7 @@ import {
   type TaskRef,
   type ToWorker,
 } from './protocol.js';
+import { CallTiming } from './call-timing.js';
 import { encodeError, isErrorLike } from './remote-error.js';
 import { PROGRESS_RUNNING, type ProgressWriter } from './progress.js';
 import { Queue } from './queue.js';
@@ -78,8 +78,10 @@ class WorkerRuntime {
    * fails); without one, results are sent before each next call.
    */
   #progress: ProgressWriter | undefined;
-  /** How long each function's last call ran (ms), to tell short calls from possibly long ones. */
-  readonly #lastMs = new Map<number, number>();
+  /** How long each function's calls ran (by function id), to tell short calls from possibly long ones. */
+  readonly #calls = new CallTiming();
+  /** `performance.now()` when the last call ended. */
+  #lastEnd = 0;
 
   constructor(port: WorkerPort) {
     this.#port = port;
@@ -179,12 +181,13 @@ class WorkerRuntime {
         // fails that call and no other: publish it in shared memory, or else send the results of the
         // calls before it first.
         // Results wait for company only in front of calls known to be short: before a call that may
-        // be long (a new function, or one that ran long last time) they go out now, so they are not
-        // held back for its duration nor lost if it crashes the worker.
+        // be long (a new function, or one whose calls ran long lately, see call-timing.ts) they go out
+        // now, so they are not held back for its duration (the engine would see this worker busy with
+        // calls it has finished) nor lost if it crashes the worker.
         if (this.#progress !== undefined && !this.#progress.set(PROGRESS_RUNNING, id as number)) this.#dropBoard();
         const progress = this.#progress;
         if (progress === undefined) this.#flush(id as number);
-        else if (this.#results.length > 0 && !((this.#lastMs.get(fnId) ?? Infinity) < SHORT_CALL_MS)) this.#flush();
+        else if (this.#results.length > 0 && !this.#calls.isShort(fnId, this.#lastEnd)) this.#flush();
         const sink = listened ? this.#progressSink(id as number) : undefined;
         const fn = sink === undefined ? task.fn : withProgress(sink, task.fn);
         const start = performance.now();
@@ -228,8 +231,10 @@ class WorkerRuntime {
         // PROGRESS_RUNNING says this one finished, and a result is held only while later calls run
         // (every path that waits or ends the drain flushes first). A death in the instant between this
         // call's end and its result leaving blames it as running: it fails either way, never runs twice.
-        const ms = performance.now() - start;
-        this.#lastMs.set(fnId, ms);
+        const end = performance.now();
+        const ms = end - start;
+        this.#lastEnd = end;
+        this.#calls.note(fnId, ms, end);
         this.#record(id, status, value, ms, timingKey(fnId, kind as number));
       }
     } finally {

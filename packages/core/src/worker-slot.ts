@@ -41,6 +41,12 @@ export class WorkerSlot {
   readonly inflight = new Queue<WorkItem>();
   /** How many of those were dispatched as not short: while any is, the worker gets nothing more. */
   unshortInFlight = 0;
+  /**
+   * `performance.now()` when it last answered (a result message), or was
+   * given calls while idle: a busy worker silent for long is inside a long
+   * call (see `DispatchPolicy.isOpen`).
+   */
+  answeredAt = 0;
   /** Calls dispatched to it in its life (for maxTasksPerWorker). */
   assigned = 0;
   completed = 0;

@@ -899,6 +899,30 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         }
 
         if (suite.realWorkers) {
+          it('once a function ran long, its calls are not queued behind a long one: two long calls a few apart run at once on two workers', async () => {
+            const ex = make({ maxWorkers: 2 });
+            const warm = mkdtempSync(join(tmpdir(), 'futures-warm-'));
+            const dir = mkdtempSync(join(tmpdir(), 'futures-pair-'));
+            try {
+              // One call that runs long (it waits out its cap alone): this function's calls vary, like a parse of files of every size.
+              await ex.submit(tasks.meetAt, warm, 99, 300);
+              // Short calls of it, then two that wait for each other (up to 5 s) with four short ones between them: on
+              // two workers they meet at once; queued on one, each waits out the cap alone and the test times out.
+              const short = () => ex.submit(tasks.meetAt, warm, 0, 0);
+              const rest = Array.from({ length: 100 }, short);
+              const first = ex.submit(tasks.meetAt, dir, 2, 5_000);
+              rest.push(...Array.from({ length: 4 }, short));
+              const second = ex.submit(tasks.meetAt, dir, 2, 5_000);
+              rest.push(...Array.from({ length: 20 }, short));
+              const [a, b] = await Promise.all([first, second]);
+              expect(a).not.toBe(b);
+              await Promise.all(rest);
+            } finally {
+              rmSync(warm, { recursive: true, force: true });
+              rmSync(dir, { recursive: true, force: true });
+            }
+          });
+
           it('blames the call that was running, not short ones before it whose results were still batched; none runs twice', async () => {
             const ex = make({ maxWorkers: 1 });
             // Short calls first, so the pool dispatches ahead and the worker batches its results.
