@@ -20,12 +20,17 @@ function connection(name: string, log: string[]) {
   };
 }
 
+/** Pushes over a fake reader connection and a fake other one, logging both. */
+function twoConnections() {
+  const log: string[] = [];
+  const reader = connection('reader', log);
+  const other = connection('other', log);
+  return { log, reader, other, pushes: new OrderedPushes(reader.write, other.write) };
+}
+
 describe('OrderedPushes', () => {
   it("pushes on the reader's connection until a read waits there, then on the other, answering each push", async () => {
-    const log: string[] = [];
-    const reader = connection('reader', log);
-    const other = connection('other', log);
-    const pushes = new OrderedPushes(reader.write, other.write);
+    const { log, reader, other, pushes } = twoConnections();
     const first = pushes.push('a');
     expect(log).toEqual(['reader:a']);
     await reader.answerAll();
@@ -38,10 +43,7 @@ describe('OrderedPushes', () => {
   });
 
   it('holds a push that changes connection until every push on the other one is answered, and everything after it', async () => {
-    const log: string[] = [];
-    const reader = connection('reader', log);
-    const other = connection('other', log);
-    const pushes = new OrderedPushes(reader.write, other.write);
+    const { log, reader, other, pushes } = twoConnections();
     void pushes.push('1');
     void pushes.push('2');
     // A read now waits on the reader's connection: the next pushes belong on the other one, after 1 and 2.
@@ -62,10 +64,7 @@ describe('OrderedPushes', () => {
   });
 
   it('answered() waits for every push written so far', async () => {
-    const log: string[] = [];
-    const reader = connection('reader', log);
-    const other = connection('other', log);
-    const pushes = new OrderedPushes(reader.write, other.write);
+    const { log, reader, other, pushes } = twoConnections();
     void pushes.push('1');
     void pushes.push('2');
     let settled = false;
