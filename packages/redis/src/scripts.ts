@@ -21,6 +21,12 @@ interface Script {
   /** Keys it takes (-1: as many as the call passes). */
   keys: number;
   lua: string;
+  /**
+   * Its calls must land in the order they were made (frames: a receiver drops
+   * one whose seq is not above the last it took), so it is always sent in
+   * full, never by SHA1 (see {@link runner}).
+   */
+  inOrder?: true;
 }
 
 /** Worker takes an executor's request: KEYS alive, heartbeat, outbox; ARGV leaseMs, helloFrame. 1 if taken. */
@@ -40,6 +46,7 @@ return 1`,
  */
 const PUSH: Script = {
   keys: 3,
+  inOrder: true,
   lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 redis.call('RPUSH', KEYS[3], unpack(ARGV, 2))
@@ -82,6 +89,7 @@ return lost`,
 /** Executor sends frames to a worker: KEYS inbox, heartbeat; ARGV ttlMs, frames. 1 if sent, 0 if the worker is lost (refused). */
 const SEND: Script = {
   keys: 2,
+  inOrder: true,
   lua: `
 if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 redis.call('RPUSH', KEYS[1], unpack(ARGV, 2))
@@ -105,8 +113,18 @@ type Runner = (keys: number, ...args: (string | number | Buffer)[]) => Promise<u
  * which loads it) the first time on each connection and again if Redis lost
  * it (NOSCRIPT), as ioredis's defineCommand does, without the layers of
  * promises that cost a push a few microseconds more.
+ *
+ * Except a script whose calls must land in order: a call sent again after
+ * NOSCRIPT leaves after every command written meanwhile on its connection,
+ * and one of those may have run already, by SHA1, once another connection
+ * (another process) had sent the script in full again: a frame pushed later
+ * would land first, and the earlier one would be dropped. Sent in full, a
+ * call never needs sending again (Redis finds the compiled script by the
+ * SHA1 of its text, or compiles it anew); it costs a few hundred bytes more,
+ * and no measurable time on either side.
  */
 function runner(client: Redis, script: Script): Runner {
+  if (script.inOrder) return (keys, ...args) => client.eval(script.lua, keys, ...args);
   const sha = createHash('sha1').update(script.lua).digest('hex');
   /** The sockets on which the script was sent in full: a reconnect (a restarted Redis) gets it in full again. */
   const loadedOn = new WeakSet<object>();
