@@ -645,22 +645,31 @@ export class RedisChannel implements WorkerChannel {
   }
 
   #lose(): void {
-    if (!this.#ready && !this.#leaving && !this.#retiring && ++this.#joinLosses <= MAX_JOIN_LOSSES) {
-      // Lost while it joined: the engine has not counted on it; ask the fleet for another worker.
-      this.#transport.rerequest(this);
-      this.workerId = undefined;
-      this.lostFrame = undefined;
-      this.#label = 'a fleet worker (not joined yet)';
-      this.#seqOut = 0;
-      this.#seqControl = 0;
-      this.#seqIn = 0;
-      this.#ledger = new InboxLedger();
-      this.#takenAtLoss = undefined;
-      this.#lossRead = false;
-      this.#queue = this.#beforeReady.slice();
-      return;
-    }
+    if (this.#rejoin()) return;
     this.gone({ code: null, signal: null, error: new Error(`no heartbeat for ${this.#transport.leaseMs} ms: the worker is declared lost`) }, this.#takenAtLoss);
+  }
+
+  /**
+   * The worker went away while it joined (declared lost, or stopped by a
+   * signal: a deploy restarting the fleet): the engine has not counted on
+   * it, so the fleet is asked for another worker, up to
+   * {@link MAX_JOIN_LOSSES} times in a row. False when the loss is the
+   * engine's to hear.
+   */
+  #rejoin(): boolean {
+    if (this.#ready || this.#leaving || this.#retiring || ++this.#joinLosses > MAX_JOIN_LOSSES) return false;
+    this.#transport.rerequest(this);
+    this.workerId = undefined;
+    this.lostFrame = undefined;
+    this.#label = 'a fleet worker (not joined yet)';
+    this.#seqOut = 0;
+    this.#seqControl = 0;
+    this.#seqIn = 0;
+    this.#ledger = new InboxLedger();
+    this.#takenAtLoss = undefined;
+    this.#lossRead = false;
+    this.#queue = this.#beforeReady.slice();
+    return true;
   }
 
   terminate(): void {
@@ -721,6 +730,8 @@ export class RedisChannel implements WorkerChannel {
         return;
       case KIND.EXIT: {
         const [code, signal, reason, taken] = frame.fields as [number | null, string | null, string | null, unknown];
+        // Stopped by a signal before it was ready: the fleet's doing, not a failed start (a runtime that died is one).
+        if (typeof signal === 'string' && this.#rejoin()) return;
         this.gone(
           { code: typeof code === 'number' ? code : null, signal: typeof signal === 'string' ? signal : null, ...(typeof reason === 'string' ? { error: new Error(reason) } : {}) },
           takenSeq(taken),
