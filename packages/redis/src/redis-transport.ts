@@ -167,6 +167,12 @@ export class RedisTransport implements Transport {
         if (isRefusal(error)) this.#fail(error);
       });
     }
+    // A read cut while it waited may have taken frames from the outbox whose reply never came: results lost, and
+    // their futures would wait for ever. Every worker that owes this executor something is ended (or replaced).
+    this.#block.on('close', () => {
+      if (!this.#pushes.reading || this.#closed) return;
+      for (const channel of [...this.#bound.values()]) channel.readCut();
+    });
     this.#cmd.on('ready', () => (this.#downSince = undefined));
     this.#cmd.on('close', () => (this.#downSince ??= Date.now()));
     // The alive key first: workers accept this executor's requests only while it exists.
@@ -674,6 +680,22 @@ export class RedisChannel implements WorkerChannel {
 
   terminate(): void {
     this.#leave(KIND.END);
+  }
+
+  /**
+   * The outbox read was cut while it waited (the connection dropped): what
+   * this worker sent then may be lost. One that joins is replaced; one with
+   * calls unanswered is ended, so that its exit (which says which frames it
+   * took) settles them instead of results that may never come.
+   */
+  readCut(): void {
+    if (this.#reported || this.#leaving || this.workerId === undefined) return;
+    if (!this.#ready) {
+      this.#control(KIND.END);
+      if (this.#rejoin()) return;
+    } else if (this.#inflight === 0) return;
+    this.#exitError = new Error('its results may be lost: the connection that read them from Redis dropped');
+    this.terminate();
   }
 
   /** Idle with nothing outstanding: back to the fleet now (the engine hears an exit and drops this worker). */
