@@ -23,11 +23,17 @@ describeWithRedis('RedisPoolExecutor: a read cut with its reply in flight', () =
     await server.stop();
   });
 
-  it("the executor's outbox read: the call whose result was lost fails with BrokenRedisPoolError instead of waiting for ever", async () => {
-    workers.push(...startFleet(server.url, 'cut-out', 1));
-    const ex = new RedisPoolExecutor({ url: cutter.path, pool: 'cut-out', leaseMs: 1000 });
+  /** One worker on `workerUrl`, an executor on `executorUrl`, and a first call through both. */
+  async function joined(pool: string, workerUrl: string, executorUrl: string): Promise<RedisPoolExecutor> {
+    workers.push(...startFleet(workerUrl, pool, 1));
+    const ex = new RedisPoolExecutor({ url: executorUrl, pool, leaseMs: 1000 });
     executors.push(ex);
-    expect(await ex.submit(tasks.incr, server.url, 'cut-out:warm', 0)).toBe('cut-out:warm');
+    expect(await ex.submit(tasks.incr, server.url, `${pool}:warm`, 0)).toBe(`${pool}:warm`);
+    return ex;
+  }
+
+  it("the executor's outbox read: the call whose result was lost fails with BrokenRedisPoolError instead of waiting for ever", async () => {
+    const ex = await joined('cut-out', server.url, cutter.path);
     const cut = cutter.cutNextRead(':out:');
     const call = ex.submit(tasks.incr, server.url, 'cut-out:lost', 0);
     await cut;
@@ -41,10 +47,7 @@ describeWithRedis('RedisPoolExecutor: a read cut with its reply in flight', () =
   });
 
   it("a worker's inbox read: the calls it never got go back to the queue and run once", async () => {
-    workers.push(...startFleet(cutter.path, 'cut-in', 1));
-    const ex = new RedisPoolExecutor({ url: server.url, pool: 'cut-in', leaseMs: 1000 });
-    executors.push(ex);
-    expect(await ex.submit(tasks.incr, server.url, 'cut-in:warm', 0)).toBe('cut-in:warm');
+    const ex = await joined('cut-in', cutter.path, server.url);
     const cut = cutter.cutNextRead(':in:');
     const call = ex.submit(tasks.incr, server.url, 'cut-in:lost', 0);
     await cut;
