@@ -58,6 +58,9 @@ const READ_COUNT = 512;
 interface FramePush {
   list: string;
   heartbeat: string;
+  lastSeqKey: string;
+  /** The seq of the last frame. */
+  lastSeq: number;
   frames: Buffer[];
   answered?: (ok: number | undefined) => void;
 }
@@ -149,7 +152,7 @@ export class RedisTransport implements Transport {
     this.#refs = new ClientRef([this.#cmd, this.#block]);
     this.#scripts = scriptsOn(this.#cmd);
     const sendOn = (scripts: Scripts) => (p: FramePush) =>
-      scripts.send(p.list, p.heartbeat, this.#o.leaseMs * 2 + 1000, p.frames).then(
+      scripts.send(p.list, p.heartbeat, p.lastSeqKey, this.#o.leaseMs * 2 + 1000, p.lastSeq, p.frames).then(
         (ok) => {
           p.answered?.(ok);
           return ok;
@@ -245,7 +248,7 @@ export class RedisTransport implements Transport {
     // 1: in the list; 0: the worker's heartbeat is gone (declared lost), the frames were refused, so it can never
     // take them; undefined: no answer (the client gave up), so whether they landed is unknown. `answered` hears it
     // before the liveness check can count on it (#tick).
-    this.#pushes.push({ list, heartbeat: this.#keys.heartbeat(workerId), frames, answered }).catch(() => {});
+    this.#pushes.push({ list, heartbeat: this.#keys.heartbeat(workerId), lastSeqKey: this.#keys.lastSeq(list), lastSeq: seqs[seqs.length - 1], frames, answered }).catch(() => {});
   }
 
   /** A worker was lost while it joined: ask the fleet for another one. */
@@ -659,11 +662,12 @@ export class RedisChannel implements WorkerChannel {
    * The worker went away while it joined (declared lost, or stopped by a
    * signal: a deploy restarting the fleet): the engine has not counted on
    * it, so the fleet is asked for another worker, up to
-   * {@link MAX_JOIN_LOSSES} times in a row. False when the loss is the
-   * engine's to hear.
+   * {@link MAX_JOIN_LOSSES} times in a row (unless not `counted`: the
+   * worker is not to blame). False when the loss is the engine's to hear.
    */
-  #rejoin(): boolean {
-    if (this.#ready || this.#leaving || this.#retiring || ++this.#joinLosses > MAX_JOIN_LOSSES) return false;
+  #rejoin(counted = true): boolean {
+    if (this.#ready || this.#leaving || this.#retiring) return false;
+    if (counted && ++this.#joinLosses > MAX_JOIN_LOSSES) return false;
     this.#transport.rerequest(this);
     this.workerId = undefined;
     this.lostFrame = undefined;
@@ -691,8 +695,9 @@ export class RedisChannel implements WorkerChannel {
   readCut(): void {
     if (this.#reported || this.#leaving || this.workerId === undefined) return;
     if (!this.#ready) {
+      // Its 'ready' may be lost: another fleet worker takes its place (a dropped connection is no failed start).
       this.#control(KIND.END);
-      if (this.#rejoin()) return;
+      if (this.#rejoin(false)) return;
     } else if (this.#inflight === 0) return;
     this.#exitError = new Error('its results may be lost: the connection that read them from Redis dropped');
     this.terminate();

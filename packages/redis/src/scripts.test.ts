@@ -29,6 +29,24 @@ describeWithRedis('scripts', () => {
     }
   });
 
+  it('a push sent again (its reply lost with a dropped connection) lands once', async () => {
+    const client = connect(server.url, 'scripts resend test');
+    try {
+      const scripts = scriptsOn(client);
+      const send = (seqs: number[]) => scripts.send('r:in', 'r:hb', 'r:in:last', 5_000, seqs[seqs.length - 1], seqs.map((seq) => Buffer.from(`frame ${seq}`)));
+      expect(await send([1])).toBe(0);
+      await client.set('r:hb', '1');
+      expect(await send([1, 2])).toBe(1);
+      // The client sends it again after a reconnect: Redis had run it.
+      expect(await send([1, 2])).toBe(1);
+      expect(await send([3])).toBe(1);
+      expect(await send([3])).toBe(1);
+      expect((await client.lrange('r:in', 0, -1)).map(String)).toEqual(['frame 1', 'frame 2', 'frame 3']);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('a script goes by SHA1 once sent in full, and keeps working after Redis forgot it', async () => {
     const client = connect(server.url, 'scripts sha test');
     try {

@@ -285,7 +285,7 @@ export class Supervisor {
     // crashed runtime would otherwise leave the worker idle for a second). Nobody reads it later: it expires.
     void this.#ctx.cmd
       .multi()
-      .del(s.heartbeat, s.inbox, s.control)
+      .del(s.heartbeat, s.inbox, s.control, this.#ctx.keys.lastSeq(s.inbox), this.#ctx.keys.lastSeq(s.control))
       .rpush(s.control, WAKE)
       .pexpire(s.control, BLOCK_SECONDS * 1000)
       .exec()
