@@ -88,6 +88,30 @@ describeWithRedis('RedisPoolExecutor: workers that die or go silent', () => {
     expect(await stopped.exception()).toBeInstanceOf(BrokenRedisPoolError);
   });
 
+  it('fleet workers stopped (SIGTERM, a deploy) while they join never break the pool: another worker takes their place', async () => {
+    const pool = `p${++pools}`;
+    const fleet = startFleet(server.url, pool, 4);
+    workers.push(...fleet);
+    const mark = join(dir, `${pool}-joining`);
+    // Each worker writes its pid once it takes the request and runs the initializer, and is not ready until it returns.
+    const ex = new RedisPoolExecutor({ url: server.url, pool, leaseMs: LEASE_MS, maxFleetWorkers: 1, initializer: tasks.markPidThenSleep, initargs: [mark, 1000] });
+    executors.push(ex);
+    const call = ex.submit(tasks.pid);
+    const stopped = new Set<number>();
+    // Three in a row, each stopped as it joins: as many as make the engine break a pool that cannot start workers.
+    for (let i = 0; i < 3; i++) {
+      await until(() => existsSync(mark) && readFileSync(mark, 'utf8') !== '' && !stopped.has(Number(readFileSync(mark, 'utf8'))), 'a worker joins');
+      const pid = Number(readFileSync(mark, 'utf8'));
+      stopped.add(pid);
+      const victim = fleet.find((w) => w.pid === pid)!;
+      victim.child.kill('SIGTERM');
+      expect(await victim.exited).toEqual({ code: 0, signal: null });
+    }
+    const pid = await call;
+    expect(stopped.has(pid)).toBe(false);
+    expect(fleet.map((w) => w.pid)).toContain(pid);
+  });
+
   it('a 5 s CPU-bound call is never declared lost', async () => {
     const { ex } = setup(1);
     expect(await ex.submit(tasks.spin, 5000)).toBe(true);

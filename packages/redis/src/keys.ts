@@ -43,4 +43,9 @@ export class FleetKeys {
   control(workerId: string): string {
     return `${this.base}:ctl:${workerId}`;
   }
+
+  /** The seq of the last frame pushed to `list` (a worker's inbox or control list): a push sent again lands nothing. */
+  lastSeq(list: string): string {
+    return `${list}:last`;
+  }
 }

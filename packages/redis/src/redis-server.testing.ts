@@ -10,7 +10,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createConnection as connectSocket, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -170,4 +170,61 @@ export function startWorkerProcess(args: string[], env: Record<string, string | 
 /** Starts `n` fleet workers for `pool`, each a process of its own (`--workers 1`). */
 export function startFleet(url: string, pool: string, n: number, env: Record<string, string | undefined> = {}): WorkerProcess[] {
   return Array.from({ length: n }, (_, i) => startWorkerProcess(['--url', url, '--pool', pool, '--workers', '1', '--name', `${pool}-w${i + 1}`, '--cwd', REPO_ROOT], env));
+}
+
+export interface ReplyCutter {
+  /** The proxy's Unix socket: pass it as `url` to the side whose reads are cut. */
+  path: string;
+  /**
+   * Arms the proxy: the next reply that brings frames to a blocking read of a
+   * list whose name contains `listMark` (`:in:` for a worker's inbox, `:out:`
+   * for an executor's outbox) is dropped with its connection, as a network
+   * cut just after Redis ran the read. Resolves once it has cut.
+   */
+  cutNextRead(listMark: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A Unix socket proxy in front of `target` (a Unix socket path) that can cut a read's reply on demand. */
+export async function startReplyCutter(target: string): Promise<ReplyCutter> {
+  const dir = mkdtempSync(join(tmpdir(), 'futures-cutter-'));
+  const path = join(dir, 'p.sock');
+  const sockets = new Set<Socket>();
+  let armed: { mark: Buffer; cut(): void } | undefined;
+  const server = createServer((downstream) => {
+    const upstream = connectSocket(target);
+    sockets.add(downstream).add(upstream);
+    const drop = () => {
+      downstream.destroy();
+      upstream.destroy();
+      sockets.delete(downstream);
+      sockets.delete(upstream);
+    };
+    downstream.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    downstream.on('data', (chunk: Buffer) => upstream.write(chunk));
+    upstream.on('data', (chunk: Buffer) => {
+      const a = armed;
+      if (a !== undefined && chunk.includes(a.mark)) {
+        armed = undefined;
+        drop();
+        a.cut();
+        return;
+      }
+      downstream.write(chunk);
+    });
+  });
+  server.listen(path);
+  await once(server, 'listening');
+  return {
+    path,
+    cutNextRead(listMark) {
+      return new Promise((resolve) => (armed = { mark: Buffer.from(listMark), cut: resolve }));
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

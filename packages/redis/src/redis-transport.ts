@@ -58,6 +58,9 @@ const READ_COUNT = 512;
 interface FramePush {
   list: string;
   heartbeat: string;
+  lastSeqKey: string;
+  /** The seq of the last frame. */
+  lastSeq: number;
   frames: Buffer[];
   answered?: (ok: number | undefined) => void;
 }
@@ -149,7 +152,7 @@ export class RedisTransport implements Transport {
     this.#refs = new ClientRef([this.#cmd, this.#block]);
     this.#scripts = scriptsOn(this.#cmd);
     const sendOn = (scripts: Scripts) => (p: FramePush) =>
-      scripts.send(p.list, p.heartbeat, this.#o.leaseMs * 2 + 1000, p.frames).then(
+      scripts.send(p.list, p.heartbeat, p.lastSeqKey, this.#o.leaseMs * 2 + 1000, p.lastSeq, p.frames).then(
         (ok) => {
           p.answered?.(ok);
           return ok;
@@ -167,6 +170,12 @@ export class RedisTransport implements Transport {
         if (isRefusal(error)) this.#fail(error);
       });
     }
+    // A read cut while it waited may have taken frames from the outbox whose reply never came: results lost, and
+    // their futures would wait for ever. Every worker that owes this executor something is ended (or replaced).
+    this.#block.on('close', () => {
+      if (!this.#pushes.reading || this.#closed) return;
+      for (const channel of [...this.#bound.values()]) channel.readCut();
+    });
     this.#cmd.on('ready', () => (this.#downSince = undefined));
     this.#cmd.on('close', () => (this.#downSince ??= Date.now()));
     // The alive key first: workers accept this executor's requests only while it exists.
@@ -239,7 +248,7 @@ export class RedisTransport implements Transport {
     // 1: in the list; 0: the worker's heartbeat is gone (declared lost), the frames were refused, so it can never
     // take them; undefined: no answer (the client gave up), so whether they landed is unknown. `answered` hears it
     // before the liveness check can count on it (#tick).
-    this.#pushes.push({ list, heartbeat: this.#keys.heartbeat(workerId), frames, answered }).catch(() => {});
+    this.#pushes.push({ list, heartbeat: this.#keys.heartbeat(workerId), lastSeqKey: this.#keys.lastSeq(list), lastSeq: seqs[seqs.length - 1], frames, answered }).catch(() => {});
   }
 
   /** A worker was lost while it joined: ask the fleet for another one. */
@@ -645,26 +654,53 @@ export class RedisChannel implements WorkerChannel {
   }
 
   #lose(): void {
-    if (!this.#ready && !this.#leaving && !this.#retiring && ++this.#joinLosses <= MAX_JOIN_LOSSES) {
-      // Lost while it joined: the engine has not counted on it; ask the fleet for another worker.
-      this.#transport.rerequest(this);
-      this.workerId = undefined;
-      this.lostFrame = undefined;
-      this.#label = 'a fleet worker (not joined yet)';
-      this.#seqOut = 0;
-      this.#seqControl = 0;
-      this.#seqIn = 0;
-      this.#ledger = new InboxLedger();
-      this.#takenAtLoss = undefined;
-      this.#lossRead = false;
-      this.#queue = this.#beforeReady.slice();
-      return;
-    }
+    if (this.#rejoin()) return;
     this.gone({ code: null, signal: null, error: new Error(`no heartbeat for ${this.#transport.leaseMs} ms: the worker is declared lost`) }, this.#takenAtLoss);
+  }
+
+  /**
+   * The worker went away while it joined (declared lost, or stopped by a
+   * signal: a deploy restarting the fleet): the engine has not counted on
+   * it, so the fleet is asked for another worker, up to
+   * {@link MAX_JOIN_LOSSES} times in a row (unless not `counted`: the
+   * worker is not to blame). False when the loss is the engine's to hear.
+   */
+  #rejoin(counted = true): boolean {
+    if (this.#ready || this.#leaving || this.#retiring) return false;
+    if (counted && ++this.#joinLosses > MAX_JOIN_LOSSES) return false;
+    this.#transport.rerequest(this);
+    this.workerId = undefined;
+    this.lostFrame = undefined;
+    this.#label = 'a fleet worker (not joined yet)';
+    this.#seqOut = 0;
+    this.#seqControl = 0;
+    this.#seqIn = 0;
+    this.#ledger = new InboxLedger();
+    this.#takenAtLoss = undefined;
+    this.#lossRead = false;
+    this.#queue = this.#beforeReady.slice();
+    return true;
   }
 
   terminate(): void {
     this.#leave(KIND.END);
+  }
+
+  /**
+   * The outbox read was cut while it waited (the connection dropped): what
+   * this worker sent then may be lost. One that joins is replaced; one with
+   * calls unanswered is ended, so that its exit (which says which frames it
+   * took) settles them instead of results that may never come.
+   */
+  readCut(): void {
+    if (this.#reported || this.#leaving || this.workerId === undefined) return;
+    if (!this.#ready) {
+      // Its 'ready' may be lost: another fleet worker takes its place (a dropped connection is no failed start).
+      this.#control(KIND.END);
+      if (this.#rejoin(false)) return;
+    } else if (this.#inflight === 0) return;
+    this.#exitError = new Error('its results may be lost: the connection that read them from Redis dropped');
+    this.terminate();
   }
 
   /** Idle with nothing outstanding: back to the fleet now (the engine hears an exit and drops this worker). */
@@ -721,6 +757,8 @@ export class RedisChannel implements WorkerChannel {
         return;
       case KIND.EXIT: {
         const [code, signal, reason, taken] = frame.fields as [number | null, string | null, string | null, unknown];
+        // Stopped by a signal before it was ready: the fleet's doing, not a failed start (a runtime that died is one).
+        if (typeof signal === 'string' && this.#rejoin()) return;
         this.gone(
           { code: typeof code === 'number' ? code : null, signal: typeof signal === 'string' ? signal : null, ...(typeof reason === 'string' ? { error: new Error(reason) } : {}) },
           takenSeq(taken),

@@ -21,6 +21,12 @@ interface Script {
   /** Keys it takes (-1: as many as the call passes). */
   keys: number;
   lua: string;
+  /**
+   * Its calls must land in the order they were made (frames: a receiver drops
+   * one whose seq is not above the last it took), so it is always sent in
+   * full, never by SHA1 (see {@link runner}).
+   */
+  inOrder?: true;
 }
 
 /** Worker takes an executor's request: KEYS alive, heartbeat, outbox; ARGV leaseMs, helloFrame. 1 if taken. */
@@ -40,6 +46,7 @@ return 1`,
  */
 const PUSH: Script = {
   keys: 3,
+  inOrder: true,
   lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 redis.call('RPUSH', KEYS[3], unpack(ARGV, 2))
@@ -79,13 +86,24 @@ redis.call('PEXPIRE', KEYS[2], ARGV[1])
 return lost`,
 };
 
-/** Executor sends frames to a worker: KEYS inbox, heartbeat; ARGV ttlMs, frames. 1 if sent, 0 if the worker is lost (refused). */
+/**
+ * Executor sends frames to a worker: KEYS list (inbox or control), heartbeat, the list's last seq; ARGV ttlMs, the
+ * last frame's seq, frames. 1 if sent (or sent before), 0 if the worker is lost (refused).
+ *
+ * A push whose reply was lost with a dropped connection is sent again by the client when it reconnects: the list
+ * keeps the seq of the last frame it took, and a push of frames it already has lands nothing. A copy left in a lost
+ * worker's inbox would count in CHECK as a frame never taken, and the frame it copies (taken, its calls perhaps run)
+ * would go back to the queue.
+ */
 const SEND: Script = {
-  keys: 2,
+  keys: 3,
+  inOrder: true,
   lua: `
 if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
-redis.call('RPUSH', KEYS[1], unpack(ARGV, 2))
+if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[2]) then return 1 end
+redis.call('RPUSH', KEYS[1], unpack(ARGV, 3))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[1])
 return 1`,
 };
 
@@ -95,7 +113,7 @@ export interface Scripts {
   push(heartbeat: string, alive: string, outbox: string, leaseMs: number, frames: Buffer[]): Promise<number>;
   beat(heartbeat: string, alive: string, leaseMs: number): Promise<number>;
   check(alive: string, outbox: string, leaseMs: number, workers: readonly { heartbeat: string; inbox: string; lost: Buffer }[]): Promise<number[]>;
-  send(inbox: string, heartbeat: string, ttlMs: number, frames: Buffer[]): Promise<number>;
+  send(list: string, heartbeat: string, lastSeqKey: string, ttlMs: number, lastSeq: number, frames: Buffer[]): Promise<number>;
 }
 
 type Runner = (keys: number, ...args: (string | number | Buffer)[]) => Promise<unknown>;
@@ -105,8 +123,18 @@ type Runner = (keys: number, ...args: (string | number | Buffer)[]) => Promise<u
  * which loads it) the first time on each connection and again if Redis lost
  * it (NOSCRIPT), as ioredis's defineCommand does, without the layers of
  * promises that cost a push a few microseconds more.
+ *
+ * Except a script whose calls must land in order: a call sent again after
+ * NOSCRIPT leaves after every command written meanwhile on its connection,
+ * and one of those may have run already, by SHA1, once another connection
+ * (another process) had sent the script in full again: a frame pushed later
+ * would land first, and the earlier one would be dropped. Sent in full, a
+ * call never needs sending again (Redis finds the compiled script by the
+ * SHA1 of its text, or compiles it anew); it costs a few hundred bytes more,
+ * and no measurable time on either side.
  */
 function runner(client: Redis, script: Script): Runner {
+  if (script.inOrder) return (keys, ...args) => client.eval(script.lua, keys, ...args);
   const sha = createHash('sha1').update(script.lua).digest('hex');
   /** The sockets on which the script was sent in full: a reconnect (a restarted Redis) gets it in full again. */
   const loadedOn = new WeakSet<object>();
@@ -136,6 +164,6 @@ export function scriptsOn(client: Redis): Scripts {
     beat: (heartbeat, alive, leaseMs) => beat(BEAT.keys, heartbeat, alive, leaseMs) as Promise<number>,
     check: (alive, outbox, leaseMs, workers) =>
       check(2 + 2 * workers.length, alive, outbox, ...workers.flatMap((w) => [w.heartbeat, w.inbox]), leaseMs, ...workers.map((w) => w.lost)) as Promise<number[]>,
-    send: (inbox, heartbeat, ttlMs, frames) => send(SEND.keys, inbox, heartbeat, ttlMs, ...frames) as Promise<number>,
+    send: (list, heartbeat, lastSeqKey, ttlMs, lastSeq, frames) => send(SEND.keys, list, heartbeat, lastSeqKey, ttlMs, lastSeq, ...frames) as Promise<number>,
   };
 }

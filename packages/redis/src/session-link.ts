@@ -52,8 +52,12 @@ export interface LinkSession {
   leaseMs: number;
 }
 
-/** What the thread tells the supervisor: retired and LEFT sent; session over (a push refused); a problem to log. */
-export type LinkNotice = { close: true } | { over: true } | { warn: string };
+/**
+ * What the thread tells the supervisor: retired and LEFT sent; session over (a push refused); the connection
+ * dropped while a read of the inbox waited (Redis may have taken frames whose reply was lost with it); a problem
+ * to log.
+ */
+export type LinkNotice = { close: true } | { over: true } | { cut: true } | { warn: string };
 
 export class SessionLink {
   /** Reads the inbox; pushes too while no read waits on it. */
@@ -65,6 +69,8 @@ export class SessionLink {
   #session: LinkSession | undefined;
   #deliver: (parts: Uint8Array[]) => void = () => {};
   #seqIn = 0;
+  /** A read was cut: the session is ending. */
+  #cut = false;
 
   constructor(setup: LinkSetup, board: SessionBoard, notify: (notice: LinkNotice) => void) {
     const main = connect(setup.url, setup.name);
@@ -73,6 +79,15 @@ export class SessionLink {
     // ioredis reconnects by itself, and commands wait for it; the supervisor's heartbeat decides when the session is over.
     main.on('error', () => {});
     side.on('error', () => {});
+    // A read cut while it waited may have taken frames from the inbox whose reply never came: their calls would
+    // never run, and the executor would wait for them. The session ends (the supervisor reports the last frame
+    // the runtime took; the calls after it go back to the executor's queue).
+    main.on('close', () => {
+      if (this.#session !== undefined && this.#pushes.reading && !this.#cut) {
+        this.#cut = true;
+        this.#notify({ cut: true });
+      }
+    });
     this.#main = main;
     const pushOn = (client: Redis) => {
       const scripts = scriptsOn(client);

@@ -41,6 +41,8 @@ const READ_COUNT = 16;
  * before the exit.
  */
 const DEATH_SETTLE_MS = 100;
+/** The longest wait (ms) for an ended runtime thread to stop (it stops at once unless it is stuck in native code). */
+const THREAD_STOP_MS = 1000;
 
 /** What the workers of one process share. */
 export interface SupervisorContext {
@@ -65,6 +67,8 @@ class RuntimeThread {
   readonly board = new SessionBoard();
   /** Set when the supervisor ends it on purpose: its exit is then not reported. */
   ending = false;
+  /** Resolves when the thread has stopped. */
+  readonly stopped: Promise<void>;
 
   constructor(ctx: SupervisorContext) {
     this.worker = new Worker(THREAD_ENTRY, {
@@ -74,6 +78,7 @@ class RuntimeThread {
       stdout: false,
       stderr: false,
     });
+    this.stopped = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.post({ setup: { url: ctx.url, token: ctx.token, name: `futures-redis-worker ${ctx.name} runtime` } });
   }
 
@@ -101,6 +106,8 @@ interface Session {
   seqControl: number;
   beat: NodeJS.Timeout;
   over: boolean;
+  /** Its thread is being ended, to report what it took (see Supervisor.#endAndLeave). */
+  ending: boolean;
 }
 
 export class Supervisor {
@@ -128,10 +135,7 @@ export class Supervisor {
   async stop(signal: string): Promise<void> {
     this.#stopping = true;
     const s = this.#session;
-    if (s !== undefined && !s.over) {
-      await this.#push(s, [this.#frame(s, KIND.EXIT, [null, signal, 'the worker process was asked to stop', s.thread.board.taken])]).catch(() => 0);
-      this.#leave(s);
-    }
+    if (s !== undefined) await this.#endAndLeave(s, { signal, reason: 'the worker process was asked to stop' });
     this.#spare?.end();
     this.#spare = undefined;
     this.#block.disconnect();
@@ -176,6 +180,7 @@ export class Supervisor {
       seqControl: 0,
       beat: undefined as unknown as NodeJS.Timeout,
       over: false,
+      ending: false,
     };
     const hello = this.#ctx.sealer.seal(s.outbox, s.workerId, 1, KIND.HELLO, [requestId, this.#ctx.name, this.#host, process.pid]);
     if ((await scripts.accept(s.alive, s.heartbeat, s.outbox, leaseMs, hello)) !== 1) return; // that executor is gone
@@ -192,6 +197,7 @@ export class Supervisor {
       if (s.over) return;
       // Retired (the thread sent LEFT after its last results), or Redis refused its push: the worker is free again.
       if ('close' in out || 'over' in out) this.#leave(s);
+      else if ('cut' in out) void this.#endAndLeave(s, { signal: null, reason: 'its connection to Redis dropped while it read its inbox (calls sent then may be lost)' });
       else this.#ctx.warn(out.warn);
     });
     let failure: string | undefined;
@@ -241,15 +247,31 @@ export class Supervisor {
   #receive(s: Session, frame: Frame): void {
     switch (frame.kind) {
       case KIND.RELEASE:
-      case KIND.END: {
-        // The thread goes first, so that nothing it runs outlives the session; then the executor hears it.
-        s.thread.end();
-        const left = this.#frame(s, KIND.LEFT, [s.thread.board.taken]);
-        void this.#push(s, [left]).catch(() => 0);
-        this.#leave(s);
+      case KIND.END:
+        void this.#endAndLeave(s);
         return;
-      }
     }
+  }
+
+  /**
+   * Ends the session's thread and, once it has stopped, tells the executor
+   * the seq of the last frame it took (in LEFT, or with `exit` in EXIT), then
+   * leaves. Only a stopped thread's count is final: ended, a thread
+   * still runs until it stops, and a frame it took meanwhile would go back to
+   * the executor's queue while its calls ran here. The thread goes first, so
+   * that nothing it runs outlives the session.
+   */
+  async #endAndLeave(s: Session, exit?: { signal: string | null; reason: string }): Promise<void> {
+    if (s.over || s.ending) return;
+    s.ending = true;
+    s.thread.end();
+    await Promise.race([s.thread.stopped, new Promise((resolve) => setTimeout(resolve, THREAD_STOP_MS).unref())]);
+    if (s.over) return;
+    const taken = s.thread.board.taken;
+    const frame = exit === undefined ? this.#frame(s, KIND.LEFT, [taken]) : this.#frame(s, KIND.EXIT, [null, exit.signal, exit.reason, taken]);
+    const pushed = this.#push(s, [frame]).catch(() => 0);
+    this.#leave(s);
+    await pushed;
   }
 
   /** Ends the session: the thread is ended, the keys go, and this worker is FREE again under a new id. */
@@ -263,7 +285,7 @@ export class Supervisor {
     // crashed runtime would otherwise leave the worker idle for a second). Nobody reads it later: it expires.
     void this.#ctx.cmd
       .multi()
-      .del(s.heartbeat, s.inbox, s.control)
+      .del(s.heartbeat, s.inbox, s.control, this.#ctx.keys.lastSeq(s.inbox), this.#ctx.keys.lastSeq(s.control))
       .rpush(s.control, WAKE)
       .pexpire(s.control, BLOCK_SECONDS * 1000)
       .exec()
