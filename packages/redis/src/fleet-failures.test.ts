@@ -100,12 +100,16 @@ describeWithRedis('RedisPoolExecutor: workers that die or go silent', () => {
     const stopped = new Set<number>();
     // Three in a row, each stopped as it joins: as many as make the engine break a pool that cannot start workers.
     for (let i = 0; i < 3; i++) {
-      await until(() => existsSync(mark) && readFileSync(mark, 'utf8') !== '' && !stopped.has(Number(readFileSync(mark, 'utf8'))), 'a worker joins');
-      const pid = Number(readFileSync(mark, 'utf8'));
-      stopped.add(pid);
-      const victim = fleet.find((w) => w.pid === pid)!;
-      victim.child.kill('SIGTERM');
-      expect(await victim.exited).toEqual({ code: 0, signal: null });
+      // Read once per look: another joining worker may be rewriting the file (truncated, then written).
+      let victim: (typeof fleet)[number] | undefined;
+      await until(() => {
+        const pid = existsSync(mark) ? Number(readFileSync(mark, 'utf8')) : NaN;
+        victim = stopped.has(pid) ? undefined : fleet.find((w) => w.pid === pid);
+        return victim !== undefined;
+      }, 'a worker joins');
+      stopped.add(victim!.pid);
+      victim!.child.kill('SIGTERM');
+      expect(await victim!.exited).toEqual({ code: 0, signal: null });
     }
     const pid = await call;
     expect(stopped.has(pid)).toBe(false);
