@@ -1,5 +1,6 @@
 import { fmtBytes, fmtCount, fmtMs, fmtRate, fmtRatio, fmtUs } from './format.js';
 import type { BenchResults, CaseResult, Entry } from './results.js';
+import { WIDE_SPREAD_NOTE, tooWide } from './stats.js';
 
 export const START = '<!-- bench:start -->';
 export const END = '<!-- bench:end -->';
@@ -13,10 +14,15 @@ export function replaceBetweenMarkers(readme: string, body: string): string | un
   return `${readme.slice(0, a + START.length)}\n${body.trimEnd()}\n${readme.slice(b)}`;
 }
 
+/** ` !` after a figure whose rounds disagree too much to trust (see {@link WIDE_SPREAD_NOTE}). */
+function flag(e: Entry): string {
+  return e.ms && tooWide(e.ms) ? ' !' : '';
+}
+
 function cell(c: CaseResult | undefined, id: string, show: (e: Entry) => string): string {
   const e = c?.entries.find((x) => x.id === id);
   if (!e) return '—';
-  return e.ms ? show(e) : 'n/a';
+  return e.ms ? show(e) + flag(e) : 'n/a';
 }
 
 /** The README's results block: the peers workloads as one table, the transport round trips, and the ratio lines. */
@@ -49,8 +55,13 @@ export function resultsMarkdown(r: BenchResults): string {
   }
   const rtt = r.transports?.cases.find((c) => c.id === 'transports.rtt');
   if (rtt) {
-    const per = rtt.entries.map((e) => `${e.label.replace(/^(ours|floor): /, '')} ${e.ms ? fmtUs(e.perOpUs!) : 'n/a'}`);
+    const per = rtt.entries.map((e) => `${e.label.replace(/^(ours|floor): /, '')} ${e.ms ? fmtUs(e.perOpUs!) + flag(e) : 'n/a'}`);
     lines.push(`No-op round trip, 1 worker: ${per.join(' · ')}.`);
+    lines.push('');
+  }
+  const shown = [...(r.peers?.cases.filter((c) => ['peers.burst', 'peers.map', 'peers.fib', 'peers.payload16'].includes(c.id)) ?? []), ...(rtt ? [rtt] : [])];
+  if (shown.some((c) => c.entries.some((e) => e.ms && tooWide(e.ms)))) {
+    lines.push(`${WIDE_SPREAD_NOTE}; a ratio built on such a figure is as uncertain.`);
     lines.push('');
   }
   if (r.ratios.length) {
