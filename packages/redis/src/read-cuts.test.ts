@@ -55,4 +55,20 @@ describeWithRedis('RedisPoolExecutor: a read cut with its reply in flight', () =
     expect(await call).toBe('cut-in:lost');
     expect(await server.client.get('cut-in:lost')).toBe('1');
   });
+
+  it('a worker whose inbox read is cut while it joins is replaced, and that never counts as a failed start', async () => {
+    workers.push(...startFleet(cutter.path, 'cut-join', 1));
+    const ex = new RedisPoolExecutor({ url: server.url, pool: 'cut-join', leaseMs: 1000 });
+    executors.push(ex);
+    // Three joins in a row cut before ready: as many failed starts as break a pool, were they counted.
+    let cut = cutter.cutNextRead(':in:');
+    const call = ex.submit(tasks.incr, server.url, 'cut-join:call', 0);
+    for (let i = 1; i < 3; i++) {
+      await cut;
+      cut = cutter.cutNextRead(':in:');
+    }
+    await cut;
+    expect(await call).toBe('cut-join:call');
+    expect(await server.client.get('cut-join:call')).toBe('1');
+  });
 });

@@ -756,9 +756,10 @@ export class RedisChannel implements WorkerChannel {
         this.gone({ code: 0, signal: null }, takenSeq(frame.fields[0]));
         return;
       case KIND.EXIT: {
-        const [code, signal, reason, taken] = frame.fields as [number | null, string | null, string | null, unknown];
+        const [code, signal, reason, taken, cut] = frame.fields as [number | null, string | null, string | null, unknown, unknown];
         // Stopped by a signal before it was ready: the fleet's doing, not a failed start (a runtime that died is one).
-        if (typeof signal === 'string' && this.#rejoin()) return;
+        // Nor is a dropped connection, as when this executor's own read is cut (readCut): that worker is replaced uncounted.
+        if (cut === 1 ? this.#rejoin(false) : typeof signal === 'string' && this.#rejoin()) return;
         this.gone(
           { code: typeof code === 'number' ? code : null, signal: typeof signal === 'string' ? signal : null, ...(typeof reason === 'string' ? { error: new Error(reason) } : {}) },
           takenSeq(taken),

@@ -33,7 +33,10 @@ export const KIND = {
   END: 4,
   /** Worker → executor: I left (RELEASE, END, or retired). Fields: seq of the last inbox frame I took. */
   LEFT: 5,
-  /** Worker → executor: my runtime died, or I was stopped. Fields: code, signal, reason, seq of the last inbox frame I took. */
+  /**
+   * Worker → executor: my runtime died, or I was stopped. Fields: code, signal, reason, seq of the last inbox frame
+   * I took, and 1 when it left because its connection to Redis dropped (a passing cause, not a failed start).
+   */
   EXIT: 6,
   /** Executor → itself (pushed by its liveness check): this worker's heartbeat expired. */
   LOST: 7,

@@ -106,8 +106,8 @@ interface Session {
   seqControl: number;
   beat: NodeJS.Timeout;
   over: boolean;
-  /** Its thread is being ended, to report what it took (see Supervisor.#endAndLeave). */
-  ending: boolean;
+  /** Its thread is being ended, to report what it took (see Supervisor.#endAndLeave): settles once that report is pushed. */
+  ending: Promise<void> | undefined;
 }
 
 export class Supervisor {
@@ -180,7 +180,7 @@ export class Supervisor {
       seqControl: 0,
       beat: undefined as unknown as NodeJS.Timeout,
       over: false,
-      ending: false,
+      ending: undefined,
     };
     const hello = this.#ctx.sealer.seal(s.outbox, s.workerId, 1, KIND.HELLO, [requestId, this.#ctx.name, this.#host, process.pid]);
     if ((await scripts.accept(s.alive, s.heartbeat, s.outbox, leaseMs, hello)) !== 1) return; // that executor is gone
@@ -197,7 +197,7 @@ export class Supervisor {
       if (s.over) return;
       // Retired (the thread sent LEFT after its last results), or Redis refused its push: the worker is free again.
       if ('close' in out || 'over' in out) this.#leave(s);
-      else if ('cut' in out) void this.#endAndLeave(s, { signal: null, reason: 'its connection to Redis dropped while it read its inbox (calls sent then may be lost)' });
+      else if ('cut' in out) void this.#endAndLeave(s, { signal: null, reason: 'its connection to Redis dropped while it read its inbox (calls sent then may be lost)', cut: true });
       else this.#ctx.warn(out.warn);
     });
     let failure: string | undefined;
@@ -261,14 +261,20 @@ export class Supervisor {
    * the executor's queue while its calls ran here. The thread goes first, so
    * that nothing it runs outlives the session.
    */
-  async #endAndLeave(s: Session, exit?: { signal: string | null; reason: string }): Promise<void> {
-    if (s.over || s.ending) return;
-    s.ending = true;
+  #endAndLeave(s: Session, exit?: { signal: string | null; reason: string; cut?: true }): Promise<void> {
+    if (s.over) return Promise.resolve();
+    // A second caller (stop() while a RELEASE is under way) waits for the same report instead of leaving before it.
+    s.ending ??= this.#reportAndLeave(s, exit);
+    return s.ending;
+  }
+
+  async #reportAndLeave(s: Session, exit: { signal: string | null; reason: string; cut?: true } | undefined): Promise<void> {
     s.thread.end();
     await Promise.race([s.thread.stopped, new Promise((resolve) => setTimeout(resolve, THREAD_STOP_MS).unref())]);
     if (s.over) return;
     const taken = s.thread.board.taken;
-    const frame = exit === undefined ? this.#frame(s, KIND.LEFT, [taken]) : this.#frame(s, KIND.EXIT, [null, exit.signal, exit.reason, taken]);
+    const frame =
+      exit === undefined ? this.#frame(s, KIND.LEFT, [taken]) : this.#frame(s, KIND.EXIT, [null, exit.signal, exit.reason, taken, exit.cut === true ? 1 : 0]);
     const pushed = this.#push(s, [frame]).catch(() => 0);
     this.#leave(s);
     await pushed;
