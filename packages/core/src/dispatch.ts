@@ -59,7 +59,7 @@ export class DispatchPolicy {
    * the calls ahead of it cover the round trip; and (when busy) it answered
    * within {@link STALL_MS} of `now`.
    */
-  isOpen(w: WorkerSlot, now: number = performance.now()): boolean {
+  isOpen(w: WorkerSlot, now: number): boolean {
     return (
       w.state === 'ready' &&
       w.unshortInFlight === 0 &&

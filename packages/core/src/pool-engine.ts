@@ -155,7 +155,7 @@ export class PoolEngine {
   #sendToIdle(): void {
     const now = performance.now();
     for (const w of this.#workers) {
-      if (w.busy !== 0 || !this.#policy.isOpen(w)) continue;
+      if (w.busy !== 0 || !this.#policy.isOpen(w, now)) continue;
       const batch = this.#policy.take(this.#queue, w, MAX_IN_FLIGHT, now, true);
       if (batch.length > 0) this.#sendBatch(w, batch);
       return;
@@ -199,7 +199,7 @@ export class PoolEngine {
         if (batch.length > 0) this.#sendBatch(w, batch);
         remaining = this.#queued();
         // Calls that could not be sent (failed alone) left this worker room: offer it the next ones.
-        if (batch.length > 0 && remaining > 0 && this.#policy.isOpen(w)) this.#scheduleDispatch();
+        if (batch.length > 0 && remaining > 0 && this.#policy.isOpen(w, now)) this.#scheduleDispatch();
       }
       if (this.#endedBy === undefined) {
         let n = this.#policy.workersToStart(remaining, this.#workers, this.#settings.maxWorkers);

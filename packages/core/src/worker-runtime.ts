@@ -186,8 +186,10 @@ class WorkerRuntime {
         // calls it has finished) nor lost if it crashes the worker.
         if (this.#progress !== undefined && !this.#progress.set(PROGRESS_RUNNING, id as number)) this.#dropBoard();
         const progress = this.#progress;
+        // Judged by the same key as the engine's (a function's map chunks apart from its single calls).
+        const key = timingKey(fnId, kind as number);
         if (progress === undefined) this.#flush(id as number);
-        else if (this.#results.length > 0 && !this.#calls.isShort(fnId, this.#lastEnd)) this.#flush();
+        else if (this.#results.length > 0 && !this.#calls.isShort(key, this.#lastEnd)) this.#flush();
         const sink = listened ? this.#progressSink(id as number) : undefined;
         const fn = sink === undefined ? task.fn : withProgress(sink, task.fn);
         const start = performance.now();
@@ -234,8 +236,8 @@ class WorkerRuntime {
         const end = performance.now();
         const ms = end - start;
         this.#lastEnd = end;
-        this.#calls.note(fnId, ms, end);
-        this.#record(id, status, value, ms, timingKey(fnId, kind as number));
+        this.#calls.note(key, ms, end);
+        this.#record(id, status, value, ms, key);
       }
     } finally {
       this.#draining = false;
