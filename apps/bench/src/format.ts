@@ -1,5 +1,5 @@
 import type { CaseResult, Entry, Spread } from './results.js';
-import { WIDE_SPREAD_NOTE, spreadPercent, tooWide } from './stats.js';
+import { WIDE_SPREAD_NOTE, hasWideSpread, spreadPercent, tooWide } from './stats.js';
 
 /** A duration in milliseconds, in the unit that keeps 3 significant digits readable. */
 export function fmtMs(ms: number): string {
@@ -92,6 +92,6 @@ export function caseTable(c: CaseResult, extraColumns: { header: string; cell(e:
   });
   const extra = c.extraRounds ? `, +${c.extraRounds} for samples under ${c.fastSampleMs} ms` : '';
   const title = `${c.title}  [${c.id}; ${c.rounds} round${c.rounds === 1 ? '' : 's'}${extra}]`;
-  const notes = [c.note, c.entries.some((e) => e.ms && tooWide(e.ms)) ? WIDE_SPREAD_NOTE : undefined].filter(Boolean).map((n) => `  ${n}`);
+  const notes = [c.note, hasWideSpread(c.entries) ? WIDE_SPREAD_NOTE : undefined].filter(Boolean).map((n) => `  ${n}`);
   return [`${title}\n${table(header, rows, [false, true, true, true, true, true, ...extraColumns.map(() => true)])}`, ...notes].join('\n');
 }

@@ -1,6 +1,6 @@
 import { fmtBytes, fmtCount, fmtMs, fmtRate, fmtRatio, fmtUs } from './format.js';
 import type { BenchResults, CaseResult, Entry } from './results.js';
-import { WIDE_SPREAD_NOTE, tooWide } from './stats.js';
+import { WIDE_SPREAD_NOTE, hasWideSpread, tooWide } from './stats.js';
 
 export const START = '<!-- bench:start -->';
 export const END = '<!-- bench:end -->';
@@ -60,7 +60,7 @@ export function resultsMarkdown(r: BenchResults): string {
     lines.push('');
   }
   const shown = [...(r.peers?.cases.filter((c) => ['peers.burst', 'peers.map', 'peers.fib', 'peers.payload16'].includes(c.id)) ?? []), ...(rtt ? [rtt] : [])];
-  if (shown.some((c) => c.entries.some((e) => e.ms && tooWide(e.ms)))) {
+  if (shown.some((c) => hasWideSpread(c.entries))) {
     lines.push(`${WIDE_SPREAD_NOTE}; a ratio built on such a figure is as uncertain.`);
     lines.push('');
   }

@@ -1,6 +1,6 @@
 import { FIDELITY_LEGEND, compactFidelity } from './codec-fidelity.js';
 import { fmtBytes, fmtMedian, fmtMs, fmtRate, fmtRatio, fmtSpread, fmtUs } from './format.js';
-import { WIDE_SPREAD_NOTE, tooWide } from './stats.js';
+import { WIDE_SPREAD_NOTE, hasWideSpread } from './stats.js';
 import type { BenchResults, CaseResult, CodecsSection, Entry, ScalingSection } from './results.js';
 import { barChart, esc, logLogChart, type Bar } from './svg.js';
 
@@ -53,7 +53,7 @@ function caseTable(c: CaseResult, extra?: { header: string; cell(e: Entry): stri
     const label = e.note ? `${esc(e.label)}<br><span class="small">${esc(e.note)}</span>` : esc(e.label);
     return `<tr><td>${label}</td><td>${esc(fmtMedian(e.ms))}</td><td>${fmtSpread(e.ms)}</td><td>${fmtUs(e.perOpUs!)}</td><td>${fmtRate(e.opsPerSec!, '')}</td><td>${e.ratio ? fmtRatio(e.ratio) : ''}</td>${extra ? `<td>${esc(extra.cell(e))}</td>` : ''}</tr>`;
   });
-  const notes = [c.note, c.entries.some((e) => e.ms && tooWide(e.ms)) ? WIDE_SPREAD_NOTE : undefined].filter((n): n is string => n !== undefined);
+  const notes = [c.note, hasWideSpread(c.entries) ? WIDE_SPREAD_NOTE : undefined].filter((n): n is string => n !== undefined);
   return `<table>${head}${rows.join('')}</table>${notes.map((n) => `<p class="small">${esc(n)}</p>`).join('')}<p class="small">${esc(c.id)} · ${c.rounds} interleaved round${c.rounds === 1 ? '' : 's'}${c.extraRounds ? ` (+${c.extraRounds} for rows whose samples are under ${c.fastSampleMs} ms)` : ''} after a warm-up · spread = ± half the interquartile range; chart whiskers show min–max</p>`;
 }
 

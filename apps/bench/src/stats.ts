@@ -44,5 +44,10 @@ export function tooWide(s: Spread): boolean {
   return spreadPercent(s) > WIDE_SPREAD_PERCENT || (s.min > 0 && s.max > 2 * s.min);
 }
 
+/** Whether any of `entries` (a case's rows) has a figure too wide to trust (see {@link tooWide}). */
+export function hasWideSpread(entries: readonly { ms?: Spread }[]): boolean {
+  return entries.some((e) => e.ms !== undefined && tooWide(e.ms));
+}
+
 /** The footnote that explains the "!" next to a flagged figure. */
 export const WIDE_SPREAD_NOTE = `! = rounds too far apart to trust (± above ${WIDE_SPREAD_PERCENT}%, or slowest round over 2× the fastest): rerun, or run in full`;
