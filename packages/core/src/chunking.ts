@@ -181,7 +181,7 @@ export class AdaptiveChunker {
     const items = this.#recentSizes.reduce((a, b) => a + b, 0);
     let size = Math.min(aimedSize(items, (last - this.#windowStart!) * this.#workers), this.#largestDone * MAX_GROWTH);
     const overallMs = (last - this.#firstSubmit!) * this.#workers;
-    if (aimedSize(this.#itemsDone, overallMs) < TARGET_CHUNK_MS / SKEW_GUARD_ITEM_MS) {
+    if (overallMs > SKEW_GUARD_ITEM_MS * this.#itemsDone) {
       size = Math.min(size, aimedSize(this.#itemsDone, overallMs, SKEW_TARGET_MS));
     }
     if (Number.isFinite(remaining)) size = Math.min(size, Math.max(Math.ceil(remaining / (2 * this.#workers)), Math.floor(size / 4)));
