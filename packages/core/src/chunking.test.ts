@@ -14,7 +14,13 @@ function harness(workers: number) {
     chunker.finished(c, [c]);
     return c.size;
   };
-  return { chunker, chunk, step, advance: (ms: number) => (now += ms) };
+  /** Submits `chunks` together, lets `ms` pass, and finishes the first of them with all of them in flight. */
+  const runTogether = (chunks: ChunkTiming[], ms: number): void => {
+    for (const c of chunks) chunker.submitted(c);
+    now += ms;
+    chunker.finished(chunks[0], chunks);
+  };
+  return { chunker, chunk, step, runTogether, advance: (ms: number) => (now += ms) };
 }
 
 describe('AdaptiveChunker', () => {
@@ -77,38 +83,30 @@ describe('AdaptiveChunker', () => {
   });
 
   it('keeps PER_WORKER chunks per worker in flight and learns the workers from long single calls once a window has finished', () => {
-    const { chunker, chunk, step, advance } = harness(2);
+    const { chunker, chunk, step, runTogether } = harness(2);
     expect(chunker.inFlightLimit()).toBe(PER_WORKER * 2);
     // While starting up, a long call says nothing about the workers (this thread may have been busy).
     const early = Array.from({ length: 5 }, () => chunk(1));
-    for (const c of early) chunker.submitted(c);
-    advance(50);
-    chunker.finished(early[0], early);
+    runTogether(early, 50);
     expect(chunker.inFlightLimit()).toBe(PER_WORKER * 2);
     for (let i = 0; i < WINDOW; i++) step(TARGET_CHUNK_MS * 4);
     // Five long calls all seen running at once, none waiting: there may be more workers than that; try twice as many.
     const five = Array.from({ length: 5 }, () => chunk(1));
-    for (const c of five) chunker.submitted(c);
-    advance(50);
-    chunker.finished(five[0], five);
+    runTogether(five, 50);
     expect(chunker.inFlightLimit()).toBe(PER_WORKER * 2 * 5);
     // Three running and two still queued: three workers.
     const mixed = [chunk(1), chunk(1), chunk(1), chunk(1, false), chunk(1, false)];
-    for (const c of mixed) chunker.submitted(c);
-    advance(50);
-    chunker.finished(mixed[0], mixed);
+    runTogether(mixed, 50);
     expect(chunker.inFlightLimit()).toBe(PER_WORKER * 3);
   });
 
   it('does not take a call dispatched ahead behind a long one for another worker', () => {
-    const { chunker, chunk, step, advance } = harness(2);
+    const { chunker, chunk, step, runTogether } = harness(2);
     // Short items: the pool dispatches further calls ahead, so all four in flight are RUNNING.
     for (let i = 0; i < 3 * WINDOW; i++) step(0.01);
     for (let i = 0; i < 3; i++) {
       const four = [chunk(1), chunk(1), chunk(1), chunk(1)];
-      for (const c of four) chunker.submitted(c);
-      advance(50);
-      chunker.finished(four[0], four);
+      runTogether(four, 50);
     }
     // Two workers, however long the calls that just finished took.
     expect(chunker.inFlightLimit()).toBe(PER_WORKER * 2);

@@ -15,12 +15,17 @@ function readySlot(on: WorkerChannel = channel): WorkerSlot {
   return slot;
 }
 const call = (fnId: number) => new WorkItem(new Future<unknown>(), fnId, CALL, [], {}, false);
+/** A queue of `n` calls of function `fnId`. */
+function queueOf(n: number, fnId: number): Queue<WorkItem> {
+  const queue = new Queue<WorkItem>();
+  for (let i = 0; i < n; i++) queue.push(call(fnId));
+  return queue;
+}
 
 describe('DispatchPolicy.take', () => {
   it('gives an idle worker one call of a function not known to be short, and nothing more until it answers', () => {
     const policy = new DispatchPolicy(Infinity);
-    const queue = new Queue<WorkItem>();
-    for (let i = 0; i < 5; i++) queue.push(call(7));
+    const queue = queueOf(5, 7);
     const w = readySlot();
     const batch = policy.take(queue, w, 16, 0);
     expect(batch).toHaveLength(1);
@@ -35,8 +40,7 @@ describe('DispatchPolicy.take', () => {
   it('gives short calls up to MAX_IN_FLIGHT in one batch, stopping at a call that is not short', () => {
     const policy = new DispatchPolicy(Infinity);
     policy.timing.record([1, 0.01], 0);
-    const queue = new Queue<WorkItem>();
-    for (let i = 0; i < 20; i++) queue.push(call(1));
+    const queue = queueOf(20, 1);
     const w = readySlot();
     expect(policy.take(queue, w, 100, 1)).toHaveLength(MAX_IN_FLIGHT);
     const other = new Queue<WorkItem>();
@@ -59,8 +63,7 @@ describe('DispatchPolicy.take', () => {
   it('tops a busy worker up only when half its calls are done, or at once on a channel with eagerRefill, never past MAX_IN_FLIGHT', () => {
     const policy = new DispatchPolicy(Infinity);
     policy.timing.record([1, 0.01], 0);
-    const queue = new Queue<WorkItem>();
-    for (let i = 0; i < 40; i++) queue.push(call(1));
+    const queue = queueOf(40, 1);
     const plain = readySlot();
     const eager = readySlot({ ...channel, eagerRefill: true });
     for (const w of [plain, eager]) {
@@ -80,8 +83,7 @@ describe('DispatchPolicy.take', () => {
 
   it('gives an eagerRefill channel still one call at a time while the function is not known to be short', () => {
     const policy = new DispatchPolicy(Infinity);
-    const queue = new Queue<WorkItem>();
-    for (let i = 0; i < 5; i++) queue.push(call(7));
+    const queue = queueOf(5, 7);
     const w = readySlot({ ...channel, eagerRefill: true });
     const batch = policy.take(queue, w, 16, 0);
     expect(batch).toHaveLength(1);
@@ -93,8 +95,7 @@ describe('DispatchPolicy.take', () => {
   it('dispatches nothing more to a busy worker that has not answered for STALL_MS (inside a long call), until it answers', () => {
     const policy = new DispatchPolicy(Infinity);
     policy.timing.record([1, 0.01], 0);
-    const queue = new Queue<WorkItem>();
-    for (let i = 0; i < 40; i++) queue.push(call(1));
+    const queue = queueOf(40, 1);
     const w = readySlot();
     for (const item of policy.take(queue, w, 4, 10)) w.inflight.push(item);
     expect(w.busy).toBe(4);

@@ -13,9 +13,18 @@ describeWithRedis('scripts', () => {
     await server.stop();
   });
 
-  it('push lands only while the heartbeat and the alive key exist', async () => {
-    const client = connect(server.url, 'scripts test');
+  /** Runs `body` with a client of its own, disconnected afterwards whatever happens. */
+  async function withClient(name: string, body: (client: ReturnType<typeof connect>) => Promise<void>): Promise<void> {
+    const client = connect(server.url, name);
     try {
+      await body(client);
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  it('push lands only while the heartbeat and the alive key exist', async () => {
+    await withClient('scripts test', async (client) => {
       const scripts = scriptsOn(client);
       const frame = Buffer.from('frame');
       expect(await scripts.push('t:hb', 't:x', 't:out', 5_000, [frame])).toBe(0);
@@ -24,14 +33,11 @@ describeWithRedis('scripts', () => {
       expect(await scripts.push('t:hb', 't:x', 't:out', 5_000, [frame])).toBe(1);
       expect(await client.llen('t:out')).toBe(1);
       expect(await client.pttl('t:out')).toBeGreaterThan(0);
-    } finally {
-      client.disconnect();
-    }
+    });
   });
 
   it('a push sent again (its reply lost with a dropped connection) lands once', async () => {
-    const client = connect(server.url, 'scripts resend test');
-    try {
+    await withClient('scripts resend test', async (client) => {
       const scripts = scriptsOn(client);
       const send = (seqs: number[]) => scripts.send('r:in', 'r:hb', 'r:in:last', 5_000, seqs[seqs.length - 1], seqs.map((seq) => Buffer.from(`frame ${seq}`)));
       expect(await send([1])).toBe(0);
@@ -42,14 +48,11 @@ describeWithRedis('scripts', () => {
       expect(await send([3])).toBe(1);
       expect(await send([3])).toBe(1);
       expect((await client.lrange('r:in', 0, -1)).map(String)).toEqual(['frame 1', 'frame 2', 'frame 3']);
-    } finally {
-      client.disconnect();
-    }
+    });
   });
 
   it('a script goes by SHA1 once sent in full, and keeps working after Redis forgot it', async () => {
-    const client = connect(server.url, 'scripts sha test');
-    try {
+    await withClient('scripts sha test', async (client) => {
       const scripts = scriptsOn(client);
       await client.set('s:x', '1');
       await client.set('s:hb', '1');
@@ -63,9 +66,7 @@ describeWithRedis('scripts', () => {
       const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+),`).exec(stats)?.[1] ?? 0);
       expect(calls('evalsha')).toBeGreaterThanOrEqual(2);
       expect(calls('eval')).toBeGreaterThanOrEqual(2);
-    } finally {
-      client.disconnect();
-    }
+    });
   });
 
   it('pushes land in the order they were made when Redis forgot the scripts while some were under way', async () => {
