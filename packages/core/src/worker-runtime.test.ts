@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { threadWaitReader } from './call-clock.js';
 import { PROGRESS_RUNNING, type ProgressSlot } from './progress.js';
 import { CALL, LISTENED, type FromWorker, type ToWorker } from './protocol.js';
 import { runWorkerRuntime } from './worker-runtime.js';
@@ -52,10 +53,18 @@ describe('worker runtime: progress board', () => {
 
   it('once a function ran long, results of its short calls go out before each next call, not after a long one', async () => {
     const rt = startRuntime(() => true);
-    // `probe(spinMs)` runs for spinMs, then says how many results the runtime had sent when it started.
-    const probe = { kind: 'source', source: '(ms) => { const n = globalThis.__sentResults(); const t = performance.now(); while (performance.now() - t < ms); return n; }', name: 'probe' } as const;
-    const g = globalThis as { __sentResults?: () => number };
+    // `probe(spinMs)` runs for spinMs, not counting time its thread waits for a core (the runtime does not count
+    // it either: see call-clock.ts), then says how many results the runtime had sent when it started.
+    const probe = {
+      kind: 'source',
+      source:
+        '(ms) => { const n = globalThis.__sentResults(); const w = globalThis.__waited, w0 = w(), t = performance.now(); while (performance.now() - t - (w() - w0) < ms); return n; }',
+      name: 'probe',
+    } as const;
+    const g = globalThis as { __sentResults?: () => number; __waited?: () => number };
     g.__sentResults = () => rt.sent.reduce((n, m) => n + (m.t === 'done' ? m.results.length / 3 : 0), 0);
+    const waited = threadWaitReader();
+    g.__waited = () => waited?.() ?? 0;
     try {
       // A long call (30 ms: whatever it parses, it may do so again), then four short ones.
       rt.deliver({ t: 'run', defs: [0, probe], calls: [1, 0, CALL, [30], 2, 0, CALL, [0], 3, 0, CALL, [0], 4, 0, CALL, [0], 5, 0, CALL, [0]] });
@@ -72,6 +81,7 @@ describe('worker runtime: progress board', () => {
       ]);
     } finally {
       delete g.__sentResults;
+      delete g.__waited;
     }
   });
 

@@ -14,6 +14,7 @@ import {
   LISTENED,
   OK,
   RESULT_STRIDE,
+  SHORT_CALL_MS,
   THROWN,
   timingKey,
   type InitMessage,
@@ -21,6 +22,7 @@ import {
   type TaskRef,
   type ToWorker,
 } from './protocol.js';
+import { CallClock } from './call-clock.js';
 import { CallTiming } from './call-timing.js';
 import { encodeError, isErrorLike } from './remote-error.js';
 import { PROGRESS_RUNNING, type ProgressWriter } from './progress.js';
@@ -82,6 +84,8 @@ class WorkerRuntime {
   readonly #calls = new CallTiming();
   /** `performance.now()` when the last call ended. */
   #lastEnd = 0;
+  /** Takes out of a call's running time what its thread spent waiting for a core (see call-clock.ts). */
+  readonly #clock = new CallClock();
 
   constructor(port: WorkerPort) {
     this.#port = port;
@@ -193,6 +197,7 @@ class WorkerRuntime {
         const sink = listened ? this.#progressSink(id as number) : undefined;
         const fn = sink === undefined ? task.fn : withProgress(sink, task.fn);
         const start = performance.now();
+        this.#clock.starting(start);
         let status: number = OK;
         let value: unknown;
         try {
@@ -235,9 +240,11 @@ class WorkerRuntime {
         // call's end and its result leaving blames it as running: it fails either way, never runs twice.
         const end = performance.now();
         const ms = end - start;
+        // Judged by the time it ran, not by the time its thread waited for a core (busy still counts it all).
+        const ran = ms < SHORT_CALL_MS ? ms : this.#clock.ranFor(ms, end);
         this.#lastEnd = end;
-        this.#calls.note(key, ms, end);
-        this.#record(id, status, value, ms, key);
+        this.#calls.note(key, ran, end);
+        this.#record(id, status, value, ms, key, ran);
       }
     } finally {
       this.#draining = false;
@@ -259,7 +266,8 @@ class WorkerRuntime {
     });
   }
 
-  #record(id: unknown, status: number, value: unknown, ms: number, key = NaN): void {
+  /** `ms`: how long the call took (busy time); `ran`: the time it is judged by (see call-clock.ts). */
+  #record(id: unknown, status: number, value: unknown, ms: number, key = NaN, ran = ms): void {
     const r = this.#results;
     if (r.length === 0) this.#firstResultAt = performance.now();
     r.push(id, status, value);
@@ -267,9 +275,9 @@ class WorkerRuntime {
     const t = this.#timing;
     if (key === key) {
       if (t.length > 0 && t[t.length - 2] === key) {
-        if (ms > t[t.length - 1]) t[t.length - 1] = ms;
+        if (ran > t[t.length - 1]) t[t.length - 1] = ran;
       } else {
-        t.push(key, ms);
+        t.push(key, ran);
       }
     }
     if ((r.length >= FLUSH_COUNT * RESULT_STRIDE && this.#queued * ms >= REFILL_MS) || performance.now() - this.#firstResultAt >= FLUSH_MS) this.#flush();
