@@ -2,7 +2,8 @@
  * Whether a function's calls are short: the one judgement both sides make
  * about running time. The engine dispatches short calls ahead and in batches
  * (`dispatch.ts`); the runtime lets results wait in front of them
- * (`worker-runtime.ts`). Both judge the same way, from the times they see:
+ * (`worker-runtime.ts`). Both judge the same way, from the times the runtime
+ * measures (less what the worker's thread waited for a core: `call-clock.ts`):
  *
  * - a function is short when its latest calls took less than
  *   {@link SHORT_CALL_MS}, seen within {@link RECENT_MS};
