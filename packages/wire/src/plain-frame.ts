@@ -42,8 +42,13 @@ export class PlainFrameWriter {
   /** Where the current frame starts in the slab, and the next byte to write. */
   #start = 0;
   #at = 0;
-  /** Arrays written so far in the current message: one reached twice must keep its identity, which only msgpackr's cloning mode does. */
-  readonly #arrays: unknown[] = [];
+  /**
+   * Arrays written so far in the current message (the first #arrayCount
+   * slots): one reached twice must keep its identity, which only msgpackr's
+   * cloning mode does. Cleared after each message, so no value is held.
+   */
+  readonly #arrays: unknown[] = new Array(MAX_ARRAYS).fill(undefined);
+  #arrayCount = 0;
   /** A float64 is written by reversing its bytes out of this (msgpack is big-endian). */
   readonly #float = new Float64Array(1);
   readonly #floatBytes = new Uint8Array(this.#float.buffer);
@@ -61,9 +66,9 @@ export class PlainFrameWriter {
     }
     const start = this.#start;
     this.#at = start + FRAME_PREFIX_BYTES;
-    this.#arrays.length = 0;
+    this.#arrayCount = 0;
     const ok = this.#write(value, start + PLAIN_FRAME_MAX_BYTES);
-    this.#arrays.length = 0;
+    this.#arrays.fill(undefined, 0, this.#arrayCount);
     if (!ok) return undefined;
     const end = this.#at;
     const s = this.#slab;
@@ -177,9 +182,13 @@ export class PlainFrameWriter {
 
   #array(value: unknown[], limit: number): boolean {
     const arrays = this.#arrays;
+    const count = this.#arrayCount;
+    if (count === MAX_ARRAYS) return false;
+    for (let i = 0; i < count; i++) if (arrays[i] === value) return false;
     // A Proxy is refused by the codec (structured clone refuses it too); a subclass is msgpackr's to judge.
-    if (arrays.length === MAX_ARRAYS || arrays.includes(value) || isProxy(value) || value.constructor !== Array) return false;
-    arrays.push(value);
+    if (isProxy(value) || value.constructor !== Array) return false;
+    arrays[count] = value;
+    this.#arrayCount = count + 1;
     const length = value.length;
     const s = this.#slab;
     if (length < 0x10) {
