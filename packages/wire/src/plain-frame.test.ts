@@ -87,6 +87,13 @@ describe('PlainFrameWriter', () => {
     expect(writer.frame([shared])).toBeDefined();
   });
 
+  it('never overwrites a frame it returned: a socket may still hold it (thousands of frames, across slabs)', () => {
+    const writer = new PlainFrameWriter();
+    const frames = Array.from({ length: 3000 }, (_, i) => writer.frame([i, 'abc', i + 0.5])!);
+    const big = writer.frame(Array.from({ length: 100 }, (_, i) => i + 0.25))!;
+    expect(decodeAll(Buffer.concat([...frames, big]))).toEqual([...Array.from({ length: 3000 }, (_, i) => [i, 'abc', i + 0.5]), Array.from({ length: 100 }, (_, i) => i + 0.25)]);
+  });
+
   it('returns frames of their own, unchanged by the next one, and goes on after a refusal', () => {
     const writer = new PlainFrameWriter();
     const first = writer.frame([1, 'a']);

@@ -26,8 +26,8 @@ export const PLAIN_FRAME_MAX_BYTES = 1024;
 const MAX_ARRAYS = 64;
 /** Strings longer than this go the codec's way (msgpack fixstr holds up to 31 bytes). */
 const MAX_STRING = 31;
-/** Frames are cut from slabs of this size (64 frames of the largest size). */
-const SLAB_BYTES = 64 * 1024;
+/** Frames are cut from slabs of this size: 16 of the largest, hundreds of the usual 20-40 bytes; an idle connection holds at most one. */
+const SLAB_BYTES = 16 * 1024;
 /** msgpack numbers are big-endian; typed arrays use the host's order. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
