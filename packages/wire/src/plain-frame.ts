@@ -8,8 +8,9 @@
  * walks it again to write it into its own buffer, and the frame copies that
  * out behind a header: about 0.4 µs hot, several times that when the code is
  * cold between two round trips. This writer does it in one walk, straight
- * into the frame, for values made only of arrays, numbers, booleans, `null`,
- * `undefined` and short ASCII strings; anything else (an object, a long or
+ * into the frame, for values made only of arrays (of up to 128 items),
+ * numbers, booleans, `null`, `undefined` and short ASCII strings, within
+ * {@link PLAIN_FRAME_MAX_BYTES}; anything else (an object, a long or
  * non-ASCII string, a bigint, an array reached twice, a Proxy) makes it
  * return `undefined`, and the caller takes the codec's way.
  *
@@ -24,6 +25,8 @@ import { FRAME_PREFIX_BYTES } from './frames.js';
 export const PLAIN_FRAME_MAX_BYTES = 1024;
 /** Arrays per message beyond which the linear check for an array reached twice would cost more than it saves. */
 const MAX_ARRAYS = 64;
+/** Arrays longer than this go the codec's way: 100 float64s fill a plain frame, and a failed walk is work lost. */
+const MAX_ITEMS = 128;
 /** Strings longer than this go the codec's way (msgpack fixstr holds up to 31 bytes). */
 const MAX_STRING = 31;
 /** Frames are cut from slabs of this size: 16 of the largest, hundreds of the usual 20-40 bytes; an idle connection holds at most one. */
@@ -39,9 +42,10 @@ export class PlainFrameWriter {
    * it is written. A new slab is taken when the next frame might not fit.
    */
   #slab = Buffer.allocUnsafe(0);
-  /** Where the current frame starts in the slab, and the next byte to write. */
+  /** The slab as a DataView, for float64s (msgpack is big-endian). */
+  #view = new DataView(this.#slab.buffer, this.#slab.byteOffset, 0);
+  /** Where the next frame starts in the slab. */
   #start = 0;
-  #at = 0;
   /**
    * Arrays written so far in the current message (the first #arrayCount
    * slots): one reached twice must keep its identity, which only msgpackr's
@@ -49,9 +53,6 @@ export class PlainFrameWriter {
    */
   readonly #arrays: unknown[] = new Array(MAX_ARRAYS).fill(undefined);
   #arrayCount = 0;
-  /** A float64 is written by reversing its bytes out of this (msgpack is big-endian). */
-  readonly #float = new Float64Array(1);
-  readonly #floatBytes = new Uint8Array(this.#float.buffer);
 
   /**
    * The whole frame (header and msgpack body, no attachments) for `value`,
@@ -62,15 +63,14 @@ export class PlainFrameWriter {
   frame(value: unknown): Buffer | undefined {
     if (this.#slab.byteLength - this.#start < PLAIN_FRAME_MAX_BYTES) {
       this.#slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.#view = new DataView(this.#slab.buffer, this.#slab.byteOffset, SLAB_BYTES);
       this.#start = 0;
     }
     const start = this.#start;
-    this.#at = start + FRAME_PREFIX_BYTES;
     this.#arrayCount = 0;
-    const ok = this.#write(value, start + PLAIN_FRAME_MAX_BYTES);
+    const end = this.#write(value, start + FRAME_PREFIX_BYTES, start + PLAIN_FRAME_MAX_BYTES);
     this.#arrays.fill(undefined, 0, this.#arrayCount);
-    if (!ok) return undefined;
-    const end = this.#at;
+    if (end < 0) return undefined;
     const s = this.#slab;
     const bodyLength = end - start - FRAME_PREFIX_BYTES;
     // bodyLength < 2^16 (u32le), then a zero attachment count.
@@ -87,121 +87,129 @@ export class PlainFrameWriter {
     return s.subarray(start, end);
   }
 
-  /** Writes one value; false when it is not plain or does not fit. */
-  #write(value: unknown, limit: number): boolean {
-    const s = this.#slab;
+  /** Writes one value at `at`; returns where it ends, or -1 when it is not plain or does not fit before `limit`. */
+  #write(value: unknown, at: number, limit: number): number {
     // The longest single item below (a float64, or a header and 31 bytes of string) is 33 bytes.
-    if (this.#at + 33 > limit) return false;
+    if (at + 33 > limit) return -1;
+    const s = this.#slab;
     switch (typeof value) {
       case 'number':
-        this.#number(value);
-        return true;
+        return this.#number(value, at);
       case 'undefined':
         // msgpackr's undefined: fixext 1, type 0, data 0.
-        s[this.#at++] = 0xd4;
-        s[this.#at++] = 0;
-        s[this.#at++] = 0;
-        return true;
+        s[at] = 0xd4;
+        s[at + 1] = 0;
+        s[at + 2] = 0;
+        return at + 3;
       case 'boolean':
-        s[this.#at++] = value ? 0xc3 : 0xc2;
-        return true;
+        s[at] = value ? 0xc3 : 0xc2;
+        return at + 1;
       case 'string':
-        return this.#string(value);
+        return this.#string(value, at);
       case 'object':
         if (value === null) {
-          s[this.#at++] = 0xc0;
-          return true;
+          s[at] = 0xc0;
+          return at + 1;
         }
-        return Array.isArray(value) && this.#array(value, limit);
+        return Array.isArray(value) ? this.#array(value, at, limit) : -1;
       default:
-        return false;
+        return -1;
     }
   }
 
   /** As msgpackr writes numbers (without useFloat32, with records on, as the codec's packr has them). */
-  #number(value: number): void {
+  #number(value: number, at: number): number {
     const s = this.#slab;
     if (value >>> 0 === value) {
       // Bytes 0x40-0x7f are record references when records are on: msgpackr writes those numbers as uint8.
       if (value < 0x40) {
-        s[this.#at++] = value;
-      } else if (value < 0x100) {
-        s[this.#at++] = 0xcc;
-        s[this.#at++] = value;
-      } else if (value < 0x10000) {
-        s[this.#at++] = 0xcd;
-        s[this.#at++] = value >> 8;
-        s[this.#at++] = value & 0xff;
-      } else {
-        s[this.#at++] = 0xce;
-        s[this.#at++] = value >>> 24;
-        s[this.#at++] = (value >> 16) & 0xff;
-        s[this.#at++] = (value >> 8) & 0xff;
-        s[this.#at++] = value & 0xff;
+        s[at] = value;
+        return at + 1;
       }
-    } else if (value >> 0 === value) {
-      if (value >= -0x20) {
-        s[this.#at++] = 0x100 + value;
-      } else if (value >= -0x80) {
-        s[this.#at++] = 0xd0;
-        s[this.#at++] = value + 0x100;
-      } else if (value >= -0x8000) {
-        s[this.#at++] = 0xd1;
-        s[this.#at++] = (value >> 8) & 0xff;
-        s[this.#at++] = value & 0xff;
-      } else {
-        s[this.#at++] = 0xd2;
-        s[this.#at++] = (value >> 24) & 0xff;
-        s[this.#at++] = (value >> 16) & 0xff;
-        s[this.#at++] = (value >> 8) & 0xff;
-        s[this.#at++] = value & 0xff;
+      if (value < 0x100) {
+        s[at] = 0xcc;
+        s[at + 1] = value;
+        return at + 2;
       }
-    } else {
-      s[this.#at++] = 0xcb;
-      this.#float[0] = value;
-      const f = this.#floatBytes;
-      if (LITTLE_ENDIAN) for (let i = 7; i >= 0; i--) s[this.#at++] = f[i];
-      else for (let i = 0; i < 8; i++) s[this.#at++] = f[i];
+      if (value < 0x10000) {
+        s[at] = 0xcd;
+        s[at + 1] = value >> 8;
+        s[at + 2] = value & 0xff;
+        return at + 3;
+      }
+      s[at] = 0xce;
+      s[at + 1] = value >>> 24;
+      s[at + 2] = (value >> 16) & 0xff;
+      s[at + 3] = (value >> 8) & 0xff;
+      s[at + 4] = value & 0xff;
+      return at + 5;
     }
+    if (value >> 0 === value) {
+      if (value >= -0x20) {
+        s[at] = 0x100 + value;
+        return at + 1;
+      }
+      if (value >= -0x80) {
+        s[at] = 0xd0;
+        s[at + 1] = value + 0x100;
+        return at + 2;
+      }
+      if (value >= -0x8000) {
+        s[at] = 0xd1;
+        s[at + 1] = (value >> 8) & 0xff;
+        s[at + 2] = value & 0xff;
+        return at + 3;
+      }
+      s[at] = 0xd2;
+      s[at + 1] = (value >> 24) & 0xff;
+      s[at + 2] = (value >> 16) & 0xff;
+      s[at + 3] = (value >> 8) & 0xff;
+      s[at + 4] = value & 0xff;
+      return at + 5;
+    }
+    s[at] = 0xcb;
+    this.#view.setFloat64(at + 1, value);
+    return at + 9;
   }
 
-  #string(value: string): boolean {
+  #string(value: string, at: number): number {
     const length = value.length;
-    if (length > MAX_STRING) return false;
+    if (length > MAX_STRING) return -1;
     const s = this.#slab;
-    const start = this.#at + 1;
+    const start = at + 1;
     for (let i = 0; i < length; i++) {
       const c = value.charCodeAt(i);
-      if (c >= 0x80) return false;
+      if (c >= 0x80) return -1;
       s[start + i] = c;
     }
-    s[this.#at] = 0xa0 | length;
-    this.#at = start + length;
-    return true;
+    s[at] = 0xa0 | length;
+    return start + length;
   }
 
-  #array(value: unknown[], limit: number): boolean {
+  #array(value: unknown[], at: number, limit: number): number {
     const arrays = this.#arrays;
     const count = this.#arrayCount;
-    if (count === MAX_ARRAYS) return false;
-    for (let i = 0; i < count; i++) if (arrays[i] === value) return false;
+    if (count === MAX_ARRAYS) return -1;
+    for (let i = 0; i < count; i++) if (arrays[i] === value) return -1;
     // A Proxy is refused by the codec (structured clone refuses it too); a subclass is msgpackr's to judge.
-    if (isProxy(value) || value.constructor !== Array) return false;
+    if (isProxy(value) || value.constructor !== Array) return -1;
     arrays[count] = value;
     this.#arrayCount = count + 1;
     const length = value.length;
+    // A long array (a big map chunk) would rarely fit, and finding out costs a walk the codec then repeats.
+    // Every item takes at least a byte: an array that cannot fit is not walked either.
+    if (length > MAX_ITEMS || at + 3 + length > limit) return -1;
     const s = this.#slab;
     if (length < 0x10) {
-      s[this.#at++] = 0x90 | length;
-    } else if (length < 0x10000) {
-      s[this.#at++] = 0xdc;
-      s[this.#at++] = length >> 8;
-      s[this.#at++] = length & 0xff;
+      s[at++] = 0x90 | length;
     } else {
-      return false;
+      s[at] = 0xdc;
+      s[at + 1] = length >> 8;
+      s[at + 2] = length & 0xff;
+      at += 3;
     }
-    for (let i = 0; i < length; i++) if (!this.#write(value[i], limit)) return false;
-    return true;
+    for (let i = 0; i < length && at >= 0; i++) at = this.#write(value[i], at, limit);
+    return at;
   }
 }
 
