@@ -5,7 +5,7 @@
  * copying it into a fresh allocation, whose pages fault in one by one.
  */
 import type { Socket } from 'node:net';
-import { checkFrame, encodeFrame } from '@futures/wire';
+import { checkFrame, encodeFrame, PlainFrameWriter } from '@futures/wire';
 
 /** Frames of at least this many bytes go through the kept buffer; smaller ones are cheap to allocate. */
 export const REUSE_MIN_BYTES = 256 * 1024;
@@ -14,6 +14,7 @@ export const SPARE_IDLE_MS = 1000;
 
 export class FrameWriter {
   readonly #maxFrameBytes: number;
+  readonly #plain = new PlainFrameWriter();
   /** A buffer no write holds any more, ready for the next big frame. */
   #spare: Buffer | undefined;
   #idle: NodeJS.Timeout | undefined;
@@ -21,6 +22,16 @@ export class FrameWriter {
 
   constructor(maxFrameBytes: number) {
     this.#maxFrameBytes = maxFrameBytes;
+  }
+
+  /**
+   * The frame of a small plain message (see PlainFrameWriter), built in one
+   * step; `undefined` when the message is not one, to be encoded with the
+   * codec and written with {@link FrameWriter.write} or {@link FrameWriter.frame}.
+   */
+  plainFrame(message: unknown): Buffer | undefined {
+    const frame = this.#plain.frame(message);
+    return frame !== undefined && frame.byteLength <= this.#maxFrameBytes ? frame : undefined;
   }
 
   /**

@@ -119,8 +119,17 @@ export class SocketChannel implements WorkerChannel {
   }
 
   send(message: ToWorker): void {
+    const tuple = toTuple(message);
+    // Most calls and batches are small and plain: their frame is built in one step, without the codec.
+    const plain = this.#writer.plainFrame(tuple);
+    if (plain !== undefined) {
+      if (this.#queue !== undefined) this.#queue.push(plain);
+      // A worker that is gone reports its exit soon; what is sent to it now is lost with it.
+      else if (this.#socket!.writable) this.#socket!.write(plain);
+      return;
+    }
     // Throws synchronously, sending nothing, when a value cannot be encoded or the frame is too large.
-    const { body, attachments } = this.#codec.encode(toTuple(message));
+    const { body, attachments } = this.#codec.encode(tuple);
     if (this.#queue !== undefined) {
       this.#queue.push(this.#writer.frame(body, attachments));
       return;

@@ -108,8 +108,15 @@ function serve(socket: Socket, maxFrameBytes: number, rest: Buffer): Promise<voi
       send(message: FromWorker): void {
         // Throws synchronously, sending nothing, when a value cannot be encoded or the frame is too large:
         // the runtime then fails only the call whose result is at fault.
-        const { body, attachments } = codec.encode(toTuple(message));
-        // After the executor went away nobody is listening; the process is about to end.
+        const tuple = toTuple(message);
+        // Most results are small and plain: their frame is built in one step, without the codec.
+        const plain = writer.plainFrame(tuple);
+        if (plain !== undefined) {
+          // After the executor went away nobody is listening; the process is about to end.
+          if (socket.writable) socket.write(plain);
+          return;
+        }
+        const { body, attachments } = codec.encode(tuple);
         if (socket.writable) writer.write(socket, body, attachments);
         else writer.check(body, attachments);
       },

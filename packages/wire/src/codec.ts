@@ -37,6 +37,7 @@ import {
 } from 'node:util/types';
 import { decodeError, encodeError, type SerializedError } from '@futures/core/transport';
 import { Packr, addExtension } from 'msgpackr';
+import { NOT_PLAIN, PlainReader } from './plain-frame.js';
 
 /** Values of at least this many bytes travel as raw attachments. */
 export const DEFAULT_ATTACH_THRESHOLD = 64 * 1024;
@@ -128,6 +129,8 @@ export class MessageCodec {
   /** Writes trees (no object reached twice) without tracking references, which costs about half. */
   readonly #plain: Packr;
   readonly #threshold: number;
+  /** Small plain bodies (most of the engine's messages) are read without msgpackr's setup. */
+  readonly #plainReader = new PlainReader();
 
   constructor(options: MessageCodecOptions = {}) {
     this.#threshold = options.attachThreshold ?? DEFAULT_ATTACH_THRESHOLD;
@@ -154,6 +157,10 @@ export class MessageCodec {
    * which the decoded value takes over). Throws on malformed input.
    */
   decode(body: Uint8Array, attachments: readonly Uint8Array[]): unknown {
+    if (attachments.length === 0) {
+      const plain = this.#plainReader.read(body);
+      if (plain !== NOT_PLAIN) return plain;
+    }
     const value = this.#cloning.unpack(body);
     if (attachments.length === 0) return value;
     return restore(value, new Attachments(attachments), new Set());
