@@ -8,7 +8,9 @@ import type { BenchResults, CaseResult } from './results.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
-const POOLS_1W = ['inline', 'thread', 'process', 'socket', 'redis', 'floor-postmessage', 'floor-ipc', 'floor-socket'];
+const POOLS_1W = ['inline', 'thread', 'process', 'socket', 'redis', 'floor-postmessage', 'floor-ipc', 'floor-socket', 'floor-socket-framed'];
+/** The framed socket floor carries tiny messages only (round trip and burst), not payloads. */
+const POOLS_PAYLOAD = POOLS_1W.filter((id) => id !== 'floor-socket-framed');
 const POOLS_2W = ['thread', 'process', 'socket', 'redis', 'piscina', 'tinypool', 'tinypool-process', 'workerpool', 'workerpool-process', 'python-process', 'python-thread'];
 const EXPECTED_CASES: Record<string, string[]> = {
   'transports.rtt': POOLS_1W,
@@ -35,7 +37,7 @@ const RATIOS = [
   'fib: thread ÷ parallel floor',
   'fib: process ÷ parallel floor',
   'fib: socket ÷ parallel floor',
-  ...['round trip', 'burst'].flatMap((op) => ['thread', 'process', 'socket'].map((t) => `${op}: ${t} ÷ bare medium`)),
+  ...['round trip', 'burst'].flatMap((op) => [...['thread', 'process', 'socket'].map((t) => `${op}: ${t} ÷ bare medium`), `${op}: socket ÷ framed socket floor`]),
   'process burst ÷ python submit',
   'process map ÷ python map',
   'socket burst ÷ python submit',
@@ -119,7 +121,7 @@ describe('bench --quick --tiny', () => {
   it('has every case with every contender, n/a only when its package is reported unavailable', () => {
     const cases = allCases(run.results);
     const expected: Record<string, string[]> = { ...EXPECTED_CASES };
-    for (const bytes of [1, 64 * 1024]) expected[`scaling.payload.${bytes}`] = POOLS_1W;
+    for (const bytes of [1, 64 * 1024]) expected[`scaling.payload.${bytes}`] = POOLS_PAYLOAD;
     for (const [id, entries] of Object.entries(expected)) {
       const c = cases.find((x) => x.id === id);
       expect(c, `case ${id}`).toBeDefined();
@@ -138,7 +140,7 @@ describe('bench --quick --tiny', () => {
   it('fills the scaling section and the quoted ratios', () => {
     const s = run.results.scaling!;
     expect(s.payload.sizes).toEqual([1, 64 * 1024]);
-    expect(s.payload.series.map((x) => x.id).sort()).toEqual([...POOLS_1W].sort());
+    expect(s.payload.series.map((x) => x.id).sort()).toEqual([...POOLS_PAYLOAD].sort());
     expect(s.workers.rows.map((r) => r.id)).toEqual(['thread', 'process', 'socket', 'redis']);
     expect(Object.keys(s.workers.rows[0].burstOpsPerSec)).toEqual(['w1', 'w2']);
     const names = run.results.ratios.map((r) => r.name);

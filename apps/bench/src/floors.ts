@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pack, unpack } from 'msgpackr';
 import { Worker } from 'node:worker_threads';
 import { makePayload, workerFile, type Contender, type Op } from './contender.js';
 import type { ContenderKind } from './results.js';
@@ -214,8 +215,10 @@ export class IpcFloor extends FloorContender {
 
 /** Bare Unix-socket write/read to a child that writes every byte back (no framing, no codec). */
 export class SocketFloor extends FloorContender {
-  readonly id = 'floor-socket';
-  readonly label = 'floor: bare socket write/read';
+  readonly id: string = 'floor-socket';
+  readonly label: string = 'floor: bare socket write/read';
+  /** The child's script, given the socket path. */
+  protected readonly echoScript: string = 'raw-socket-echo.js';
   #dir: string | undefined;
   #server: Server | undefined;
   #child: ChildProcess | undefined;
@@ -239,7 +242,7 @@ export class SocketFloor extends FloorContender {
       server.listen(path, resolve);
     });
     const connected = new Promise<Socket>((resolve) => server.once('connection', resolve));
-    const child = spawn(process.execPath, [workerFile('raw-socket-echo.js').pathname, path], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [workerFile(this.echoScript).pathname, path], { stdio: ['ignore', 'inherit', 'inherit'] });
     this.#child = child;
     const failed = new Promise<never>((_, reject) => {
       child.once('error', reject);
@@ -248,31 +251,39 @@ export class SocketFloor extends FloorContender {
     const socket = await Promise.race([connected, failed]);
     failed.catch(() => {});
     this.#socket = socket;
-    socket.on('data', (chunk: Buffer) => this.replies.add(chunk.length, chunk));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.replies.fail(err));
     socket.on('close', () => this.replies.fail(new Error('echo socket closed')));
   }
 
-  protected sendTiny(): void {
+  /** Replies are counted in bytes: a tiny message is 8 bytes. */
+  protected onData(chunk: Buffer): void {
+    this.replies.add(chunk.length, chunk);
+  }
+
+  protected sendTiny(_i: number): void {
     this.#socket!.write(this.#tiny);
   }
 
+  protected write(bytes: Uint8Array): void {
+    this.#socket!.write(bytes);
+  }
+
   override async run(op: Op): Promise<number> {
-    // Replies are counted in bytes here: a tiny message is 8 bytes.
     if (op.kind === 'rtt' || op.kind === 'burst') {
       const n = op.n;
       if (op.kind === 'rtt') {
         return timeMs(async () => {
           for (let i = 0; i < n; i++) {
             const p = this.replies.expect(8);
-            this.sendTiny();
+            this.sendTiny(i);
             await p;
           }
         });
       }
       return timeMs(async () => {
         const p = this.replies.expect(8 * n);
-        for (let i = 0; i < n; i++) this.sendTiny();
+        for (let i = 0; i < n; i++) this.sendTiny(i);
         await p;
       });
     }
@@ -324,5 +335,49 @@ export class SocketFloor extends FloorContender {
     this.#server = undefined;
     if (this.#dir) rmSync(this.#dir, { recursive: true, force: true });
     this.#dir = undefined;
+  }
+}
+
+/**
+ * The socket medium carrying messages, as our socket transport and the IPC
+ * floor do: every tiny message is a msgpack body behind a u32le length, and
+ * the child decodes each frame and writes it back encoded in its own
+ * (workers/raw-socket-framed-echo.ts). The bare floor above counts bytes
+ * that Node's write buffer coalesces and nobody parses; this one is the
+ * like-for-like reference for a message round trip and burst.
+ */
+export class FramedSocketFloor extends SocketFloor {
+  override readonly id = 'floor-socket-framed';
+  override readonly label = 'floor: framed socket (u32 + msgpackr)';
+  protected override readonly echoScript = 'raw-socket-framed-echo.js';
+  #pending: Buffer = Buffer.alloc(0);
+
+  override supports(op: Op): boolean {
+    return op.kind === 'rtt' || op.kind === 'burst';
+  }
+
+  protected override onData(chunk: Buffer): void {
+    const buf = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+    let at = 0;
+    let count = 0;
+    let last: unknown;
+    while (buf.length - at >= 4) {
+      const length = buf.readUInt32LE(at);
+      if (buf.length - at - 4 < length) break;
+      last = unpack(buf.subarray(at + 4, at + 4 + length));
+      at += 4 + length;
+      count++;
+    }
+    this.#pending = buf.subarray(at);
+    // One reply per message; 8 per message keeps the byte counting of the run loop above.
+    if (count > 0) this.replies.add(8 * count, last);
+  }
+
+  protected override sendTiny(i: number): void {
+    const body = pack(i);
+    const frame = Buffer.allocUnsafe(4 + body.length);
+    frame.writeUInt32LE(body.length, 0);
+    body.copy(frame, 4);
+    this.write(frame);
   }
 }

@@ -69,9 +69,14 @@ function transportRatios(cases: readonly CaseResult[]): RatioLine[] {
     ['process', 'floor-ipc'],
     ['socket', 'floor-socket'],
   ] as const;
-  return ['rtt', 'burst'].flatMap((op) =>
-    media.map(([t, floor]) => ratio(cases, `${op === 'rtt' ? 'round trip' : 'burst'}: ${t} ÷ bare medium`, [`transports.${op}`, t], [`transports.${op}`, floor])),
-  );
+  return ['rtt', 'burst'].flatMap((op) => {
+    const what = op === 'rtt' ? 'round trip' : 'burst';
+    return [
+      ...media.map(([t, floor]) => ratio(cases, `${what}: ${t} ÷ bare medium`, [`transports.${op}`, t], [`transports.${op}`, floor])),
+      // Like for like: the bare socket floor neither frames nor decodes; the IPC floor does both (v8).
+      ratio(cases, `${what}: socket ÷ framed socket floor`, [`transports.${op}`, 'socket'], [`transports.${op}`, 'floor-socket-framed']),
+    ];
+  });
 }
 
 /** The ratios the issues quote: from the transports, peers and workload cases, for those that ran. */

@@ -1,7 +1,7 @@
 import type { Section } from './args.js';
 import { ParallelFloorBaseline, SingleThreadBaseline } from './baselines.js';
 import type { Contender, Op } from './contender.js';
-import { IpcFloor, SocketFloor, ThreadFloor } from './floors.js';
+import { FramedSocketFloor, IpcFloor, SocketFloor, ThreadFloor } from './floors.js';
 import { fmtBytes, fmtCount } from './format.js';
 import { OurContender } from './ours.js';
 import { PeerContender } from './peers.js';
@@ -51,7 +51,7 @@ export async function runPools(ctx: RunContext, sections: readonly Section[], py
   if (has('transports') || has('scaling')) {
     const inline = new OurContender('inline', 1, close);
     const ours = OURS.map((t) => new OurContender(t, 1, close));
-    const floors: Contender[] = [new ThreadFloor(), new IpcFloor(close), new SocketFloor(close)];
+    const floors: Contender[] = [new ThreadFloor(), new IpcFloor(close), new SocketFloor(close), new FramedSocketFloor(close)];
     const all = [inline, ...ours, ...floors].map((contender): EntrySpec => ({ contender }));
     const session = new Session(ctx);
     try {
