@@ -536,10 +536,10 @@ export class RedisChannel implements WorkerChannel {
   /**
    * No `eagerRefill`: a busy worker is topped up once half its calls are done
    * (dispatch.ts), so each refill carries several calls. Topped up as soon as
-   * any finished, a worker that answers every few calls (its runtime thread
-   * reads one read ahead and answers at the end of what each read brought)
-   * got as many refills, each a push through Redis both ways: fib(20)x2000 on
-   * 2 workers took ~20% more pushes per call, and longer.
+   * any finished, a worker that answers every few calls (its runtime sends
+   * its results when it has run what a read brought) got as many refills,
+   * each a push through Redis both ways, for no gain: with half its calls
+   * still to run, the refill lands before the worker needs it.
    */
   /** No fleet worker has taken this channel's request yet: not counted as a worker in `stats()`. */
   get awaitingWorker(): boolean {

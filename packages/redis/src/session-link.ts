@@ -4,19 +4,17 @@
  * inbox and pushes the runtime's messages to the executor's outbox itself,
  * so a call costs no hop through the supervisor on the main thread.
  *
- * One connection (`main`) reads the inbox: as soon as a read's reply
- * comes, before the runtime runs what it brought, the next read leaves, so
- * that the calls the engine tops the worker up with while it runs land in
- * that read and wait in the thread, not in Redis: when the runtime is done
- * with one batch it finds the next one here, instead of asking Redis for it
- * and idling for a round trip (a fib(20) burst on 2 workers: the runtime
- * threads sat idle about 60% of the time, a Redis round trip per batch).
- * The pushes go on the other connection (`side`) while a read waits on
- * `main` (and on `main` when none does); the outbox keeps their order,
- * because a push switches connection only once every push on the other one
- * has been answered. A read takes what the inbox holds when Redis runs it,
- * never more than one read ahead: frames that land later stay in the inbox
- * (a long call is always alone on its worker, so none waits behind it).
+ * Every write that wakes Redis costs both sides a system call and a
+ * context switch, so the link writes as little as it can. One connection
+ * (`main`) reads the inbox and pushes: after a read, the first push the
+ * runtime makes carries the next read with it, in one write. That push
+ * answers what the read brought (all of it, for tiny calls: the engine can
+ * only send more once it has the results), or part of it (then the engine
+ * tops the worker up while it runs the rest, and the read takes the new
+ * calls as they land, without waking the thread). While a read waits on
+ * `main`, pushes go on the other connection (`side`); the outbox keeps
+ * their order, because a push switches connection only once every push on
+ * the other one has been answered.
  *
  * Pushes go through the PUSH script (scripts.ts): once the worker is
  * declared lost or the executor is gone, Redis refuses them, and the thread
@@ -111,7 +109,7 @@ export class SessionLink {
     this.#read();
   }
 
-  /** Sends one engine message (its encoded parts) to the executor; a read of the inbox leaves with it, if none waits. */
+  /** Sends one engine message (its encoded parts) to the executor; the next read of the inbox leaves with it, if none waits. */
   send(parts: Uint8Array[]): void {
     const s = this.#session;
     if (s === undefined) return;
@@ -144,7 +142,7 @@ export class SessionLink {
     );
   }
 
-  /** Takes what the inbox holds (waiting for it on `main`), reads again at once, then delivers what it took. */
+  /** Takes what the inbox holds (waiting for it on `main`) and delivers it; reads again at once unless the runtime's first push did. */
   #read(): void {
     const s = this.#session;
     if (s === undefined || this.#pushes.reading) return;
@@ -152,9 +150,9 @@ export class SessionLink {
     (this.#main.blmpopBuffer(BLOCK_SECONDS, 1, s.inbox, 'LEFT', 'COUNT', READ_COUNT) as Promise<[Buffer, Buffer[]] | null>).then(
       (reply) => {
         this.#pushes.reading = false;
-        // The next read leaves before the runtime runs these calls: what lands meanwhile is here when it is done.
-        this.#read();
         if (reply !== null) this.#take(s, reply[1]);
+        // The runtime sent nothing (it awaits a call, or the frames asked for no answer): read now.
+        this.#read();
       },
       (error: unknown) => {
         this.#pushes.reading = false;
