@@ -1001,6 +1001,18 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
             });
           }
 
+          if (suite.childProcesses && existsSync('/proc/self/stat')) {
+            it('every starting worker SIGKILLed at once (a process group killed): the starts are retried and the calls run', async () => {
+              const ex = make({ maxWorkers: 3 });
+              const calls = Array.from({ length: 6 }, (_, i) => ex.submit(tasks.add, i, 1));
+              await until(() => childPids().length === 3, 'three workers starting');
+              // Killed at once before any is ready: one failed round of starts, not three failed starts.
+              for (const pid of childPids()) process.kill(pid, 'SIGKILL');
+              expect(await Promise.all(calls)).toEqual([1, 2, 3, 4, 5, 6]);
+              expect(await ex.submit(tasks.add, 20, 22)).toBe(42);
+            });
+          }
+
           it('a call queued behind several crashing calls still runs', async () => {
             const ex = make({ maxWorkers: 1 });
             await Promise.all(Array.from({ length: 50 }, (_, i) => ex.submit(tasks.add, i, 1)));
