@@ -13,8 +13,11 @@ import { EventEmitter } from 'node:events';
 /** Describes `value` if it is a live resource, else undefined. */
 export function liveResource(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
+  // Plain objects and arrays, the common case, skip the prototype walks.
+  const constructor = (value as { constructor?: unknown }).constructor;
+  if (constructor === Object || constructor === Array) return undefined;
   if (!(value instanceof EventEmitter) && !(typeof EventTarget === 'function' && value instanceof EventTarget)) return undefined;
-  const name = (value.constructor as { name?: string } | undefined)?.name || 'live object';
+  const name = (constructor as { name?: string } | undefined)?.name || 'live object';
   return `${/^[AEIOU]/i.test(name) ? 'an' : 'a'} ${name} (live resources such as sockets, streams, emitters and processes are not data)`;
 }
 
