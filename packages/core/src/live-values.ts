@@ -9,6 +9,7 @@
  * left to the transport's codec (a full walk would cost every call).
  */
 import { EventEmitter } from 'node:events';
+import { MessagePort } from 'node:worker_threads';
 
 /** Describes `value` if it is a live resource, else undefined. */
 export function liveResource(value: unknown): string | undefined {
@@ -17,6 +18,8 @@ export function liveResource(value: unknown): string | undefined {
   const constructor = (value as { constructor?: unknown }).constructor;
   if (constructor === Object || constructor === Array) return undefined;
   if (!(value instanceof EventEmitter) && !(typeof EventTarget === 'function' && value instanceof EventTarget)) return undefined;
+  // A port crosses to a thread in a transfer list; without one, the transport's own error says to list it.
+  if (value instanceof MessagePort) return undefined;
   const name = (constructor as { name?: string } | undefined)?.name || 'live object';
   return `${/^[AEIOU]/i.test(name) ? 'an' : 'a'} ${name} (live resources such as sockets, streams, emitters and processes are not data)`;
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'node:inspector';
 import { fileURLToPath } from 'node:url';
-import type { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { runScript, runTypeScriptTasks, shutDownAfterEach } from '@futures/executor-tests';
 import { BrokenExecutorError, defineTasks, TimeoutError } from '@futures/core';
@@ -83,6 +83,28 @@ describe('ThreadPoolExecutor: values', () => {
     expect(error).toBeInstanceOf(TypeError);
     expect((error as Error).message).toMatch(/argument 1/);
     expect(await p.submit(tasks.add, 2, 3)).toBe(5);
+  });
+
+  it('moves a MessagePort in the transfer list to the worker (an emitter that does cross); without the list the error says to list it', async () => {
+    const p = pool();
+    const { port1, port2 } = new MessageChannel();
+    try {
+      const heard = once(port2, 'message');
+      const talk = (port: MessagePort) => {
+        port.postMessage('hello from the worker');
+        port.close();
+        return 'sent';
+      };
+      expect(await p.with({ transfer: [port1] }).submit(talk, port1)).toBe('sent');
+      expect(await heard).toEqual(['hello from the worker']);
+      const unlisted = new MessageChannel();
+      const error = (await p.submit(talk, unlisted.port1).exception()) as Error;
+      unlisted.port1.close();
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toMatch(/argument 1 of talk .*transferList/);
+    } finally {
+      port2.close();
+    }
   });
 
   it('runs a plain self-contained function sent as source', async () => {
