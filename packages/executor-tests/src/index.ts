@@ -855,6 +855,13 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
             const script = fileURLToPath(new URL('../fixtures/min-workers-idle.mjs', import.meta.url));
             expect(await runScript(script, pkg, className)).toEqual({ code: 0, signal: null, out: 'done 2' });
           });
+
+          it('works in a script run by `node --input-type=module -e`: workers do not inherit the flag that describes only that script', async () => {
+            const code = `const { ${className} } = await import(${JSON.stringify(pkg)});
+              const pool = new ${className}({ maxWorkers: 1 });
+              try { console.log(await pool.submit((x) => x + 1, 41)); } finally { await pool.shutdown(); }`;
+            expect(await runScript('--input-type=module', '-e', code)).toEqual({ code: 0, signal: null, out: '42' });
+          });
         }
       });
     }
