@@ -261,6 +261,9 @@ class WorkerRuntime {
   #progressSink(id: number): ProgressSink {
     return new ProgressSink((value) => {
       try {
+        // As for results: structured clone would deliver an emitter as `{}`.
+        const live = liveResource(value);
+        if (live !== undefined) throw new TypeError(`${live} cannot be sent`);
         this.#port.send({ t: 'progress', id, value });
       } catch (error) {
         throw new TypeError(`reportProgress(): the value cannot be sent to the caller: ${shorten((error as Error)?.message ?? String(error))}`, {
