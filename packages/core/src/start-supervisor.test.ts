@@ -80,5 +80,9 @@ describe('StartSupervisor', () => {
     expect(isPassingStartError(Object.assign(new Error('fork EAGAIN'), { code: 'EAGAIN' }))).toBe(true);
     expect(isPassingStartError(Object.assign(new Error('bad flag'), { code: 'ERR_WORKER_INVALID_EXEC_ARGV' }))).toBe(false);
     expect(isPassingStartError(new Error('no code'))).toBe(false);
+    // A thread that cannot initialize for want of descriptors: Node's code is generic, the reason is in the message.
+    expect(isPassingStartError(Object.assign(new Error('Worker initialization failure: EMFILE'), { code: 'ERR_WORKER_INIT_FAILED' }))).toBe(true);
+    expect(isPassingStartError(Object.assign(new Error('Worker initialization failure: EINVAL'), { code: 'ERR_WORKER_INIT_FAILED' }))).toBe(false);
+    expect(isPassingStartError(null)).toBe(false);
   });
 });

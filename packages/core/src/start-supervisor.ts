@@ -35,8 +35,10 @@ const PASSING_CODES = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'ENOMEM', 'EBUSY'])
 
 /** Whether a transport's `startWorker` error is a passing one (out of descriptors, processes, memory). */
 export function isPassingStartError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && PASSING_CODES.has(code);
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && PASSING_CODES.has(code)) return true;
+  // A thread that could not initialize says why only in its message: "Worker initialization failure: EMFILE".
+  return code === 'ERR_WORKER_INIT_FAILED' && typeof message === 'string' && PASSING_CODES.has(message.slice(message.lastIndexOf(' ') + 1));
 }
 
 export class StartSupervisor {

@@ -1,5 +1,6 @@
 // Thread-specific behaviour of ThreadPoolExecutor; the shared executor suite covers submit/map/cancel/shutdown.
 // The tests import the built package, as users do: its worker entry is dist/worker.js.
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -114,6 +115,15 @@ describe('ThreadPoolExecutor: values', () => {
 });
 
 describe('ThreadPoolExecutor: worker death', () => {
+  it('a thread that cannot initialize for want of file descriptors (EMFILE) is started again once there are some, not counted as a failed start', async () => {
+    // A low descriptor limit for the script alone, so that running out is quick.
+    const child = spawn('sh', ['-c', 'ulimit -n 128 && exec "$0" "$1"', process.execPath, fixturePath('out-of-descriptors.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    const [code] = await once(child, 'close');
+    expect({ code, out: out.trim() }).toEqual({ code: 0, out: '2,3' });
+  });
+
   it('fails only the call whose thread called process.exit, naming the exit code; the calls queued behind it run', async () => {
     const p = pool({ maxWorkers: 1 });
     const first = await p.submit(tasks.threadId);
