@@ -7,6 +7,8 @@
  */
 import type { TransferListItem } from 'node:worker_threads';
 import type { FunctionRegistry } from './function-registry.js';
+import { hasLiveArgument } from './live-values.js';
+import { CHUNK } from './protocol.js';
 import { findUnsendable } from './send-diagnosis.js';
 import type { Transport } from './transport.js';
 import type { WorkerSlot } from './worker-slot.js';
@@ -69,6 +71,8 @@ export class CallSender {
     let transfer: TransferListItem[] | undefined;
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i];
+      // Structured clone would copy an emitter as `{}`: refuse it as the socket codec does (diagnosed in #failed).
+      if (hasLiveArgument(item.args, item.kind === CHUNK, item.options.transfer)) throw new TypeError('a live resource cannot be sent');
       if (!w.known.has(item.fnId)) (defs ??= []).push(item.fnId, this.#registry.ref(item.fnId));
       if (item.options.transfer !== undefined) (transfer ??= []).push(...item.options.transfer);
       item.id = this.#nextCallId;

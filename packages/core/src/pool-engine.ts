@@ -215,6 +215,7 @@ export class PoolEngine {
 
   #startWorker(): void {
     const slot = new WorkerSlot(false);
+    slot.startRound = this.#supervisor.round;
     try {
       slot.attach(this.#transport.startWorker(this.#eventsFor(slot)));
     } catch (error) {
@@ -320,7 +321,7 @@ export class PoolEngine {
     const what = `${w.channel.label} ${describeExit(exit)}`;
     if (was === 'starting' && !w.external && this.#endedBy === undefined) {
       // A start that failed (a replacement killed while starting, say): retried, unless it keeps failing.
-      if (this.#supervisor.failed(exit.error)) {
+      if (this.#supervisor.failed(exit.error, w.startRound)) {
         const detail = exit.error instanceof Error ? `: ${exit.error.message}` : '';
         this.#break(`${this.#where}: a worker could not start (${what} before it was ready)${detail}`, exit.error);
       }

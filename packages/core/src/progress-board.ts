@@ -9,7 +9,7 @@
  * spawns it with {@link progressStdio} and {@link progressEnv}, and the worker
  * entry takes it with {@link inheritedProgress}.
  */
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProgressReader, ProgressSlot, ProgressWriter } from './progress.js';
@@ -87,12 +87,20 @@ export class FileProgress implements ProgressWriter, ProgressReader {
       dir = mkdtempSync(join(tmpdir(), 'futures-progress-'));
     }
     const path = join(dir, 'board');
+    let fd: number | undefined;
     try {
-      const fd = openSync(path, 'w+', 0o600);
+      fd = openSync(path, 'w+', 0o600);
       writeSync(fd, new Uint8Array(8), 0, 8, 0);
       return new FileProgress(fd);
+    } catch (error) {
+      if (fd !== undefined) closeSync(fd);
+      throw error;
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      // By path, with no descriptor of their own: out of descriptors (EMFILE, the likeliest reason
+      // for the open to fail, and retried) a recursive rmSync could not open the directory, and
+      // each attempt would leave one behind in /dev/shm, which is memory.
+      rmQuietly(() => unlinkSync(path));
+      rmQuietly(() => rmdirSync(dir));
     }
   }
 
@@ -136,5 +144,14 @@ function existsShm(): boolean {
     return process.platform === 'linux';
   } catch {
     return false;
+  }
+}
+
+/** Removes a file or directory that may not exist (the open that would have made it failed). */
+function rmQuietly(remove: () => void): void {
+  try {
+    remove();
+  } catch {
+    // Not there.
   }
 }

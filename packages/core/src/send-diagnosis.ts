@@ -8,6 +8,7 @@
  * with a transfer list (that would move, and so detach, the caller's port).
  */
 import { MessagePort } from 'node:worker_threads';
+import { liveResource } from './live-values.js';
 import { CHUNK } from './protocol.js';
 import type { WorkItem } from './work-item.js';
 
@@ -21,8 +22,20 @@ function movesWhenChecked(entry: unknown): boolean {
   );
 }
 
+/** One line: v8's DataCloneError quotes the whole source of a function it cannot clone. */
 function reason(error: unknown): string {
-  return (error as Error)?.message ?? String(error);
+  const message = (error as Error)?.message ?? String(error);
+  const firstLine = message.split('\n', 1)[0];
+  if (firstLine === message) return message;
+  return `${firstLine.length > 60 ? `${firstLine.slice(0, 60)}…` : firstLine} … ${/could not be cloned\.?$/.test(message) ? 'could not be cloned' : ''}`.trimEnd();
+}
+
+/** The class of an object that is not a plain one (`a Socket`), when the reason does not name it already. */
+function classOf(value: unknown, why: string): string {
+  if (typeof value !== 'object' || value === null) return '';
+  const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  if (typeof name !== 'string' || name === '' || name === 'Object' || name === 'Array' || why.includes(name)) return '';
+  return `a ${name}: `;
 }
 
 /**
@@ -45,11 +58,15 @@ export function findUnsendable(item: WorkItem, name: string, kind: string, check
   const columns = item.kind === CHUNK ? (item.args as unknown[][]) : item.args.map((arg) => [arg]);
   for (let k = 0; k < (columns[0]?.length ?? 0); k++) {
     for (let i = 0; i < columns.length; i++) {
+      const value = columns[i][k];
       try {
-        check(columns[i][k]);
+        const live = item.options.transfer?.includes(value as never) ? undefined : liveResource(value);
+        if (live !== undefined) throw new TypeError(`${live} cannot be sent`);
+        check(value);
       } catch (error) {
         const where = item.kind === CHUNK ? `argument ${i + 1} of ${name} (map item ${k + 1} of the chunk)` : `argument ${i + 1} of ${name}`;
-        return new TypeError(`${where} cannot be sent to a ${kind} worker: ${reason(error)}`, { cause: error });
+        const why = reason(error);
+        return new TypeError(`${where} cannot be sent to a ${kind} worker: ${classOf(value, why)}${why}`, { cause: error });
       }
     }
   }

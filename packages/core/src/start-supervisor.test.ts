@@ -18,6 +18,18 @@ describe('StartSupervisor', () => {
     supervisor.stop();
   });
 
+  it('starts begun together that all fail (every starting worker killed at once) count as one failed start', () => {
+    const supervisor = new StartSupervisor(() => {});
+    for (let i = 1; i < MAX_FAILED_STARTS; i++) {
+      const round = supervisor.round;
+      // maxWorkers starts begun in one round, all failing: one failure, however many workers.
+      for (let w = 0; w < 2 * MAX_FAILED_STARTS; w++) expect(supervisor.failed(undefined, round)).toBe(false);
+    }
+    // A start begun after those failures that fails too ends the run.
+    expect(supervisor.failed(undefined, supervisor.round)).toBe(true);
+    supervisor.stop();
+  });
+
   it('a worker becoming ready ends the run', () => {
     const supervisor = new StartSupervisor(() => {});
     expect(supervisor.failed()).toBe(false);
@@ -68,5 +80,9 @@ describe('StartSupervisor', () => {
     expect(isPassingStartError(Object.assign(new Error('fork EAGAIN'), { code: 'EAGAIN' }))).toBe(true);
     expect(isPassingStartError(Object.assign(new Error('bad flag'), { code: 'ERR_WORKER_INVALID_EXEC_ARGV' }))).toBe(false);
     expect(isPassingStartError(new Error('no code'))).toBe(false);
+    // A thread that cannot initialize for want of descriptors: Node's code is generic, the reason is in the message.
+    expect(isPassingStartError(Object.assign(new Error('Worker initialization failure: EMFILE'), { code: 'ERR_WORKER_INIT_FAILED' }))).toBe(true);
+    expect(isPassingStartError(Object.assign(new Error('Worker initialization failure: EINVAL'), { code: 'ERR_WORKER_INIT_FAILED' }))).toBe(false);
+    expect(isPassingStartError(null)).toBe(false);
   });
 });

@@ -24,3 +24,14 @@ export function refused(): string {
     return `${(error as Error).name}: ${(error as Error).message}`;
   }
 }
+
+/** Reports a live resource (an emitter, which structured clone would copy as `{}`); returns what reportProgress threw. */
+export async function emitter(): Promise<string> {
+  const { EventEmitter } = await import('node:events');
+  try {
+    reportProgress(new EventEmitter());
+    return 'sent';
+  } catch (error) {
+    return `${(error as Error).name}: ${(error as Error).message}`;
+  }
+}

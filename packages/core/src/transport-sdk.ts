@@ -52,6 +52,7 @@ export { brandError } from './errors.js';
 
 // Node.js helpers for transports
 export { ExitMerger, type WorkerHalf } from './exit-merger.js';
+export { inheritedExecArgv } from './exec-argv.js';
 export {
   SharedProgress,
   FileProgress,

@@ -145,4 +145,13 @@ describe('worker runtime: progress reports', () => {
     const done = rt.sent.find((m) => m.t === 'done');
     expect(done?.t === 'done' && done.results[2]).toMatch(/^TypeError: reportProgress\(\): the value cannot be sent to the caller/);
   });
+
+  it('a live resource (an emitter) is refused as the socket codec does, not sent as {}', async () => {
+    const rt = startRuntime(() => true);
+    rt.deliver(call(1, 0, 'emitter', true));
+    await until(() => rt.sent.some((m) => m.t === 'done'));
+    expect(progress(rt.sent)).toEqual([]);
+    const done = rt.sent.find((m) => m.t === 'done');
+    expect(done?.t === 'done' && done.results[2]).toMatch(/^TypeError: reportProgress\(\): the value cannot be sent to the caller: an EventEmitter/);
+  });
 });

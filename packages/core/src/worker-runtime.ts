@@ -24,6 +24,7 @@ import {
 } from './protocol.js';
 import { CallClock } from './call-clock.js';
 import { CallTiming } from './call-timing.js';
+import { liveResource } from './live-values.js';
 import { encodeError, isErrorLike } from './remote-error.js';
 import { PROGRESS_RUNNING, type ProgressWriter } from './progress.js';
 import { Queue } from './queue.js';
@@ -224,6 +225,9 @@ class WorkerRuntime {
               value = await value;
             }
           }
+          // Structured clone would deliver an emitter as `{}`: refuse it as the socket codec does.
+          const live = kind === CHUNK ? liveResultIn(value as unknown[]) : liveResource(value);
+          if (live !== undefined) throw new TypeError(`the result cannot be sent back to the executor: ${live} cannot be sent`);
         } catch (error) {
           if (isErrorLike(error)) {
             status = ERROR;
@@ -257,6 +261,9 @@ class WorkerRuntime {
   #progressSink(id: number): ProgressSink {
     return new ProgressSink((value) => {
       try {
+        // As for results: structured clone would deliver an emitter as `{}`.
+        const live = liveResource(value);
+        if (live !== undefined) throw new TypeError(`${live} cannot be sent`);
         this.#port.send({ t: 'progress', id, value });
       } catch (error) {
         throw new TypeError(`reportProgress(): the value cannot be sent to the caller: ${shorten((error as Error)?.message ?? String(error))}`, {
@@ -324,6 +331,18 @@ class WorkerRuntime {
 }
 
 /** Codec messages quote the value (a function's whole source): keep the start. */
+/** The first live resource among a chunk's results, described. */
+function liveResultIn(values: unknown[]): string | undefined {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'object' && v !== null) {
+      const live = liveResource(v);
+      if (live !== undefined) return live;
+    }
+  }
+  return undefined;
+}
+
 function shorten(text: string): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

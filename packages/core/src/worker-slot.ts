@@ -62,6 +62,8 @@ export class WorkerSlot {
   exited = false;
   /** `performance.now()` when it was made (its share of worker time, for utilization). */
   readonly bornAt = performance.now();
+  /** The start supervisor's round when this worker was started (see `StartSupervisor.round`). */
+  startRound = 0;
 
   constructor(readonly external: boolean) {}
 

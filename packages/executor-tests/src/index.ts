@@ -23,7 +23,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
+import { Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tasks } from '../fixtures/tasks.mjs';
 
@@ -285,6 +286,35 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
           expect(error.message).toMatch(/argument 2/);
           expect(await good).toBe(3);
           expect(await ex.submit(tasks.add, 2, 2)).toBe(4);
+        });
+
+        it('refuses a live resource (an EventEmitter, a socket) as an argument or a result with a one-line TypeError naming it; the executor stays healthy', async () => {
+          const ex = make({ maxWorkers: 1 });
+          const socket = new Socket();
+          try {
+            const calls = [
+              ex.submit(tasks.echo, new EventEmitter()),
+              ex.submit(tasks.add, 1, socket as never),
+              ex.submit(tasks.echo, { socket }),
+              ex.submit(tasks.returnEmitter),
+            ];
+            const good = ex.submit(tasks.add, 1, 2);
+            const errors = (await Promise.all(calls.map((f) => f.exception()))) as Error[];
+            for (const error of errors) {
+              expect(error).toBeInstanceOf(TypeError);
+              // One line, not the source of a function the socket holds.
+              expect(error.message).not.toMatch(/\n/);
+            }
+            expect(errors[0].message).toMatch(/argument 1 of echo .*EventEmitter/);
+            expect(errors[1].message).toMatch(/argument 2 of add .*Socket/);
+            expect(errors[2].message).toMatch(/argument 1 of echo/);
+            expect(errors[3].message).toMatch(/result .*EventEmitter/);
+            expect(await good).toBe(3);
+            expect(await ex.map(tasks.echo, [1, new EventEmitter(), 3], { chunksize: 3 }).toArray().catch((e: Error) => e)).toBeInstanceOf(TypeError);
+            expect(await ex.submit(tasks.add, 2, 2)).toBe(4);
+          } finally {
+            socket.destroy();
+          }
         });
 
         it('fails only the call whose result cannot be sent back', async () => {
@@ -825,6 +855,13 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
             const script = fileURLToPath(new URL('../fixtures/min-workers-idle.mjs', import.meta.url));
             expect(await runScript(script, pkg, className)).toEqual({ code: 0, signal: null, out: 'done 2' });
           });
+
+          it('works in a script run by `node --input-type=module -e`: workers do not inherit the flag that describes only that script', async () => {
+            const code = `const { ${className} } = await import(${JSON.stringify(pkg)});
+              const pool = new ${className}({ maxWorkers: 1 });
+              try { console.log(await pool.submit((x) => x + 1, 41)); } finally { await pool.shutdown(); }`;
+            expect(await runScript('--input-type=module', '-e', code)).toEqual({ code: 0, signal: null, out: '42' });
+          });
         }
       });
     }
@@ -998,6 +1035,18 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
               } finally {
                 rmSync(dir, { recursive: true, force: true });
               }
+            });
+          }
+
+          if (suite.childProcesses && existsSync('/proc/self/stat')) {
+            it('every starting worker SIGKILLed at once (a process group killed): the starts are retried and the calls run', async () => {
+              const ex = make({ maxWorkers: 3 });
+              const calls = Array.from({ length: 6 }, (_, i) => ex.submit(tasks.add, i, 1));
+              await until(() => childPids().length === 3, 'three workers starting');
+              // Killed at once before any is ready: one failed round of starts, not three failed starts.
+              for (const pid of childPids()) process.kill(pid, 'SIGKILL');
+              expect(await Promise.all(calls)).toEqual([1, 2, 3, 4, 5, 6]);
+              expect(await ex.submit(tasks.add, 20, 22)).toBe(42);
             });
           }
 

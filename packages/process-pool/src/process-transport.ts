@@ -11,6 +11,7 @@ import { serialize } from 'node:v8';
 import {
   ExitMerger,
   FileProgress,
+  inheritedExecArgv,
   packRun,
   progressEnv,
   progressStdio,
@@ -41,8 +42,12 @@ export class ProcessTransport implements Transport {
   /** Children started so far, for their titles. */
   #started = 0;
 
+  /** The children's Node.js flags; undefined: Node's default, the parent's own. */
+  readonly #execArgv: string[] | undefined;
+
   constructor(options: ProcessTransportOptions) {
     this.#options = options;
+    this.#execArgv = options.execArgv ?? inheritedExecArgv();
   }
 
   broken(message: string, cause?: unknown): BrokenProcessPoolError {
@@ -50,7 +55,7 @@ export class ProcessTransport implements Transport {
   }
 
   startWorker(events: WorkerEvents): WorkerChannel {
-    const { name, execArgv, env } = this.#options;
+    const { name, env } = this.#options;
     this.#started += 1;
     // The child publishes which call it runs on this board, so it can batch its results.
     const progress = FileProgress.create();
@@ -61,7 +66,8 @@ export class ProcessTransport implements Transport {
         // stdin is not the children's to read; their output goes where the parent's does.
         stdio: progressStdio(progress, 'ipc'),
         env: progressEnv(env ?? process.env),
-        ...(execArgv === undefined ? {} : { execArgv }),
+        // Inherited flags lose those that describe only the parent's entry (`--input-type`).
+        ...(this.#execArgv === undefined ? {} : { execArgv: this.#execArgv }),
       });
     } catch (error) {
       progress.close();

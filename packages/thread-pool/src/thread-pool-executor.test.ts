@@ -1,12 +1,13 @@
 // Thread-specific behaviour of ThreadPoolExecutor; the shared executor suite covers submit/map/cancel/shutdown.
 // The tests import the built package, as users do: its worker entry is dist/worker.js.
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'node:inspector';
 import { fileURLToPath } from 'node:url';
-import type { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { runScript, runTypeScriptTasks, shutDownAfterEach } from '@futures/executor-tests';
 import { BrokenExecutorError, defineTasks, TimeoutError } from '@futures/core';
@@ -85,6 +86,28 @@ describe('ThreadPoolExecutor: values', () => {
     expect(await p.submit(tasks.add, 2, 3)).toBe(5);
   });
 
+  it('moves a MessagePort in the transfer list to the worker (an emitter that does cross); without the list the error says to list it', async () => {
+    const p = pool();
+    const { port1, port2 } = new MessageChannel();
+    try {
+      const heard = once(port2, 'message');
+      const talk = (port: MessagePort) => {
+        port.postMessage('hello from the worker');
+        port.close();
+        return 'sent';
+      };
+      expect(await p.with({ transfer: [port1] }).submit(talk, port1)).toBe('sent');
+      expect(await heard).toEqual(['hello from the worker']);
+      const unlisted = new MessageChannel();
+      const error = (await p.submit(talk, unlisted.port1).exception()) as Error;
+      unlisted.port1.close();
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toMatch(/argument 1 of talk .*transferList/);
+    } finally {
+      port2.close();
+    }
+  });
+
   it('runs a plain self-contained function sent as source', async () => {
     const p = pool();
     expect(await p.submit((a: number, b: number) => a * b, 6, 7)).toBe(42);
@@ -92,6 +115,15 @@ describe('ThreadPoolExecutor: values', () => {
 });
 
 describe('ThreadPoolExecutor: worker death', () => {
+  it('a thread that cannot initialize for want of file descriptors (EMFILE) is started again once there are some, not counted as a failed start', async () => {
+    // A low descriptor limit for the script alone, so that running out is quick.
+    const child = spawn('sh', ['-c', 'ulimit -n 128 && exec "$0" "$1"', process.execPath, fixturePath('out-of-descriptors.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    const [code] = await once(child, 'close');
+    expect({ code, out: out.trim() }).toEqual({ code: 0, out: '2,3' });
+  });
+
   it('fails only the call whose thread called process.exit, naming the exit code; the calls queued behind it run', async () => {
     const p = pool({ maxWorkers: 1 });
     const first = await p.submit(tasks.threadId);

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SHARE_ENV, Worker, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
-import { packRun, SharedProgress, type FromWorker, type ToWorker, type Transport, type WorkerChannel, type WorkerEvents } from '@futures/core/transport';
+import { inheritedExecArgv, packRun, SharedProgress, type FromWorker, type ToWorker, type Transport, type WorkerChannel, type WorkerEvents } from '@futures/core/transport';
 import { BrokenThreadPoolError } from './broken-thread-pool-error.js';
 
 /** What the transport needs to start a thread; validated by `ThreadPoolExecutor`. */
@@ -28,8 +28,12 @@ export class ThreadTransport implements Transport {
   /** Threads started so far, for their names. */
   #started = 0;
 
+  /** Without `execArgv`: the parent's flags minus those that describe only its entry (`--input-type`), if it has any. */
+  readonly #inherited: string[] | undefined;
+
   constructor(options: ThreadTransportOptions) {
     this.#options = options;
+    this.#inherited = options.execArgv === undefined ? inheritedExecArgv() : undefined;
   }
 
   broken(message: string, cause?: unknown): BrokenThreadPoolError {
@@ -51,17 +55,18 @@ export class ThreadTransport implements Transport {
         ...(resourceLimits === undefined ? {} : { resourceLimits }),
         ...(argv === undefined ? {} : { execArgv: argv }),
       });
-    const named = withProfileName(execArgv, threadName);
-    let worker: Worker;
-    try {
-      // Throws synchronously for invalid execArgv: the engine takes that as "cannot start".
-      worker = start(named);
-    } catch (error) {
-      // The parent's own flags may include some a thread refuses (V8 heap sizes): then inherit them, unnamed.
-      if (named === execArgv || (error as { code?: unknown })?.code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
-      worker = start(execArgv);
+    const flags = execArgv ?? this.#inherited;
+    // The parent's own flags may include some a thread refuses when they are listed (V8 heap sizes):
+    // then try them unnamed, and then as Node inherits them itself.
+    const attempts = [...new Set([withProfileName(flags, threadName), flags, execArgv])];
+    for (let i = 0; ; i++) {
+      try {
+        // Throws synchronously for invalid execArgv: the engine takes that as "cannot start".
+        return new ThreadChannel(start(attempts[i]), events, progress);
+      } catch (error) {
+        if (i === attempts.length - 1 || (error as { code?: unknown })?.code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+      }
     }
-    return new ThreadChannel(worker, events, progress);
   }
 }
 
