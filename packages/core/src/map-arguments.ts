@@ -8,14 +8,19 @@ export interface MapOptions {
   /** Milliseconds from the `map` call after which the iterator throws `TimeoutError`. */
   timeout?: number;
   /**
-   * Items per message to a worker, exactly. Without it, a pool sizes each
+   * Items per message to a worker, exactly. Without it (and without
+   * `buffersize`, which then counts calls of one item each), a pool sizes each
    * chunk from the measured pace of the ones before: one item at first, then
    * about 12 ms of work per chunk, smaller near the end so the tail spreads
    * over the workers (items that take longer than that go one by one);
    * `InlineExecutor` sends items one by one.
    */
   chunksize?: number;
-  /** At most this many submitted calls (chunks) ahead of the consumer; the input is then read lazily. */
+  /**
+   * At most this many submitted calls ahead of the consumer (chunks, with
+   * `chunksize` > 1; otherwise one item each, as in Python); the input is
+   * then read lazily.
+   */
   buffersize?: number;
 }
 

@@ -5,9 +5,10 @@
  * stop at the shortest; without `buffersize` a sync input is read and every
  * call submitted before `map` returns, and an async input is read in the
  * background as fast as it yields; with `buffersize`, at most that many
- * submitted calls (chunks) run ahead of the consumer and the input is read
- * lazily. `timeout` counts from the `map` call. When the consumer stops early
- * or an item throws, every pending call is cancelled.
+ * submitted calls run ahead of the consumer and the input is read lazily
+ * (a call per item, or per chunk with `chunksize`: automatic chunks are for
+ * inputs read whole). `timeout` counts from the `map` call. When the
+ * consumer stops early or an item throws, every pending call is cancelled.
  */
 import type { Future } from './future.js';
 import { AdaptiveChunker, type ChunkTiming } from './chunking.js';
@@ -125,7 +126,9 @@ class MapCalls implements MapIterator<unknown> {
     this.#chunksize = options.chunksize ?? 1;
     this.#buffersize = options.buffersize;
     this.#deadline = options.timeout === undefined ? undefined : new MapDeadline(options.timeout);
-    if (options.chunksize === undefined && host.adaptive !== false) {
+    // With buffersize and no chunksize, buffersize counts calls, one per item, as in Python (API.md): chunks
+    // sized on the fly would read far more items ahead of the consumer than it asked for.
+    if (options.chunksize === undefined && options.buffersize === undefined && host.adaptive !== false) {
       this.#chunker = new AdaptiveChunker(host.now, host.workers);
       this.#rows = new ColumnBuffer(iterables.length);
     }
@@ -136,12 +139,10 @@ class MapCalls implements MapIterator<unknown> {
           // Python submits everything before map() returns (here as much as maxQueue lets in; the rest as room appears).
           this.#pumpSync();
         } else {
-          if (this.#buffersize === undefined) {
-            // As Python, the whole input is read now; the calls go out as the chunk sizes are learned,
-            // and an executor that shuts down first submits what is left (see #flush).
-            this.#rows!.append(this.#sync.readAll());
-            this.#inputEnded = true;
-          }
+          // As Python, the whole input is read now; the calls go out as the chunk sizes are learned,
+          // and an executor that shuts down first submits what is left (see #flush).
+          this.#rows!.append(this.#sync.readAll());
+          this.#inputEnded = true;
           this.#pumpAuto();
           this.#registerFlush();
         }
@@ -154,7 +155,7 @@ class MapCalls implements MapIterator<unknown> {
       this.#async = new AsyncZip(iterables);
       if (this.#chunker !== undefined) {
         this.#registerFlush();
-        if (this.#buffersize === undefined) void this.#readRows();
+        void this.#readRows();
       } else if (this.#buffersize === undefined) {
         void this.#readInBackground();
       }
@@ -233,11 +234,9 @@ class MapCalls implements MapIterator<unknown> {
       const unit = this.#pending.peek()!;
       const value = await this.#resultOf(unit.future);
       this.#pending.shift();
-      if (this.#chunker !== undefined) {
-        if (this.#buffersize !== undefined) this.#kickAuto();
-      } else {
-        if (this.#sync !== undefined && this.#buffersize !== undefined && !this.#inputEnded) this.#pumpSync();
-        if (this.#async !== undefined && this.#buffersize !== undefined) this.#fillAsync();
+      if (this.#chunker === undefined && this.#buffersize !== undefined) {
+        if (this.#sync !== undefined && !this.#inputEnded) this.#pumpSync();
+        if (this.#async !== undefined) this.#fillAsync();
       }
       if (!unit.chunk) return { value, done: false };
       this.#values = value as unknown[];
@@ -378,24 +377,14 @@ class MapCalls implements MapIterator<unknown> {
     })();
   }
 
-  /** With the chunker: submits units while there is room (in flight, and within `buffersize`) and rows to send. */
+  /** With the chunker (never with `buffersize`): submits units while there is room (in flight) and rows to send. */
   #pumpAuto(): void {
     const chunker = this.#chunker!;
     const rows = this.#rows!;
-    while (
-      !this.#finished &&
-      !this.#halted &&
-      chunker.mayLaunch(this.#inFlight, this.#inFlight.size) &&
-      (this.#buffersize === undefined || this.#pending.length < this.#buffersize)
-    ) {
+    while (!this.#finished && !this.#halted && chunker.mayLaunch(this.#inFlight, this.#inFlight.size)) {
       if (!this.#hasRoom()) {
-        if (rows.length > 0 || (this.#sync !== undefined && !this.#inputEnded)) this.#awaitRoom(() => this.#kickAuto());
+        if (rows.length > 0) this.#awaitRoom(() => this.#kickAuto());
         break;
-      }
-      if (rows.length === 0 && this.#sync !== undefined && !this.#inputEnded) {
-        // A lazily read sync input (buffersize): read one chunk's worth.
-        rows.append(this.#sync.nextColumns(chunker.nextSize(Infinity)));
-        if (this.#sync.ended) this.#inputEnded = true;
       }
       if (rows.length === 0) break;
       this.#launch(Math.min(rows.length, chunker.nextSize(this.#inputEnded ? rows.length : Infinity)));
@@ -443,17 +432,12 @@ class MapCalls implements MapIterator<unknown> {
     this.#wake?.();
   }
 
-  /**
-   * With the chunker: reads an async input into the row buffer, as fast as
-   * it yields, or with `buffersize` only while a unit more would fit and
-   * less than a chunk is buffered.
-   */
+  /** With the chunker: reads an async input into the row buffer, as fast as it yields. */
   async #readRows(): Promise<void> {
     const rows = this.#rows!;
     this.#reading = true;
     try {
       while (!this.#finished && !this.#inputEnded && !this.#halted) {
-        if (this.#buffersize !== undefined && (this.#pending.length >= this.#buffersize || rows.length >= this.#chunker!.nextSize(Infinity))) break;
         const row = await this.#async!.next();
         if (this.#finished) return;
         if (row === undefined) {

@@ -391,22 +391,29 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         expect(closed).toBe(true);
       });
 
-      it('with buffersize and no chunksize still reads lazily: at most buffersize chunks ahead', async () => {
+      it('with buffersize and no chunksize reads lazily: at most buffersize items ahead of the consumer, as Python', async () => {
         const ex = make({ maxWorkers: 2 });
         let closed = false;
+        let read = 0;
         function* naturals() {
           try {
-            for (let i = 0; ; i++) yield i;
+            for (let i = 0; ; i++) {
+              read++;
+              yield i;
+            }
           } finally {
             closed = true;
           }
         }
         const out: number[] = [];
-        for await (const v of ex.map(tasks.echo, naturals(), { buffersize: 2 })) {
+        let mostAhead = 0;
+        for await (const v of ex.map(tasks.echo, naturals(), { buffersize: 4 })) {
           out.push(v as number);
+          mostAhead = Math.max(mostAhead, read - out.length);
           if (out.length === 300) break;
         }
         expect(out).toEqual(Array.from({ length: 300 }, (_, i) => i));
+        expect(mostAhead).toBeLessThanOrEqual(4);
         expect(closed).toBe(true);
       });
 
