@@ -60,31 +60,27 @@ describe('DispatchPolicy.take', () => {
     expect(policy.workersToStart(0, [idle], 4)).toBe(0);
   });
 
-  it('tops a busy worker up only when half its calls are done, or at once on a channel with eagerRefill, never past MAX_IN_FLIGHT', () => {
+  it('tops a busy worker up only when half its calls are done, never past MAX_IN_FLIGHT', () => {
     const policy = new DispatchPolicy(Infinity);
     policy.timing.record([1, 0.01], 0);
     const queue = queueOf(40, 1);
-    const plain = readySlot();
-    const eager = readySlot({ ...channel, eagerRefill: true });
-    for (const w of [plain, eager]) {
-      for (const item of policy.take(queue, w, 100, 1)) w.inflight.push(item);
-      expect(w.busy).toBe(MAX_IN_FLIGHT);
-      expect(policy.isOpen(w, 2)).toBe(false);
-      w.inflight.shift();
-    }
-    // One call answered: only the eager channel is open, and it may take one call, back to the cap.
-    expect(policy.isOpen(plain, 2)).toBe(false);
-    expect(policy.isOpen(eager, 2)).toBe(true);
-    expect(policy.take(queue, eager, 100, 1)).toHaveLength(1);
-    // Half answered: the plain channel opens too.
-    for (let i = 0; i < MAX_IN_FLIGHT / 2 - 1; i++) plain.inflight.shift();
-    expect(policy.isOpen(plain, 2)).toBe(true);
+    const w = readySlot();
+    for (const item of policy.take(queue, w, 100, 1)) w.inflight.push(item);
+    expect(w.busy).toBe(MAX_IN_FLIGHT);
+    expect(policy.isOpen(w, 2)).toBe(false);
+    // One call answered: still closed.
+    w.inflight.shift();
+    expect(policy.isOpen(w, 2)).toBe(false);
+    // Half answered: open, and it may take calls back up to the cap.
+    for (let i = 0; i < MAX_IN_FLIGHT / 2 - 1; i++) w.inflight.shift();
+    expect(policy.isOpen(w, 2)).toBe(true);
+    expect(policy.take(queue, w, 100, 1)).toHaveLength(MAX_IN_FLIGHT / 2);
   });
 
-  it('gives an eagerRefill channel still one call at a time while the function is not known to be short', () => {
+  it('gives a worker one call at a time while the function is not known to be short', () => {
     const policy = new DispatchPolicy(Infinity);
     const queue = queueOf(5, 7);
-    const w = readySlot({ ...channel, eagerRefill: true });
+    const w = readySlot();
     const batch = policy.take(queue, w, 16, 0);
     expect(batch).toHaveLength(1);
     w.inflight.push(batch[0]);

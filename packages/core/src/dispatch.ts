@@ -54,17 +54,15 @@ export class DispatchPolicy {
   /**
    * Whether `w` may be given calls now: it is ready, nothing it runs must
    * stay alone or is not short, and (when busy) half its calls are done, so
-   * each message carries several calls; or, on a channel whose round trip is
-   * long (`WorkerChannel.eagerRefill`), any of them is done, so that
-   * the calls ahead of it cover the round trip; and (when busy) it answered
-   * within {@link STALL_MS} of `now`.
+   * each message carries several calls, and it answered within
+   * {@link STALL_MS} of `now`.
    */
   isOpen(w: WorkerSlot, now: number): boolean {
     return (
       w.state === 'ready' &&
       w.unshortInFlight === 0 &&
       !w.holdsExclusive &&
-      w.busy <= (w.channel.eagerRefill === true ? MAX_IN_FLIGHT - 1 : MAX_IN_FLIGHT / 2) &&
+      w.busy <= MAX_IN_FLIGHT / 2 &&
       (w.busy === 0 || now - w.answeredAt <= STALL_MS) &&
       this.tasksLeft(w) > 0
     );

@@ -69,16 +69,6 @@ export interface WorkerChannel {
    */
   readonly progress?: ProgressReader;
   /**
-   * Optional: messages take long to reach this worker and back (a hop
-   * through a broker such as Redis, or a network). The engine then tops a
-   * busy worker up to the in-flight cap as soon as some of its short calls
-   * finish, rather than once half of them are done, so that the calls
-   * dispatched ahead cover the round trip. The cap of 16 calls in flight per
-   * worker, and one call at a time while calls are not known to be short,
-   * stay the same (see `dispatch.ts`). Default false.
-   */
-  readonly eagerRefill?: boolean;
-  /**
    * Optional: true while no worker serves this channel yet (a request to a
    * fleet that no worker has taken). Such a slot is not a worker: it is left
    * out of `stats().workers` and of utilization until a worker takes it.

@@ -533,10 +533,6 @@ export class RedisChannel implements WorkerChannel {
    * the queue), or -1; DONE is never a call id.
    */
   readonly progress: ProgressReader = { get: (slot) => (slot === PROGRESS_RUNNING ? this.#running : -1) };
-  // No `eagerRefill`: a busy worker is topped up once half its calls are done (dispatch.ts), so each refill
-  // carries several calls. Topped up as soon as any finished, a worker that answers every few calls (its runtime
-  // sends its results when it has run what a read brought) got as many refills, each a push through Redis both
-  // ways, for no gain: with half its calls still to run, the refill lands before the worker needs it.
   /** No fleet worker has taken this channel's request yet: not counted as a worker in `stats()`. */
   get awaitingWorker(): boolean {
     return this.workerId === undefined;
