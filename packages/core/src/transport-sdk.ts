@@ -53,6 +53,7 @@ export { brandError } from './errors.js';
 // Node.js helpers for transports
 export { ExitMerger, type WorkerHalf } from './exit-merger.js';
 export { inheritedExecArgv } from './exec-argv.js';
+export { watchParent, PARENT_WATCH_MS } from './parent-watch.js';
 export {
   SharedProgress,
   FileProgress,

@@ -324,7 +324,7 @@ describe('ProcessPoolExecutor: children', () => {
     });
   });
 
-  it('children exit when the parent is SIGKILLed', async () => {
+  it('children exit when the parent is SIGKILLed, even one inside a CPU-bound call', async () => {
     const parent = spawn(process.execPath, [fixture('parent.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
     const ended = once(parent.stdout, 'end');
     const [line] = (await once(createInterface({ input: parent.stdout }), 'line')) as [string];

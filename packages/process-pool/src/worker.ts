@@ -3,7 +3,7 @@
  * `@futures/core` to the IPC channel and does nothing else.
  */
 import { deserialize, serialize } from 'node:v8';
-import { inheritedProgress, isPackedRun, runWorkerRuntime, unpackRun, type FromWorker, type ToWorker } from '@futures/core/transport';
+import { inheritedProgress, isPackedRun, runWorkerRuntime, unpackRun, watchParent, type FromWorker, type ToWorker } from '@futures/core/transport';
 
 const send = process.send?.bind(process);
 if (send === undefined) {
@@ -14,6 +14,8 @@ if (title) process.title = title;
 
 // The channel disconnects when the parent dies, however it dies: the child must not outlive it.
 process.on('disconnect', () => process.exit(0));
+// The disconnect is heard only between calls; a CPU-bound call would keep running (parent-watch.ts).
+watchParent();
 
 /**
  * A write that fails (EPIPE: the parent is gone or has just closed the channel) would otherwise be

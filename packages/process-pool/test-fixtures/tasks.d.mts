@@ -7,6 +7,7 @@ export declare const tasks: {
   slowPid(ms: number): number;
   title(): string;
   hang(): Promise<never>;
+  spinForever(marker: string): never;
   exitWith(code: number): never;
   killSelf(signal: NodeJS.Signals): Promise<never>;
   makeFunction(): () => number;

@@ -1,4 +1,5 @@
 // Tasks for the process-pool tests. Plain JavaScript so that children import it as is.
+import { writeFileSync } from 'node:fs';
 import { defineTasks } from '@futures/core';
 
 export const tasks = defineTasks(import.meta.url, {
@@ -24,6 +25,11 @@ export const tasks = defineTasks(import.meta.url, {
   },
   title() {
     return process.title;
+  },
+  /** Writes `marker`, then computes for ever: the child's main thread never gets back to its events. */
+  spinForever(marker) {
+    writeFileSync(marker, '');
+    for (;;);
   },
   /** Never settles: the call runs until its child is ended. */
   hang() {

@@ -188,6 +188,14 @@ describe('SocketPoolExecutor: the socket file', () => {
     await until(() => !alive(pid), `worker ${pid} exits`);
   });
 
+  it('a program that forgets to shut down while its workers are still joining exits quietly: they say nothing on its stderr', async () => {
+    const program = start([fixture('forgotten-pool.mjs'), '4']);
+    await program.nextLine();
+    // Its workers write to the same stderr: it closes only when they have all exited.
+    expect(await program.exited).toEqual({ code: 0, signal: null });
+    expect(program.stderr()).toBe('');
+  });
+
   it('spawned workers get the node flags of the executor, so TypeScript task modules load through its loader (as with tsx)', async () => {
     expect(await runTypeScriptTasks('@futures/socket', 'SocketPoolExecutor')).toEqual({
       code: 0,
@@ -279,13 +287,20 @@ describe('SocketPoolExecutor: workers that join from outside', () => {
     await until(() => !alive(spawnedPid), 'the spawned worker exits');
   });
 
-  it('when the executor process dies, the workers it spawned exit', async () => {
+  it('when the executor process dies, the workers it spawned exit, even one inside a CPU-bound call', async () => {
     const program = start([fixture('killed-executor.mjs')]);
     const { address, pids } = await program.nextLine();
     dirs.push(dirname(address)); // SIGKILL leaves no chance to remove it
     program.child.kill('SIGKILL');
     await program.exited;
     for (const pid of pids as number[]) await until(() => !alive(pid), `worker ${pid} exits`);
+  });
+});
+
+describe('SocketPoolExecutor: spawned workers', () => {
+  it('keep the token, the spawn id and the executor pid from their tasks (a task that starts a process must not pass them on)', async () => {
+    const p = pool({ maxWorkers: 1 });
+    for (const key of ['FUTURES_TOKEN', 'FUTURES_WORKER_ID', 'FUTURES_EXECUTOR_PID']) expect(await p.submit(tasks.env, key)).toBeUndefined();
   });
 });
 

@@ -116,7 +116,8 @@ export class SocketTransport implements Transport {
       // With this process's module-loading flags, so a loader such as tsx reaches the workers too.
       const args = [...loaderFlags(process.execArgv), WORKER_ENTRY, '--connect', this.address, '--name', `${this.#options.name}-${this.#started}`];
       child = spawn(process.execPath, args, {
-        env: progressEnv({ ...process.env, FUTURES_TOKEN: this.#options.token, FUTURES_WORKER_ID: id }),
+        // The executor's pid: this process may be gone before the worker has started and could ask for its parent.
+        env: progressEnv({ ...process.env, FUTURES_TOKEN: this.#options.token, FUTURES_WORKER_ID: id, FUTURES_EXECUTOR_PID: String(process.pid) }),
         // stdin is not the workers' to read; their output goes where ours does.
         stdio: progressStdio(progress),
       });

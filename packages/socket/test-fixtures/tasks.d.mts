@@ -5,6 +5,7 @@ export declare const tasks: {
   pid(): number;
   sleepThenPid(ms: number): Promise<number>;
   forever(): Promise<never>;
+  spinForever(marker: string): never;
   bytes(n: number): Uint8Array;
   byteSum(bytes: ArrayBufferView): number;
   env(key: string): string | undefined;

@@ -1,4 +1,5 @@
 // Tasks for the socket-specific tests. Workers import this module by URL, so it is plain JavaScript.
+import { writeFileSync } from 'node:fs';
 import { defineTasks } from '@futures/core';
 
 export const tasks = defineTasks(import.meta.url, {
@@ -18,6 +19,11 @@ export const tasks = defineTasks(import.meta.url, {
   /** Never settles: only a kill or a disconnect ends it. */
   forever() {
     return new Promise(() => {});
+  },
+  /** Writes `marker`, then computes for ever: the worker's main thread never gets back to its events. */
+  spinForever(marker) {
+    writeFileSync(marker, '');
+    for (;;);
   },
   bytes(n) {
     return new Uint8Array(n);
