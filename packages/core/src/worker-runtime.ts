@@ -330,19 +330,16 @@ class WorkerRuntime {
   }
 }
 
-/** Codec messages quote the value (a function's whole source): keep the start. */
 /** The first live resource among a chunk's results, described. */
 function liveResultIn(values: unknown[]): string | undefined {
   for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (typeof v === 'object' && v !== null) {
-      const live = liveResource(v);
-      if (live !== undefined) return live;
-    }
+    const live = liveResource(values[i]);
+    if (live !== undefined) return live;
   }
   return undefined;
 }
 
+/** Codec messages quote the value (a function's whole source): keep the start. */
 function shorten(text: string): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
