@@ -38,6 +38,23 @@ describe('CallClock', () => {
     expect(clock.ranFor(5, CHECKPOINT_MS + 6)).toBe(0);
   });
 
+  it('never judges a call shorter than it ran: waits between the reading and the call are not taken off it', () => {
+    const waits = fakeWaits();
+    const clock = new CallClock(waits.read);
+    clock.starting(0);
+    // Tiny calls wait 4.5 ms for a core in all; the next call starts within CHECKPOINT_MS of the reading.
+    waits.ms += 4.5;
+    const start = CHECKPOINT_MS - 0.1;
+    clock.starting(start);
+    expect(waits.reads).toBe(1);
+    // It runs 4.6 ms and waits for nothing: 4.6 ms, not short.
+    expect(clock.ranFor(4.6, start + 4.6)).toBeCloseTo(4.6);
+    // A call that waited 20 ms within its 20.06 ms: only what exceeds the gap since the reading comes off.
+    clock.starting(30);
+    waits.ms += 20;
+    expect(clock.ranFor(20.06, 30 + 20.06)).toBeCloseTo(0.06);
+  });
+
   it('without a clock (or a reading) the wall time stands', () => {
     expect(new CallClock(undefined).ranFor(30, 30)).toBe(30);
     // No reading before the call.

@@ -29,7 +29,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
  * call starts. A reading costs an open, a read and a close (4 µs in a tight
  * loop, ~19 µs between messages on a 2-vCPU VM): once a millisecond that was
  * 2% of a worker's time in a round-trip loop. The price of a longer interval
- * is a call judged shorter by at most this much (waits just before it).
+ * is a call that lost its core judged longer by at most this much (see
+ * {@link CallClock.ranFor}).
  */
 export const CHECKPOINT_MS = 5;
 
@@ -84,16 +85,22 @@ export class CallClock {
 
   /**
    * The running time to judge a call by that took `ms` by the wall, ending
-   * at `end`: `ms` less the time the thread waited for a core since the
-   * reading before it started (that may count up to {@link CHECKPOINT_MS}
-   * of waits just before the call: a wait that long renews the reading).
+   * at `end`: `ms` less the time the thread waited for a core during the
+   * call. The clock only says how long it waited since the reading before
+   * the call, which may be up to {@link CHECKPOINT_MS} older than the call's
+   * start; waits in that gap (while earlier calls ran) cannot be told from
+   * waits in the call, so only what exceeds the gap is taken off. A call is
+   * thus never judged shorter than it ran (a multi-ms call judged short
+   * would have calls dispatched behind it); it may be judged longer by at
+   * most the gap, far below the time that marks a function long.
    */
   ranFor(ms: number, end: number): number {
     if (this.#waited === undefined || this.#waitedAt !== this.#waitedAt) return ms;
     const before = this.#waitedAt;
+    const gap = Math.max(0, end - ms - this.#wallAt);
     this.#checkpoint(end);
-    const waited = this.#waitedAt - before;
-    return waited > 0 ? Math.max(0, ms - waited) : ms;
+    const waitedInCall = this.#waitedAt - before - gap;
+    return waitedInCall > 0 ? Math.max(0, ms - waitedInCall) : ms;
   }
 
   #checkpoint(now: number): void {
