@@ -68,8 +68,13 @@ export class PlainFrameWriter {
     }
     const start = this.#start;
     this.#arrayCount = 0;
-    const end = this.#write(value, start + FRAME_PREFIX_BYTES, start + PLAIN_FRAME_MAX_BYTES);
-    this.#arrays.fill(undefined, 0, this.#arrayCount);
+    let end: number;
+    try {
+      end = this.#write(value, start + FRAME_PREFIX_BYTES, start + PLAIN_FRAME_MAX_BYTES);
+    } finally {
+      // Also when a getter threw mid-walk: the slots must not keep the caller's arrays alive.
+      this.#arrays.fill(undefined, 0, this.#arrayCount);
+    }
     if (end < 0) return undefined;
     const s = this.#slab;
     const bodyLength = end - start - FRAME_PREFIX_BYTES;
