@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pack, unpack } from 'msgpackr';
 import { Worker } from 'node:worker_threads';
 import { makePayload, workerFile, type Contender, type Op } from './contender.js';
+import { LengthFrames, lengthFrame } from './workers/length-frames.js';
 import type { ContenderKind } from './results.js';
 import { reasonOf, timeMs, withTimeout } from './timing.js';
 
@@ -350,34 +351,24 @@ export class FramedSocketFloor extends SocketFloor {
   override readonly id = 'floor-socket-framed';
   override readonly label = 'floor: framed socket (u32 + msgpackr)';
   protected override readonly echoScript = 'raw-socket-framed-echo.js';
-  #pending: Buffer = Buffer.alloc(0);
+  readonly #frames = new LengthFrames();
 
   override supports(op: Op): boolean {
     return op.kind === 'rtt' || op.kind === 'burst';
   }
 
   protected override onData(chunk: Buffer): void {
-    const buf = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
-    let at = 0;
     let count = 0;
     let last: unknown;
-    while (buf.length - at >= 4) {
-      const length = buf.readUInt32LE(at);
-      if (buf.length - at - 4 < length) break;
-      last = unpack(buf.subarray(at + 4, at + 4 + length));
-      at += 4 + length;
+    this.#frames.push(chunk, (body) => {
+      last = unpack(body);
       count++;
-    }
-    this.#pending = buf.subarray(at);
+    });
     // One reply per message; 8 per message keeps the byte counting of the run loop above.
     if (count > 0) this.replies.add(8 * count, last);
   }
 
   protected override sendTiny(i: number): void {
-    const body = pack(i);
-    const frame = Buffer.allocUnsafe(4 + body.length);
-    frame.writeUInt32LE(body.length, 0);
-    body.copy(frame, 4);
-    this.write(frame);
+    this.write(lengthFrame(pack(i)));
   }
 }

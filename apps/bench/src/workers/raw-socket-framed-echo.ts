@@ -7,6 +7,7 @@
  */
 import { connect } from 'node:net';
 import { pack, unpack } from 'msgpackr';
+import { LengthFrames, lengthFrame } from './length-frames.js';
 
 const path = process.argv[2];
 if (!path) {
@@ -14,21 +15,7 @@ if (!path) {
   process.exit(2);
 }
 const socket = connect(path);
-let pending: Buffer = Buffer.alloc(0);
-socket.on('data', (chunk: Buffer) => {
-  pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-  let at = 0;
-  while (pending.length - at >= 4) {
-    const length = pending.readUInt32LE(at);
-    if (pending.length - at - 4 < length) break;
-    const message = unpack(pending.subarray(at + 4, at + 4 + length));
-    at += 4 + length;
-    const body = pack(message);
-    const header = Buffer.allocUnsafe(4);
-    header.writeUInt32LE(body.length, 0);
-    socket.write(Buffer.concat([header, body]));
-  }
-  pending = pending.subarray(at);
-});
+const frames = new LengthFrames();
+socket.on('data', (chunk: Buffer) => frames.push(chunk, (body) => socket.write(lengthFrame(pack(unpack(body))))));
 socket.on('error', () => process.exit(1));
 socket.on('close', () => process.exit(0));
