@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DispatchPolicy, MAX_IN_FLIGHT, STALL_MS } from './dispatch.js';
 import { Future } from './future.js';
+import { PROGRESS_RUNNING } from './progress.js';
 import { CALL, SHORT_CALL_MS } from './protocol.js';
 import { Queue } from './queue.js';
 import type { WorkerChannel } from './transport.js';
@@ -75,6 +76,56 @@ describe('DispatchPolicy.take', () => {
     for (let i = 0; i < MAX_IN_FLIGHT / 2 - 1; i++) w.inflight.shift();
     expect(policy.isOpen(w, 2)).toBe(true);
     expect(policy.take(queue, w, 100, 1)).toHaveLength(MAX_IN_FLIGHT / 2);
+  });
+
+  it('counts only unfinished calls against the cap: calls its board shows finished make room before their results arrive', () => {
+    const policy = new DispatchPolicy(Infinity);
+    policy.timing.record([1, 0.01], 0);
+    const queue = queueOf(60, 1);
+    const board = { running: 0, get: (slot: number) => (slot === PROGRESS_RUNNING ? board.running : 0) };
+    const w = readySlot({ ...channel, progress: board });
+    let nextId = 1;
+    // As CallSender does: each call sent gets the next id, and is in flight.
+    const send = (now: number) => {
+      const batch = policy.take(queue, w, 100, now);
+      for (const item of batch) {
+        item.id = nextId++;
+        w.inflight.push(item);
+      }
+      return batch;
+    };
+    const first = send(1);
+    expect(first).toHaveLength(MAX_IN_FLIGHT);
+    // The board names no call in flight: none has started, the worker is full.
+    expect(policy.room(w, 1.5)).toBe(0);
+    // The 8th call runs: 7 are done (results not in yet), 9 unfinished: still closed.
+    board.running = first[7].id;
+    expect(policy.room(w, 1.7)).toBe(0);
+    // The 9th runs: 8 unfinished, so 8 more may go, though all 16 are unanswered.
+    board.running = first[8].id;
+    expect(policy.room(w, 2)).toBe(MAX_IN_FLIGHT / 2);
+    expect(send(2)).toHaveLength(MAX_IN_FLIGHT / 2);
+    expect(w.busy).toBe(MAX_IN_FLIGHT + MAX_IN_FLIGHT / 2);
+    // The call running is counted unfinished even once it is the last (it may have just ended).
+    board.running = w.inflight.at(w.busy - 1)!.id;
+    expect(policy.room(w, 3)).toBe(MAX_IN_FLIGHT - 1);
+  });
+
+  it('takes a new call named running on the board as a sign of life (not stalled inside a long call)', () => {
+    const policy = new DispatchPolicy(Infinity);
+    policy.timing.record([1, 0.01], 0);
+    const queue = queueOf(40, 1);
+    const board = { running: 0, get: () => board.running };
+    const w = readySlot({ ...channel, progress: board });
+    const batch = policy.take(queue, w, 100, 10);
+    batch.forEach((item, i) => {
+      item.id = i + 1;
+      w.inflight.push(item);
+    });
+    board.running = batch[8].id;
+    expect(policy.isOpen(w, 10 + STALL_MS + 1)).toBe(true);
+    // The same call still running STALL_MS later: stalled.
+    expect(policy.isOpen(w, 10 + 3 * STALL_MS)).toBe(false);
   });
 
   it('gives a worker one call at a time while the function is not known to be short', () => {

@@ -52,20 +52,26 @@ export class DispatchPolicy {
   }
 
   /**
-   * Whether `w` may be given calls now: it is ready, nothing it runs must
-   * stay alone or is not short, and (when busy) half its calls are done, so
-   * each message carries several calls, and it answered within
-   * {@link STALL_MS} of `now`.
+   * How many calls `w` may be given now (0: none). It must be ready, with
+   * nothing it runs that must stay alone or is not short; when busy, at most
+   * half its calls unfinished (so each message carries several calls), and it
+   * answered within {@link STALL_MS} of `now`. Its room is the cap less its
+   * unfinished calls: those it finished, as its progress board shows, no
+   * longer count, though their results are still on the way.
    */
+  room(w: WorkerSlot, now: number): number {
+    if (w.state !== 'ready' || w.unshortInFlight !== 0 || w.holdsExclusive) return 0;
+    const left = this.tasksLeft(w);
+    if (left <= 0) return 0;
+    if (w.busy === 0) return Math.min(MAX_IN_FLIGHT, left);
+    const unfinished = w.unfinished(now, MAX_IN_FLIGHT);
+    if (unfinished > MAX_IN_FLIGHT / 2 || now - w.answeredAt > STALL_MS) return 0;
+    return Math.min(MAX_IN_FLIGHT - unfinished, left);
+  }
+
+  /** Whether `w` may be given calls now (see {@link room}). */
   isOpen(w: WorkerSlot, now: number): boolean {
-    return (
-      w.state === 'ready' &&
-      w.unshortInFlight === 0 &&
-      !w.holdsExclusive &&
-      w.busy <= MAX_IN_FLIGHT / 2 &&
-      (w.busy === 0 || now - w.answeredAt <= STALL_MS) &&
-      this.tasksLeft(w) > 0
-    );
+    return this.room(w, now) > 0;
   }
 
   /** `w` answered (a result message) at `now`. */
@@ -75,7 +81,7 @@ export class DispatchPolicy {
 
   /**
    * Takes from the front of `queue` the calls for `w`, at most `limit`,
-   * marking them RUNNING: short calls up to its room; a call that is not
+   * marking them RUNNING: short calls up to its {@link room}; a call that is not
    * short or is exclusive only alone, for an idle worker. Stops at the first
    * call it may not take (order is kept). Cancelled calls are dropped.
    * `shortOnly` (a burst, still in the submitting tick) takes no call alone.
@@ -83,7 +89,7 @@ export class DispatchPolicy {
   take(queue: Queue<WorkItem>, w: WorkerSlot, limit: number, now: number, shortOnly = false): WorkItem[] {
     const batch: WorkItem[] = [];
     const idle = w.busy === 0;
-    let n = Math.min(limit, MAX_IN_FLIGHT - w.busy, this.tasksLeft(w));
+    let n = Math.min(limit, this.room(w, now));
     while (batch.length < n) {
       const item = queue.peek();
       if (item === undefined) break;

@@ -100,12 +100,16 @@ export class PoolEngine {
     if (this.#shuttingDown) throw new ShutdownError(`${this.#where}: cannot schedule new calls after shutdown`);
   }
 
-  /** Queues a call. In a burst of short calls, each batch's worth goes to an idle worker at once. */
+  /**
+   * Queues a call. In a burst of short calls, each batch's worth goes at once
+   * to a worker with room: the workers run while the caller is still
+   * submitting, those that finished calls (by their boards) get more.
+   */
   enqueue(item: WorkItem): void {
     this.#queue.push(item);
     // The workers start while the caller is still submitting, not after its loop. A lone call still
     // waits for the microtask, so submit-then-cancel in one tick keeps working.
-    if (this.#queue.length % MAX_IN_FLIGHT === 0) this.#sendToIdle();
+    if (this.#queue.length % MAX_IN_FLIGHT === 0) this.#sendAhead();
     this.#scheduleDispatch();
   }
 
@@ -152,14 +156,21 @@ export class PoolEngine {
     else this.#transport.unref?.();
   }
 
-  #sendToIdle(): void {
+  /** A burst, still in the submitting tick: the queued calls go to the worker with the most room, if one has room. */
+  #sendAhead(): void {
     const now = performance.now();
+    let best: WorkerSlot | undefined;
+    let most = 0;
     for (const w of this.#workers) {
-      if (w.busy !== 0 || !this.#policy.isOpen(w, now)) continue;
-      const batch = this.#policy.take(this.#queue, w, MAX_IN_FLIGHT, now, true);
-      if (batch.length > 0) this.#sendBatch(w, batch);
-      return;
+      const room = this.#policy.room(w, now);
+      if (room > most) {
+        best = w;
+        most = room;
+      }
     }
+    if (best === undefined) return;
+    const batch = this.#policy.take(this.#queue, best, most, now, true);
+    if (batch.length > 0) this.#sendBatch(best, batch);
   }
 
   #scheduleDispatch(): void {

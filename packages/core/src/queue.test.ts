@@ -153,4 +153,16 @@ describe('Queue', () => {
     expect(q.capacity).toBe(1024);
     expect(q.shift()).toBeUndefined();
   });
+  it('at(i) reads the i-th item from the front, across segments, without removing it', () => {
+    const q = queueOf(range(3000));
+    q.shift();
+    q.unshift(-1);
+    expect(q.at(0)).toBe(-1);
+    expect(q.at(1)).toBe(1);
+    expect(q.at(1500)).toBe(1500);
+    expect(q.at(2999)).toBe(2999);
+    expect(q.at(3000)).toBeUndefined();
+    expect(q.at(-1)).toBeUndefined();
+    expect(q.length).toBe(3000);
+  });
 });

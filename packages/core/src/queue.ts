@@ -115,6 +115,16 @@ export class Queue<T> implements Iterable<T> {
    *
    * @returns true if the item was found and removed.
    */
+  /** The item `index` places from the front (0 is the front), or undefined past the end. */
+  at(index: number): T | undefined {
+    if (index < 0 || index >= this.#length) return undefined;
+    for (let segment: Segment<T> | undefined = this.#front; segment !== undefined; segment = segment.next) {
+      if (index < segment.size) return segment.slots[(segment.bottom + index) & MASK];
+      index -= segment.size;
+    }
+    return undefined;
+  }
+
   remove(item: T): boolean {
     let previous: Segment<T> | undefined;
     for (let segment: Segment<T> | undefined = this.#front; segment !== undefined; previous = segment, segment = segment.next) {

@@ -17,7 +17,7 @@
  *   Nothing is sent to it and its messages are ignored.
  */
 import { setLongTimeout, type LongTimeout } from './long-timer.js';
-import type { ProgressReader } from './progress.js';
+import { PROGRESS_RUNNING, type ProgressReader } from './progress.js';
 import { Queue } from './queue.js';
 import { EXIT_GRACE_MS, type WorkerChannel } from './transport.js';
 import type { WorkItem } from './work-item.js';
@@ -42,11 +42,18 @@ export class WorkerSlot {
   /** How many of those were dispatched as not short: while any is, the worker gets nothing more. */
   unshortInFlight = 0;
   /**
-   * `performance.now()` when it last answered (a result message), or was
-   * given calls while idle: a busy worker silent for long is inside a long
+   * `performance.now()` when it last answered (a result message), was given
+   * calls while idle, or was seen on its board to have started a call it had
+   * not been seen running: a busy worker silent for long is inside a long
    * call (see `DispatchPolicy.isOpen`).
    */
   answeredAt = 0;
+  /** The call id its board named running when last read by {@link unfinished}. */
+  #seenRunning = 0;
+  /** The last {@link unfinished} reading: when, with how many calls in flight, and what it found. */
+  #readAt = NaN;
+  #readInFlight = 0;
+  #readUnfinished = 0;
   /** Calls dispatched to it in its life (for maxTasksPerWorker). */
   assigned = 0;
   completed = 0;
@@ -74,6 +81,38 @@ export class WorkerSlot {
   /** Calls in flight. */
   get busy(): number {
     return this.inflight.length;
+  }
+
+  /**
+   * Calls dispatched and not finished: those in flight from the one its
+   * progress board names running on (that one counted unfinished even when it
+   * has just ended). The calls before it have finished, their results still
+   * on the way, and do not count against the in-flight cap. Without a board,
+   * or when the board names none of the last {@link within} calls, all of
+   * them. A new running id counts as an answer at `now` (see answeredAt).
+   */
+  unfinished(now: number, within: number): number {
+    const n = this.inflight.length;
+    if (n === 0 || this.progress === undefined) return n;
+    // Read once per dispatch: on a process the board is a file, and each read a system call.
+    if (now === this.#readAt && n === this.#readInFlight) return this.#readUnfinished;
+    this.#readAt = now;
+    this.#readInFlight = n;
+    return (this.#readUnfinished = this.#unfinishedOnBoard(now, n, within));
+  }
+
+  #unfinishedOnBoard(now: number, n: number, within: number): number {
+    const running = this.progress!.get(PROGRESS_RUNNING);
+    // Only a call still in flight can be named: then every call dispatched before it has finished.
+    for (let i = n - 1; i >= 0 && i >= n - within; i--) {
+      if (this.inflight.at(i)!.id !== running) continue;
+      if (running !== this.#seenRunning) {
+        this.#seenRunning = running;
+        this.answeredAt = now;
+      }
+      return n - i;
+    }
+    return n;
   }
 
   /** Whether the call in flight must stay alone (see WorkItem.exclusive). */
