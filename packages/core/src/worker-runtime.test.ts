@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { threadWaitReader } from './call-clock.js';
 import { PROGRESS_RUNNING, type ProgressSlot } from './progress.js';
 import { CALL, LISTENED, type FromWorker, type ToWorker } from './protocol.js';
@@ -82,6 +82,38 @@ describe('worker runtime: progress board', () => {
     } finally {
       delete g.__sentResults;
       delete g.__waited;
+    }
+  });
+
+  it('results left at the end of a run whose first results asked for a refill go with the refill, when it came meanwhile', async () => {
+    const rt = startRuntime(() => true);
+    // A clock that moves only when a call runs: each call takes 0.02 ms, so the waiting results are never old.
+    let now = 0;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    const g = globalThis as { __call?: (id: number) => void };
+    const step = { kind: 'source', source: '(id) => globalThis.__call(id)', name: 'step' } as const;
+    const calls = (ids: number[]) => ids.flatMap((id) => [id, 0, CALL, [id]]);
+    // The refill is sent when the first results arrive (after the 8th call) and is there, waiting in the port,
+    // when the worker is done with the rest: as a real port hands it over, after the run, before the next turn.
+    g.__call = (id) => {
+      now += 0.02;
+      if (id === 9) queueMicrotask(() => rt.deliver({ t: 'run', calls: calls([17, 18]) }));
+    };
+    try {
+      rt.deliver({ t: 'run', defs: [0, step], calls: calls([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]) });
+      await settle();
+      const batches = rt.sent.flatMap((m) => (m.t === 'done' ? [m.results.filter((_, i) => i % 3 === 0)] : []));
+      expect(batches).toEqual([
+        [1, 2, 3, 4, 5, 6, 7, 8],
+        [9, 10, 11, 12, 13, 14, 15, 16, 17, 18],
+      ]);
+      // No refill coming: the results of the last run still go before the worker waits.
+      rt.deliver({ t: 'run', calls: calls([19]) });
+      await settle();
+      expect(rt.sent.at(-1)).toMatchObject({ t: 'done', results: [19, 0, undefined] });
+    } finally {
+      clock.mockRestore();
+      delete g.__call;
     }
   });
 

@@ -73,6 +73,13 @@ class WorkerRuntime {
   #firstResultAt = 0;
   /** `[timingKey, maxMs, ...]` of the results waiting, one entry per run of calls with one key. */
   #timing: number[] = [];
+  /**
+   * Results went out during this drain while calls were left, so the engine
+   * is refilling: at the drain's end the rest wait one turn of the event loop
+   * (see {@link #drain}).
+   */
+  #refilling = false;
+  #lateFlushScheduled = false;
   /** The engine asked this worker to retire: end it once the calls before that are done. */
   #retiring = false;
 
@@ -146,6 +153,7 @@ class WorkerRuntime {
   /** Runs queued calls one at a time; awaits only when a call (or an import) is asynchronous. */
   async #drain(): Promise<void> {
     this.#draining = true;
+    this.#refilling = false;
     try {
       for (;;) {
         if (this.#head === this.#batch.length) {
@@ -252,10 +260,25 @@ class WorkerRuntime {
       }
     } finally {
       this.#draining = false;
-      this.#flush();
+      // A refill that came while the calls ran is taken in this same turn (the port hands over every
+      // message waiting), and these results then go with the next ones: one message, not two. No
+      // refill waiting: they go before the event loop waits.
+      if (this.#refilling && !this.#retiring) this.#scheduleLateFlush();
+      else this.#flush();
       if (this.#retiring) this.#port.close();
     }
   }
+
+  #scheduleLateFlush(): void {
+    if (this.#lateFlushScheduled) return;
+    this.#lateFlushScheduled = true;
+    setImmediate(this.#lateFlush);
+  }
+
+  readonly #lateFlush = (): void => {
+    this.#lateFlushScheduled = false;
+    if (!this.#draining) this.#flush();
+  };
 
   /** Where a listened call's `reportProgress` goes: a `progress` message, sent at once. */
   #progressSink(id: number): ProgressSink {
@@ -287,7 +310,12 @@ class WorkerRuntime {
         t.push(key, ran);
       }
     }
-    if ((r.length >= FLUSH_COUNT * RESULT_STRIDE && this.#queued * ms >= REFILL_MS) || performance.now() - this.#firstResultAt >= FLUSH_MS) this.#flush();
+    if (r.length >= FLUSH_COUNT * RESULT_STRIDE && this.#queued * ms >= REFILL_MS) {
+      this.#flush();
+      this.#refilling = true;
+    } else if (performance.now() - this.#firstResultAt >= FLUSH_MS) {
+      this.#flush();
+    }
   }
 
   /**
