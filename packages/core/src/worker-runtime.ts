@@ -34,9 +34,14 @@ import type { WorkerPort } from './transport.js';
 
 /**
  * Send results once this many are waiting, so the engine can refill the
- * worker while it runs the rest...
+ * worker while it runs the rest (the engine refills as many as are
+ * finished): from FLUSH_MIN, when refills come late, to FLUSH_MAX, when they
+ * come in time (see {@link WorkerRuntime.flushCount}). The later the results
+ * go, the more calls each exchange carries, and an exchange costs both sides
+ * a wake-up...
  */
-const FLUSH_COUNT = 8;
+const FLUSH_MIN = 8;
+const FLUSH_MAX = 14;
 /**
  * ...when the rest would run at least this long (ms, judged by the call just
  * run): a refill takes a message each way, and a message that wakes the other
@@ -80,6 +85,12 @@ class WorkerRuntime {
    */
   #refilling = false;
   #lateFlushScheduled = false;
+  /**
+   * How many results wait before they go (while enough calls are left, see
+   * REFILL_MS): one more each time the refill was already there when the
+   * worker ran out of calls, two fewer each time it ran out first and waited.
+   */
+  #flushCount = FLUSH_MIN;
   /** The engine asked this worker to retire: end it once the calls before that are done. */
   #retiring = false;
 
@@ -144,6 +155,8 @@ class WorkerRuntime {
     if (defs !== undefined) {
       for (let i = 0; i < defs.length; i += 2) this.#tasks.define(defs[i] as number, defs[i + 1] as TaskRef);
     }
+    // The refill came before the worker ran out of calls: results may wait for more company next time.
+    if (this.#lateFlushScheduled && this.#flushCount < FLUSH_MAX) this.#flushCount++;
     // Batches queue whole (never copied call by call), so a steady backlog costs no more than its size.
     this.#batches.push(calls);
     this.#queued += calls.length / CALL_STRIDE;
@@ -277,7 +290,10 @@ class WorkerRuntime {
 
   readonly #lateFlush = (): void => {
     this.#lateFlushScheduled = false;
-    if (!this.#draining) this.#flush();
+    if (this.#draining || this.#results.length === 0) return;
+    // No refill came in time: the worker waits for it now. Ask earlier next time.
+    this.#flushCount = Math.max(FLUSH_MIN, this.#flushCount - 2);
+    this.#flush();
   };
 
   /** Where a listened call's `reportProgress` goes: a `progress` message, sent at once. */
@@ -310,7 +326,7 @@ class WorkerRuntime {
         t.push(key, ran);
       }
     }
-    if (r.length >= FLUSH_COUNT * RESULT_STRIDE && this.#queued * ms >= REFILL_MS) {
+    if (r.length >= this.#flushCount * RESULT_STRIDE && this.#queued * ms >= REFILL_MS) {
       this.#flush();
       this.#refilling = true;
     } else if (performance.now() - this.#firstResultAt >= FLUSH_MS) {
