@@ -10,13 +10,19 @@
  *   `call-timing.ts`): a function whose last calls took less than
  *   SHORT_CALL_MS and none of whose calls ran long lately. A function never
  *   seen, not seen lately, or seen running long, is not short.
- * - a busy worker that has not answered for {@link STALL_MS} is inside a
- *   call longer than expected: it gets nothing more until it answers, so
- *   no call waits behind it while another worker could run it.
+ * - a busy worker that has not answered (nor, by its board, started a new
+ *   call) for {@link STALL_MS} is inside a call longer than expected: it
+ *   gets nothing more until it answers, so no call waits behind it while
+ *   another worker could run it.
  * - a call that is not short, or is exclusive (signal, timeout, transfer
  *   list), goes only to an idle worker, alone, and that worker gets nothing
  *   more until it is answered; so a burst of long calls spreads over every
  *   worker, and no worker idles while calls wait behind a busy one.
+ * - the cap counts calls dispatched and unfinished, as API.md puts it: a
+ *   worker's progress board names the call it runs, and the calls before it
+ *   have finished though their results are still on the way (see
+ *   `WorkerSlot.unfinished`). A worker is topped up once at most half its
+ *   calls are unfinished.
  * - workers are started for the demand: the calls queued plus those
  *   dispatched ahead behind a running one.
  */
