@@ -105,16 +105,6 @@ export class Queue<T> implements Iterable<T> {
     return front.slots[front.bottom];
   }
 
-  /**
-   * Removes the first occurrence of `item` (compared with `===`).
-   *
-   * O(n): it searches the queue and closes the gap inside one segment. Use it
-   * for rare removals; code that drops many items (cancelled calls) should
-   * leave them queued and skip them when they come out of `shift`, as the
-   * engine does with `Future.setRunningOrNotifyCancel()`.
-   *
-   * @returns true if the item was found and removed.
-   */
   /** The item `index` places from the front (0 is the front), or undefined past the end. */
   at(index: number): T | undefined {
     if (index < 0 || index >= this.#length) return undefined;
@@ -125,6 +115,16 @@ export class Queue<T> implements Iterable<T> {
     return undefined;
   }
 
+  /**
+   * Removes the first occurrence of `item` (compared with `===`).
+   *
+   * O(n): it searches the queue and closes the gap inside one segment. Use it
+   * for rare removals; code that drops many items (cancelled calls) should
+   * leave them queued and skip them when they come out of `shift`, as the
+   * engine does with `Future.setRunningOrNotifyCancel()`.
+   *
+   * @returns true if the item was found and removed.
+   */
   remove(item: T): boolean {
     let previous: Segment<T> | undefined;
     for (let segment: Segment<T> | undefined = this.#front; segment !== undefined; previous = segment, segment = segment.next) {
