@@ -35,8 +35,8 @@ import type { WorkerPort } from './transport.js';
 /**
  * Send results once this many are waiting, so the engine can refill the
  * worker while it runs the rest (the engine refills as many as are
- * finished): from FLUSH_MIN, when refills come late, to FLUSH_MAX, when they
- * come in time (see {@link WorkerRuntime.flushCount}). The later the results
+ * finished): from FLUSH_MIN, when refills come late, up to FLUSH_MAX, while
+ * they come in time (see `WorkerRuntime#flushCount`). The later the results
  * go, the more calls each exchange carries, and an exchange costs both sides
  * a wake-up...
  */
