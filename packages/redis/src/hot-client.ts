@@ -4,7 +4,7 @@
  * where it can go, ioredis where only ioredis can (TLS).
  */
 import type { Redis } from 'ioredis';
-import { ClientRef, connect } from './connection.js';
+import type { ClientRef } from './connection.js';
 import { RespConnection, respTarget, type RespArg, type RespReply } from './resp-connection.js';
 
 export interface HotClient {
@@ -24,10 +24,13 @@ export interface HotClient {
   disconnect(): void;
 }
 
-/** A hot client for `url`, named `name` in Redis's CLIENT LIST. */
-export function hotClient(url: string, name: string): HotClient {
-  const target = respTarget(url, name);
-  return target === undefined ? new IoredisHot(connect(url, name)) : new RespHot(new RespConnection(target));
+/**
+ * A hot client for `url`, named `name` in Redis's CLIENT LIST: the minimal
+ * connection unless the URL needs ioredis (or `via` asks for it: tests).
+ */
+export function hotClient(url: string, name: string, via: 'resp' | 'ioredis' = 'resp'): HotClient {
+  const target = via === 'resp' ? respTarget(url, name) : undefined;
+  return target === undefined ? new IoredisHot(url, name) : new RespHot(new RespConnection(target));
 }
 
 class RespHot implements HotClient {
@@ -63,28 +66,32 @@ class RespHot implements HotClient {
   }
 }
 
-/** ioredis sends again, after a reconnect, what it had written: nothing is lost but a blocking read's reply. */
+/**
+ * ioredis sends again, after a reconnect, what it had written: nothing is lost but a blocking read's reply.
+ * Loaded when first needed (TLS only), so that a runtime thread does not load ioredis otherwise.
+ */
 class IoredisHot implements HotClient {
-  readonly #c: Redis;
-  readonly #ref: ClientRef;
+  readonly #c: Promise<{ client: Redis; ref: ClientRef }>;
+  /** Set once loaded: corking before then has nothing to cork (commands wait for the load). */
+  #loaded: Redis | undefined;
 
-  constructor(c: Redis) {
-    this.#c = c;
-    this.#ref = new ClientRef([c]);
-    c.on('error', () => {});
-  }
-
-  setRef(refed: boolean): void {
-    this.#ref.set(refed);
+  constructor(url: string, name: string) {
+    this.#c = import('./connection.js').then(({ connect, ClientRef }) => {
+      const client = connect(url, name);
+      client.on('error', () => {});
+      this.#loaded = client;
+      return { client, ref: new ClientRef([client]) };
+    });
   }
 
   command(args: readonly RespArg[]): Promise<RespReply> {
     const [name, ...rest] = args;
-    return this.#c.callBuffer(String(name), ...rest.map((a) => (typeof a === 'number' ? String(a) : Buffer.isBuffer(a) || typeof a === 'string' ? a : Buffer.from(a)))) as Promise<RespReply>;
+    const argv = rest.map((a) => (typeof a === 'number' ? String(a) : Buffer.isBuffer(a) || typeof a === 'string' ? a : Buffer.from(a)));
+    return this.#c.then(({ client }) => client.callBuffer(String(name), ...argv) as Promise<RespReply>);
   }
 
   #stream(): { cork?(): void; uncork?(): void } | undefined {
-    return (this.#c as unknown as { stream?: { cork?(): void; uncork?(): void } }).stream;
+    return (this.#loaded as unknown as { stream?: { cork?(): void; uncork?(): void } } | undefined)?.stream;
   }
 
   cork(): void {
@@ -96,10 +103,14 @@ class IoredisHot implements HotClient {
   }
 
   onClose(listener: (lost: boolean) => void): void {
-    this.#c.on('close', () => listener(false));
+    void this.#c.then(({ client }) => client.on('close', () => listener(false)));
+  }
+
+  setRef(refed: boolean): void {
+    void this.#c.then(({ ref }) => ref.set(refed));
   }
 
   disconnect(): void {
-    this.#c.disconnect();
+    void this.#c.then(({ client }) => client.disconnect());
   }
 }

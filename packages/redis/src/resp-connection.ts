@@ -20,7 +20,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
-import { clientOptions } from './connection.js';
+import { clientOptions } from './redis-url.js';
 
 /** A reply: a string or integer, bulk bytes, null, an array of replies; errors reject. */
 export type RespReply = null | number | string | Buffer | RespReply[];
