@@ -79,6 +79,18 @@ describeWithRedis('RespConnection', () => {
     }
   });
 
+  it('an ACL user that may not name its connection still gets a working connection', async () => {
+    await guarded.client.call('ACL', 'SETUSER', 'nameless', 'on', '>pw', '~*', '+@all', '-client|setname');
+    const url = guarded.url.replace(/\/\/[^@]*@/, '//nameless:pw@');
+    const c = open(url);
+    try {
+      expect(await c.command(['ECHO', 'served'])).toEqual(Buffer.from('served'));
+      expect(await c.command(['ACL', 'WHOAMI'])).toEqual(Buffer.from('nameless'));
+    } finally {
+      c.disconnect();
+    }
+  });
+
   it('a dropped connection rejects what was in flight (not sent again), says how many, and serves later commands after reconnecting', async () => {
     const c = open(server.url);
     try {

@@ -243,28 +243,35 @@ export class RespConnection extends EventEmitter {
     socket.on('close', () => this.#onClose(socket));
   }
 
-  /** AUTH, SELECT and CLIENT SETNAME, pipelined before anything queued; ready once all three are answered. */
+  /**
+   * AUTH, SELECT and CLIENT SETNAME, pipelined before anything queued; ready
+   * once all are answered. A refused AUTH or SELECT closes the connection (and
+   * it tries again); a refused name does not matter (an ACL user without
+   * `client|setname` still works, as with ioredis).
+   */
   #handshake(socket: Socket): void {
     const t = this.#target;
-    const steps: RespArg[][] = [];
-    if (t.password !== undefined) steps.push(t.username !== undefined ? ['AUTH', t.username, t.password] : ['AUTH', t.password]);
-    if (t.db !== undefined && t.db !== 0) steps.push(['SELECT', t.db]);
-    steps.push(['CLIENT', 'SETNAME', t.name.replace(/\s+/g, '-')]);
+    const steps: { args: RespArg[]; required: boolean }[] = [];
+    if (t.password !== undefined) steps.push({ args: t.username !== undefined ? ['AUTH', t.username, t.password] : ['AUTH', t.password], required: true });
+    if (t.db !== undefined && t.db !== 0) steps.push({ args: ['SELECT', t.db], required: true });
+    steps.push({ args: ['CLIENT', 'SETNAME', t.name.replace(/\s+/g, '-')], required: false });
     let left = steps.length;
     let failed = false;
+    const answered = () => {
+      if (--left === 0 && !failed && this.#socket === socket) this.#onReady(socket);
+    };
     for (const step of steps) {
       this.#inFlight.push({
-        resolve: () => {
-          if (--left === 0 && !failed && this.#socket === socket) this.#onReady(socket);
-        },
+        resolve: answered,
         reject: (error) => {
+          if (!step.required) return answered();
           if (failed) return;
           failed = true;
           this.emit('error', error);
           socket.destroy();
         },
       });
-      socket.write(encodeCommand(step));
+      socket.write(encodeCommand(step.args));
     }
   }
 
