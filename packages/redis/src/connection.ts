@@ -1,48 +1,12 @@
 /**
- * Connections to Redis: parsing the `url` option, and telling a refusal
- * (wrong password, ACL) from a server that cannot be reached.
+ * Connections to Redis through ioredis (`url` as redis-url.ts reads it), and
+ * telling a refusal (wrong password, ACL) from a server that cannot be reached.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
+import { clientOptions } from './redis-url.js';
 
 /** How long Redis may stay unreachable before the pool (or a worker) gives up, ms. */
 export const UNREACHABLE_MS = 10_000;
-
-/**
- * Client options for `url`: `redis://[user:password@]host[:port][/db]`,
- * `rediss://...` (TLS), or a Unix socket path (`/run/redis.sock`,
- * `unix:///run/redis.sock`, optionally `?password=...`).
- */
-export function clientOptions(url: string): RedisOptions {
-  const common: RedisOptions = {
-    // Commands wait for a reconnect; the pool gives up on its own after UNREACHABLE_MS.
-    maxRetriesPerRequest: null,
-    retryStrategy: (times) => Math.min(50 * times, 500),
-    enableAutoPipelining: false,
-    lazyConnect: false,
-  };
-  if (url.startsWith('/')) return { ...common, path: url };
-  if (url.startsWith('unix://')) {
-    const parsed = new URL(url);
-    const password = parsed.searchParams.get('password') ?? undefined;
-    const username = parsed.searchParams.get('username') ?? undefined;
-    return { ...common, path: decodeURIComponent(parsed.pathname), password, username };
-  }
-  const parsed = new URL(url);
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new TypeError(`unsupported Redis URL scheme ${parsed.protocol} (use redis://, rediss:// or a Unix socket path)`);
-  }
-  const options: RedisOptions = {
-    ...common,
-    host: parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
-    port: parsed.port === '' ? 6379 : Number(parsed.port),
-  };
-  if (parsed.username !== '') options.username = decodeURIComponent(parsed.username);
-  if (parsed.password !== '') options.password = decodeURIComponent(parsed.password);
-  const db = parsed.pathname.replace(/^\//, '');
-  if (db !== '') options.db = Number(db);
-  if (parsed.protocol === 'rediss:') options.tls = { servername: options.host };
-  return options;
-}
 
 /** `url` without its password, for messages. */
 export function redactUrl(url: string): string {

@@ -30,7 +30,8 @@ import { FleetKeys } from './keys.js';
 import { InboxLedger } from './inbox-ledger.js';
 import { FrameSealer, KIND, frameKey, type Frame } from './sealed-frame.js';
 import { OrderedPushes } from './ordered-pushes.js';
-import { scriptsOn, type Scripts } from './scripts.js';
+import { scriptsOn, sendCommand, type Scripts } from './scripts.js';
+import { hotClient, type HotClient } from './hot-client.js';
 import { PortableRefs } from './task-refs.js';
 
 /** The worker command, next to this module in `dist/`. */
@@ -90,7 +91,8 @@ export class RedisTransport implements Transport {
   readonly #codec = new EngineCodec();
   readonly #portable = new PortableRefs();
   #cmd!: Redis;
-  #block!: Redis;
+  /** The outbox reader's connection (hot-client.ts). */
+  #block!: HotClient;
   #scripts!: Scripts;
   /**
    * Frames to workers: on the outbox reader's connection while no read waits
@@ -148,13 +150,14 @@ export class RedisTransport implements Transport {
   open(_host: TransportHost): void {
     const name = `futures executor ${this.#id}`;
     this.#cmd = connect(this.#o.url, name);
-    this.#block = this.#cmd.duplicate();
-    this.#refs = new ClientRef([this.#cmd, this.#block]);
+    this.#block = hotClient(this.#o.url, name);
+    this.#refs = new ClientRef([this.#cmd]);
     this.#scripts = scriptsOn(this.#cmd);
-    const sendOn = (scripts: Scripts) => (p: FramePush) =>
-      scripts.send(p.list, p.heartbeat, p.lastSeqKey, this.#o.leaseMs * 2 + 1000, p.lastSeq, p.frames).then(
+    const ttlMs = this.#o.leaseMs * 2 + 1000;
+    const sendOn = (send: (p: FramePush) => Promise<unknown>) => (p: FramePush) =>
+      send(p).then(
         (ok) => {
-          p.answered?.(ok);
+          p.answered?.(typeof ok === 'number' ? ok : undefined);
           return ok;
         },
         (error: unknown) => {
@@ -162,18 +165,20 @@ export class RedisTransport implements Transport {
           throw error;
         },
       );
-    this.#pushes = new OrderedPushes(sendOn(scriptsOn(this.#block)), sendOn(this.#scripts));
-    for (const client of [this.#cmd, this.#block]) {
-      client.on('error', (error: unknown) => {
-        this.#lastError = error;
-        // A refusal will not pass by itself: fail now rather than in 10 s.
-        if (isRefusal(error)) this.#fail(error);
-      });
-    }
+    this.#pushes = new OrderedPushes(
+      sendOn((p) => this.#block.command(sendCommand(p.list, p.heartbeat, p.lastSeqKey, ttlMs, p.lastSeq, p.frames))),
+      sendOn((p) => this.#scripts.send(p.list, p.heartbeat, p.lastSeqKey, ttlMs, p.lastSeq, p.frames)),
+    );
+    this.#cmd.on('error', (error: unknown) => {
+      this.#lastError = error;
+      // A refusal will not pass by itself: fail now rather than in 10 s.
+      if (isRefusal(error)) this.#fail(error);
+    });
     // A read cut while it waited may have taken frames from the outbox whose reply never came: results lost, and
-    // their futures would wait for ever. Every worker that owes this executor something is ended (or replaced).
-    this.#block.on('close', () => {
-      if (!this.#pushes.reading || this.#closed) return;
+    // their futures would wait for ever. So may a push cut before its reply (not sent again: its frames may never
+    // reach the worker). Every worker that owes this executor something is ended (or replaced).
+    this.#block.onClose((lost) => {
+      if (!(lost || this.#pushes.reading) || this.#closed) return;
       for (const channel of [...this.#bound.values()]) channel.readCut();
     });
     this.#cmd.on('ready', () => (this.#downSince = undefined));
@@ -186,6 +191,7 @@ export class RedisTransport implements Transport {
     for (let i = 0; i < this.#o.localWorkers; i++) this.#spawnLocal(i + 1);
     // Idle until the engine has work.
     this.#refs.set(false);
+    this.#block.setRef(false);
   }
 
   startWorker(events: WorkerEvents): WorkerChannel {
@@ -198,11 +204,13 @@ export class RedisTransport implements Transport {
   ref(): void {
     this.#idle = false;
     this.#refs.set(true);
+    this.#block.setRef(true);
     for (const child of this.#local) child.ref();
   }
 
   unref(): void {
     this.#refs.set(false);
+    this.#block.setRef(false);
     for (const child of this.#local) child.unref();
     this.#idle = true;
   }
@@ -307,17 +315,16 @@ export class RedisTransport implements Transport {
    * with the next read.
    */
   async #read(): Promise<void> {
-    type Corkable = { cork?(): void; uncork?(): void };
-    /** The reader's socket, corked from a reply until the next read is written. */
-    let corked: Corkable | undefined;
+    /** The reader's connection is corked from a reply until the next read is written. */
+    let corked = false;
     try {
       while (!this.#closed && this.#failure === undefined) {
         let reply: [Buffer, Buffer[]] | null;
         try {
           this.#pushes.reading = true;
-          const read = this.#block.blmpopBuffer(1, 1, this.#outbox, 'LEFT', 'COUNT', READ_COUNT) as Promise<[Buffer, Buffer[]] | null>;
-          corked?.uncork?.();
-          corked = undefined;
+          const read = this.#block.command(['BLMPOP', 1, 1, this.#outbox, 'LEFT', 'COUNT', READ_COUNT]) as Promise<[Buffer, Buffer[]] | null>;
+          if (corked) this.#block.uncork();
+          corked = false;
           read.catch(() => {});
           const stopped = new Promise<null>((resolve) => (this.#endRead = () => resolve(null)));
           reply = await Promise.race([read, stopped]);
@@ -330,8 +337,8 @@ export class RedisTransport implements Transport {
         }
         this.#pushes.reading = false;
         if (reply === null) continue;
-        corked = (this.#block as unknown as { stream?: Corkable }).stream;
-        corked?.cork?.();
+        corked = true;
+        this.#block.cork();
         for (const raw of reply[1]) {
           if (this.#closed) return;
           const frame = this.#sealer.open(this.#outbox, raw);
@@ -341,7 +348,7 @@ export class RedisTransport implements Transport {
         await new Promise<void>((resolve) => process.nextTick(resolve));
       }
     } finally {
-      corked?.uncork?.();
+      if (corked) this.#block.uncork();
     }
   }
 

@@ -116,6 +116,34 @@ export interface Scripts {
   send(list: string, heartbeat: string, lastSeqKey: string, ttlMs: number, lastSeq: number, frames: Buffer[]): Promise<number>;
 }
 
+/**
+ * The PUSH and SEND scripts as whole commands (EVAL with the body: see
+ * {@link runner} on why these two never go by SHA1), for a connection that
+ * takes raw commands (resp-connection.ts).
+ */
+export const pushCommand = (heartbeat: string, alive: string, outbox: string, leaseMs: number, frames: readonly Buffer[]): (string | number | Buffer)[] => [
+  'EVAL',
+  PUSH.lua,
+  PUSH.keys,
+  heartbeat,
+  alive,
+  outbox,
+  leaseMs,
+  ...frames,
+];
+
+export const sendCommand = (list: string, heartbeat: string, lastSeqKey: string, ttlMs: number, lastSeq: number, frames: readonly Buffer[]): (string | number | Buffer)[] => [
+  'EVAL',
+  SEND.lua,
+  SEND.keys,
+  list,
+  heartbeat,
+  lastSeqKey,
+  ttlMs,
+  lastSeq,
+  ...frames,
+];
+
 type Runner = (keys: number, ...args: (string | number | Buffer)[]) => Promise<unknown>;
 
 /**

@@ -20,11 +20,10 @@
  * declared lost or the executor is gone, Redis refuses them, and the thread
  * tells the supervisor.
  */
-import type { Redis } from 'ioredis';
-import { connect } from './connection.js';
+import { hotClient, type HotClient } from './hot-client.js';
 import { FrameSealer, KIND, frameKey } from './sealed-frame.js';
 import { OrderedPushes } from './ordered-pushes.js';
-import { scriptsOn } from './scripts.js';
+import { pushCommand } from './scripts.js';
 import type { SessionBoard } from './session-board.js';
 
 /** Frames taken from the inbox in one read. */
@@ -61,7 +60,7 @@ export type LinkNotice = { close: true } | { over: true } | { cut: true } | { wa
 
 export class SessionLink {
   /** Reads the inbox; pushes too while no read waits on it. */
-  readonly #main: Redis;
+  readonly #main: HotClient;
   readonly #pushes: OrderedPushes<Buffer>;
   readonly #sealer: FrameSealer;
   readonly #board: SessionBoard;
@@ -73,28 +72,25 @@ export class SessionLink {
   #cut = false;
 
   constructor(setup: LinkSetup, board: SessionBoard, notify: (notice: LinkNotice) => void) {
-    const main = connect(setup.url, setup.name);
+    const main = hotClient(setup.url, setup.name);
     // Pushes while a read waits on `main`.
-    const side = main.duplicate();
-    // ioredis reconnects by itself, and commands wait for it; the supervisor's heartbeat decides when the session is over.
-    main.on('error', () => {});
-    side.on('error', () => {});
+    const side = hotClient(setup.url, setup.name);
     // A read cut while it waited may have taken frames from the inbox whose reply never came: their calls would
-    // never run, and the executor would wait for them. The session ends (the supervisor reports the last frame
-    // the runtime took; the calls after it go back to the executor's queue).
-    main.on('close', () => {
-      if (this.#session !== undefined && this.#pushes.reading && !this.#cut) {
+    // never run, and the executor would wait for them. So may a push whose reply never came (it is not sent
+    // again): its results may be lost. The session ends (the supervisor reports the last frame the runtime
+    // took; the calls after it go back to the executor's queue, the ones before it without a result fail).
+    const onClose = (reading: () => boolean) => (lost: boolean) => {
+      if (this.#session !== undefined && (lost || reading()) && !this.#cut) {
         this.#cut = true;
         this.#notify({ cut: true });
       }
-    });
+    };
+    main.onClose(onClose(() => this.#pushes.reading));
+    side.onClose(onClose(() => false));
     this.#main = main;
-    const pushOn = (client: Redis) => {
-      const scripts = scriptsOn(client);
-      return (frame: Buffer) => {
-        const s = this.#session!;
-        return scripts.push(s.heartbeat, s.alive, s.outbox, s.leaseMs, [frame]);
-      };
+    const pushOn = (client: HotClient) => (frame: Buffer) => {
+      const s = this.#session!;
+      return client.command(pushCommand(s.heartbeat, s.alive, s.outbox, s.leaseMs, [frame]));
     };
     this.#pushes = new OrderedPushes(pushOn(main), pushOn(side));
     this.#sealer = new FrameSealer(frameKey(setup.token));
@@ -114,13 +110,12 @@ export class SessionLink {
     const s = this.#session;
     if (s === undefined) return;
     const frame = this.#sealer.seal(s.outbox, s.workerId, this.#board.nextOut(), KIND.MESSAGE, [parts]);
-    const stream = (this.#main as unknown as { stream?: { cork?(): void; uncork?(): void } }).stream;
-    stream?.cork?.();
+    this.#main.cork();
     try {
       this.#push(frame);
       this.#read();
     } finally {
-      stream?.uncork?.();
+      this.#main.uncork();
     }
   }
 
@@ -147,7 +142,7 @@ export class SessionLink {
     const s = this.#session;
     if (s === undefined || this.#pushes.reading) return;
     this.#pushes.reading = true;
-    (this.#main.blmpopBuffer(BLOCK_SECONDS, 1, s.inbox, 'LEFT', 'COUNT', READ_COUNT) as Promise<[Buffer, Buffer[]] | null>).then(
+    (this.#main.command(['BLMPOP', BLOCK_SECONDS, 1, s.inbox, 'LEFT', 'COUNT', READ_COUNT]) as Promise<[Buffer, Buffer[]] | null>).then(
       (reply) => {
         this.#pushes.reading = false;
         if (reply !== null) this.#take(s, reply[1]);
