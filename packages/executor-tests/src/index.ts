@@ -277,6 +277,22 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
           expect(error.message).toMatch(/defineTasks/);
         });
 
+        it('a source function that assigns to a variable of its enclosing scope fails the same way, instead of making a global of the worker', async () => {
+          const ex = make({ maxWorkers: 1 });
+          let total = 0;
+          const error = (await ex.submit((x: number) => {
+            total = x;
+            return total;
+          }, 2).exception()) as Error;
+          expect(error).toBeInstanceOf(ReferenceError);
+          expect(error.message).toMatch(/total/);
+          expect(error.message).toMatch(/defineTasks/);
+          expect(total).toBe(0);
+          expect(await ex.submit(() => typeof (globalThis as Record<string, unknown>).total)).toBe('undefined');
+          // Strict mode, as in the module the function came from: `this` of a plain call is undefined.
+          expect(await ex.submit(function (this: unknown) { return this === undefined; })).toBe(true);
+        });
+
         it('fails only the call whose argument cannot be sent, naming the argument', async () => {
           const ex = make({ maxWorkers: 1 });
           const bad = ex.submit(tasks.add, 1, (() => 2) as never);
