@@ -23,6 +23,12 @@ const OWN_FIELDS = new Set(['name', 'message', 'stack', 'code', 'cause']);
 const MAX_DEPTH = 16;
 /** Marks a value that the record cannot carry. */
 const DROP = Symbol('drop');
+/**
+ * The one key of the object that stands for an Error nested in the data (a
+ * property, or inside one): `{ [NESTED_ERROR]: record }`, rebuilt as an error
+ * on decoding. A string key, so that every codec carries it.
+ */
+const NESTED_ERROR = '@futures/core.error';
 
 const BUILTIN_ERRORS: ReadonlyMap<string, ErrorConstructor> = new Map<string, ErrorConstructor>([
   ['Error', Error],
@@ -122,6 +128,7 @@ function encodeCause(cause: unknown, seen: Set<object>, depth: number): Serializ
  * RegExp, ArrayBuffer and its views as they are; arrays, Maps and Sets with
  * their contents copied the same way; Errors encoded; other objects as their
  * own enumerable properties (which is what structured clone keeps of them).
+ * An Error in the data is encoded as `{ [NESTED_ERROR]: record }`.
  */
 function plain(value: unknown, seen: Set<object>, depth: number): unknown {
   switch (typeof value) {
@@ -136,7 +143,7 @@ function plain(value: unknown, seen: Set<object>, depth: number): unknown {
   if (value === null) return null;
   if (seen.has(value) || depth > MAX_DEPTH) return DROP;
   try {
-    if (isErrorLike(value)) return encode(value, seen, depth);
+    if (isErrorLike(value)) return { [NESTED_ERROR]: encode(value, seen, depth) };
     if (value instanceof Date || value instanceof RegExp || value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
       return value;
     }
@@ -282,17 +289,47 @@ function decode(s: SerializedError, depth: number): Error {
       Object.defineProperty(error, 'name', { value: name, writable: true, configurable: true, enumerable: false });
     }
   }
-  if (s?.code !== undefined) define(error, 'code', s.code);
+  if (s?.code !== undefined) define(error, 'code', revive(s.code, depth + 1));
   if (props !== undefined) {
     for (const key of Object.keys(props)) {
       if (key === 'errors' && error instanceof AggregateError) continue;
-      define(error, key, props[key]);
+      define(error, key, revive(props[key], depth + 1));
     }
   }
   // The stack V8 captured above shows this function and an `Error:` header;
   // recapture it from our caller, under the error's real name.
   Error.captureStackTrace(error, decodeError);
   return error;
+}
+
+/**
+ * Decoded data with the errors nested in it rebuilt (see `plain`), in place:
+ * the data is the codec's fresh copy, nobody else holds it.
+ */
+function revive(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null || depth > 2 * MAX_DEPTH + 2) return value;
+  if (value instanceof Date || value instanceof RegExp || value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = revive(value[i], depth + 1);
+    return value;
+  }
+  if (value instanceof Map) {
+    for (const [k, v] of value) value.set(k, revive(v, depth + 1));
+    return value;
+  }
+  if (value instanceof Set) {
+    const items = [...value];
+    value.clear();
+    for (const item of items) value.add(revive(item, depth + 1));
+    return value;
+  }
+  const keys = Object.keys(value);
+  const record = (value as Record<string, unknown>)[NESTED_ERROR];
+  if (keys.length === 1 && keys[0] === NESTED_ERROR && typeof record === 'object' && record !== null) {
+    return decode(record as SerializedError, depth + 1);
+  }
+  for (const key of keys) define(value, key, revive((value as Record<string, unknown>)[key], depth + 1));
+  return value;
 }
 
 function decodeCause(cause: unknown, depth: number): unknown {
