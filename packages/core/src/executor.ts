@@ -173,6 +173,13 @@ export abstract class ExecutorBase implements Executor {
   protected abstract checkTask(fn: unknown, argName: string): void;
 
   /**
+   * Throws `ShutdownError` after shutdown (or the broken error of a broken
+   * pool). Checked before `maxQueue`, as Python checks shutdown first: a
+   * full queue must not hide that the executor takes no more calls.
+   */
+  protected abstract checkOpen(): void;
+
+  /**
    * The executor's own shutdown (see {@link ExecutorBase.shutdown}), called
    * with validated options once every map has submitted what it holds.
    */
@@ -197,6 +204,7 @@ export abstract class ExecutorBase implements Executor {
 
   submit<F extends Task>(fn: F, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
     this.checkTask(fn, 'submit(): fn');
+    this.checkOpen();
     this.callStats.admit();
     return this.submitCall(fn, args, NO_OPTIONS) as Future<Awaited<ReturnType<F>>>;
   }
@@ -216,6 +224,7 @@ export abstract class ExecutorBase implements Executor {
   /** @internal Used by views. */
   submitWith(fn: Task, args: unknown[], options: CallOptions): Future<unknown> {
     this.checkTask(fn, 'submit(): fn');
+    this.checkOpen();
     this.callStats.admit();
     return this.submitCall(fn, args, options);
   }
@@ -224,6 +233,8 @@ export abstract class ExecutorBase implements Executor {
   mapWith(fn: Task, rest: unknown[], options: CallOptions): MapIterator<unknown> {
     this.checkTask(fn, 'map(): fn');
     const { iterables, mapOptions } = splitMapArguments(rest);
+    // After the arguments' own errors, as for submit; a map that would wait for room must not hide it either.
+    this.checkOpen();
     return mapCalls(
       {
         call: (args) => this.submitCall(fn, args, options),

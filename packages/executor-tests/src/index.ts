@@ -769,6 +769,21 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         expect(await chunked.toArray()).toEqual(xs);
       });
 
+      it('after shutdown, submit and map throw ShutdownError, not QueueFullError, while the queue is still full', async () => {
+        const ex = make({ maxWorkers: 1, maxQueue: 1 });
+        const first = ex.submit(tasks.sleep, 100, 'a');
+        await until(() => first.state !== 'PENDING', 'the first call is dispatched');
+        const queued = ex.submit(tasks.add, 1, 2);
+        expect(() => ex.submit(tasks.add, 3, 4)).toThrow(QueueFullError);
+        const done = ex.shutdown({ wait: false });
+        expect(() => ex.submit(tasks.add, 3, 4)).toThrow(ShutdownError);
+        expect(() => ex.with({}).submit(tasks.add, 3, 4)).toThrow(ShutdownError);
+        expect(() => ex.map(tasks.add, [1], [2])).toThrow(ShutdownError);
+        expect(() => ex.with({}).map(tasks.add, [1], [2])).toThrow(ShutdownError);
+        expect(await Promise.all([first, queued])).toEqual(['a', 3]);
+        await done;
+      });
+
       it('rejects a bad maxQueue, naming it', () => {
         expect(() => suite.create({ maxQueue: 0 })).toThrow(RangeError);
         expect(() => suite.create({ maxQueue: 0 })).toThrow(/maxQueue/);
