@@ -5,6 +5,7 @@
  */
 import type { TransferListItem } from 'node:worker_threads';
 import { CallStats, type ExecutorStats, type WorkerFigures } from './call-stats.js';
+import { carriedTransfers } from './carried-transfers.js';
 import type { Future } from './future.js';
 import { mapCalls, splitMapArguments, type MapIterator, type MapOptions } from './map.js';
 
@@ -235,10 +236,14 @@ export abstract class ExecutorBase implements Executor {
     const { iterables, mapOptions } = splitMapArguments(rest);
     // After the arguments' own errors, as for submit; a map that would wait for room must not hide it either.
     this.checkOpen();
+    // A transfer list goes to each call as the part of it that the call's own items carry (carried-transfers.ts).
+    const { transfer } = options;
+    const optionsFor = (values: unknown[]): CallOptions =>
+      transfer === undefined ? options : { ...options, transfer: carriedTransfers(transfer, values) };
     return mapCalls(
       {
-        call: (args) => this.submitCall(fn, args, options),
-        chunk: (columns) => this.submitChunk(fn, columns, options),
+        call: (args) => this.submitCall(fn, args, optionsFor(args)),
+        chunk: (columns) => this.submitChunk(fn, columns, optionsFor(columns.flat())),
         adaptive: this.adaptiveMap(),
         workers: this.mapWorkers(),
         // map waits for room under maxQueue rather than failing (its own flush at shutdown goes past it:

@@ -474,6 +474,23 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         await expect(it.next()).rejects.toSatisfy((e: unknown) => TimeoutError.isInstance(e));
       });
 
+      it("with({ transfer }).map sends each item's buffer with its own call: every call gets its data, none a buffer another call moved", async () => {
+        const ex = make({ maxWorkers: 2 });
+        const size = (data: ArrayBuffer | Uint8Array | { nested: Uint8Array }) =>
+          'nested' in data ? data.nested.byteLength : data.byteLength;
+        const buffers = () => [new ArrayBuffer(4), new ArrayBuffer(8), new ArrayBuffer(12)];
+        let list = buffers();
+        expect(await ex.with({ transfer: list }).map(size, list).toArray()).toEqual([4, 8, 12]);
+        list = buffers();
+        expect(await ex.with({ transfer: list }).map(size, list, { chunksize: 2 }).toArray()).toEqual([4, 8, 12]);
+        list = buffers();
+        const views = list.map((b) => new Uint8Array(b));
+        expect(await ex.with({ transfer: list }).map(size, views).toArray()).toEqual([4, 8, 12]);
+        list = buffers();
+        const wrapped = list.map((b) => ({ nested: new Uint8Array(b) }));
+        expect(await ex.with({ transfer: list }).map(size, wrapped).toArray()).toEqual([4, 8, 12]);
+      });
+
       it('rejects bad arguments at the call, naming them', () => {
         const ex = make({ maxWorkers: 1 });
         expect(() => ex.map(tasks.echo, 5 as never)).toThrow(/argument 2/);
