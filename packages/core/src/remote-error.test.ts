@@ -182,6 +182,18 @@ describe('encodeError / decodeError', () => {
     expect(deserialize(serialize(encoded))).toEqual(encoded);
   });
 
+  it('rebuilds a DOMException (an abort, a fetch timeout) as a DOMException with its name and code', () => {
+    for (const original of [new DOMException('stopped', 'AbortError'), AbortSignal.abort().reason as DOMException]) {
+      const error = roundTrip(original) as DOMException;
+      expect(error).toBeInstanceOf(DOMException);
+      expect([error.name, error.message, error.code]).toEqual([original.name, original.message, original.code]);
+      expect(remoteOf(error).message).toContain(original.name);
+      expect(Object.keys(error)).toEqual([]);
+    }
+    const custom = roundTrip(Object.assign(new DOMException('m', 'TimeoutError'), { extra: 1 })) as DOMException & { extra: number };
+    expect([custom.name, custom.code, custom.extra]).toEqual(['TimeoutError', 23, 1]);
+  });
+
   it('copies class instances as their own properties, as structured clone would', () => {
     class Point {
       constructor(

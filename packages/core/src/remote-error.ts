@@ -29,6 +29,11 @@ const DROP = Symbol('drop');
  * on decoding. A string key, so that every codec carries it.
  */
 const NESTED_ERROR = '@futures/core.error';
+/**
+ * The `props` key that records an error's class where its name does not say
+ * it: `'DOMException'` (whose name is `AbortError`, `TimeoutError`, ...).
+ */
+const CLASS = '@futures/core.class';
 
 const BUILTIN_ERRORS: ReadonlyMap<string, ErrorConstructor> = new Map<string, ErrorConstructor>([
   ['Error', Error],
@@ -63,7 +68,8 @@ export function isErrorLike(value: unknown): value is Error {
  * `'Error'`, so `class MyError extends Error {}` travels as `'MyError'`),
  * `message`, `stack`, `code`, own enumerable properties (as `props`), `cause`
  * (an Error cause encoded recursively, another value as `{ value }`), and an
- * AggregateError's `errors` (as `props.errors`, each encoded like a cause).
+ * AggregateError's `errors` (as `props.errors`, each encoded like a cause),
+ * and the class of a DOMException (whose code follows from its name).
  * Functions and symbols are dropped wherever they occur in the data, as are
  * cycles, getters that throw, and anything nested deeper than 16 levels.
  *
@@ -85,11 +91,17 @@ function encode(error: unknown, seen: Set<object>, depth: number): SerializedErr
   const record: SerializedError = { name: errorName(error), message: safeString(read(error, 'message') ?? '') };
   const stack = read(error, 'stack');
   if (typeof stack === 'string') record.stack = stack;
-  const code = plain(read(error, 'code'), seen, depth + 1);
+  const domException = isDomException(error);
+  // A DOMException's code follows from its name.
+  const code = domException ? undefined : plain(read(error, 'code'), seen, depth + 1);
   if (code !== DROP && code !== undefined) record.code = code;
 
   const props: Record<string, unknown> = {};
   let hasProps = false;
+  if (domException) {
+    define(props, CLASS, 'DOMException');
+    hasProps = true;
+  }
   for (const key of ownKeys(error)) {
     if (OWN_FIELDS.has(key)) continue;
     const value = plain(read(error, key), seen, depth + 1);
@@ -198,6 +210,14 @@ function errorName(error: Error): string {
   return typeof name === 'string' && name !== '' ? name : 'Error';
 }
 
+function isDomException(error: Error): boolean {
+  try {
+    return typeof DOMException === 'function' && error instanceof DOMException;
+  } catch {
+    return false;
+  }
+}
+
 function isAggregate(error: Error): boolean {
   try {
     return error instanceof AggregateError || read(error, 'name') === 'AggregateError';
@@ -252,7 +272,7 @@ function safeString(value: unknown): string {
  * Rebuilds an error encoded by {@link encodeError}.
  *
  * The result is an instance of the original class when that is a built-in
- * (`TypeError`, `RangeError`, `AggregateError`, ...), otherwise an `Error`
+ * (`TypeError`, `RangeError`, `AggregateError`, `DOMException`, ...), otherwise an `Error`
  * whose own `name` is the original name. `message`, `code` and the other
  * properties are restored; its own `stack` starts with `name: message` and
  * shows where it was rebuilt. Its `cause` is a {@link RemoteError} holding
@@ -278,7 +298,10 @@ function decode(s: SerializedError, depth: number): Error {
 
   const props = typeof s?.props === 'object' && s.props !== null ? s.props : undefined;
   let error: Error;
-  if (name === 'AggregateError') {
+  if (props?.[CLASS] === 'DOMException') {
+    error = new DOMException(message, name);
+    Object.defineProperty(error, 'cause', { value: remote, writable: true, configurable: true, enumerable: false });
+  } else if (name === 'AggregateError') {
     const encoded = props?.errors;
     const errors = Array.isArray(encoded) ? encoded.map((e: unknown) => decodeCause(e, depth + 1)) : [];
     error = new AggregateError(errors, message, { cause: remote });
@@ -292,7 +315,7 @@ function decode(s: SerializedError, depth: number): Error {
   if (s?.code !== undefined) define(error, 'code', revive(s.code, depth + 1));
   if (props !== undefined) {
     for (const key of Object.keys(props)) {
-      if (key === 'errors' && error instanceof AggregateError) continue;
+      if ((key === 'errors' && error instanceof AggregateError) || key === CLASS) continue;
       define(error, key, revive(props[key], depth + 1));
     }
   }
