@@ -176,9 +176,11 @@ export abstract class ExecutorBase implements Executor {
   /**
    * Throws `ShutdownError` after shutdown (or the broken error of a broken
    * pool). Checked before `maxQueue`, as Python checks shutdown first: a
-   * full queue must not hide that the executor takes no more calls.
+   * full queue must not hide that the executor takes no more calls. The
+   * default does nothing (an executor of your own then reports shutdown from
+   * `submitCall` only, after the queue bound).
    */
-  protected abstract checkOpen(): void;
+  protected checkOpen(): void {}
 
   /**
    * The executor's own shutdown (see {@link ExecutorBase.shutdown}), called

@@ -119,7 +119,7 @@ export class InlineExecutor extends ExecutorBase {
     return wait ? this.#idlePromise : Promise.resolve();
   }
 
-  protected checkOpen(): void {
+  protected override checkOpen(): void {
     if (this.#shutdown) throw new ShutdownError();
   }
 

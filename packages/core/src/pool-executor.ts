@@ -76,7 +76,7 @@ export class PoolExecutor extends ExecutorBase {
     this.#registry.idOf(fn, argName);
   }
 
-  protected checkOpen(): void {
+  protected override checkOpen(): void {
     this.#engine.checkOpen();
   }
 
