@@ -6,7 +6,7 @@
  * the reason.
  */
 import type { TaskRef } from './protocol.js';
-import { taskRegistry } from './tasks.js';
+import { exportNamed, taskRegistry } from './tasks.js';
 
 export type Fn = (...args: unknown[]) => unknown;
 /** A task as resolved in this worker: the function, or why it cannot be had. */
@@ -83,7 +83,7 @@ export class TaskResolver {
       this.#modules.set(ref.module, loading);
     }
     const namespace = await loading;
-    const fn = taskRegistry().get(ref.module)?.[ref.name] ?? namespace[ref.name];
+    const fn = taskRegistry().get(ref.module)?.[ref.name] ?? exportNamed(namespace, ref.name);
     if (typeof fn !== 'function') {
       throw new TypeError(
         `task '${ref.name}' is not defined in ${ref.module}: it has no exported function of that name` +

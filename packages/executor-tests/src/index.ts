@@ -689,6 +689,14 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         expect(((await ex.submit(plain.notAFunction).exception()) as Error).message).toMatch(/notAFunction/);
         expect(await ex.submit(plain.shout, 'ok')).toBe('OK!');
       });
+
+      it('runs the exports of a CommonJS module that sets module.exports to an object (import() sees them only as default)', async () => {
+        const cjs = tasksFrom<{ triple(x: number): number; missing(): void }>(new URL('../fixtures/commonjs.cjs', import.meta.url));
+        const ex = make({ maxWorkers: 1 });
+        expect(await ex.submit(cjs.triple, 2)).toBe(6);
+        expect(await ex.map(cjs.triple, [1, 2]).toArray()).toEqual([3, 6]);
+        expect(((await ex.submit(cjs.missing).exception()) as Error).message).toMatch(/'missing'.*commonjs\.cjs/);
+      });
     });
 
     describe('stats()', () => {
