@@ -12,6 +12,8 @@ describe('compile (a self-contained function sent as source)', () => {
     expect(recompiled({ ['a b'](x: number) { return x * 4; } }['a b'])(1)).toBe(4);
     const getter = Object.getOwnPropertyDescriptor({ get g() { return 5; } }, 'g')!.get!;
     expect(recompiled(getter)()).toBe(5);
+    // Nothing of the compiler's own shadows a global the function uses.
+    expect(compile("['m'](x) { return typeof p + typeof d + x; }")('!')).toBe('undefinedundefined!');
   });
 
   it('runs in strict mode, as the module it came from: an assignment to a variable of the enclosing scope throws instead of making a global of the worker', () => {

@@ -31,8 +31,8 @@ export function compile(source: string): Fn {
     `return (${source}\n);`,
     `return (function ${source}\n);`,
     `return (${source.replace(/^async\s+/, 'async function ')}\n);`,
-    // A method in an object literal: its value, or its accessor.
-    `const [d] = Object.values(Object.getOwnPropertyDescriptors({ ${source}\n})); return d && (d.value ?? d.get ?? d.set);`,
+    // A method in an object literal: its value, or its accessor (no name of ours in the method's scope).
+    `return ((p) => p && (p.value ?? p.get ?? p.set))(Object.values(Object.getOwnPropertyDescriptors({ ${source}\n}))[0]);`,
   ];
   let firstError: unknown;
   for (const mode of ['"use strict";\n', '']) {
