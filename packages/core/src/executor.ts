@@ -5,6 +5,7 @@
  */
 import type { TransferListItem } from 'node:worker_threads';
 import { CallStats, type ExecutorStats, type WorkerFigures } from './call-stats.js';
+import { carriedTransfers } from './carried-transfers.js';
 import type { Future } from './future.js';
 import { mapCalls, splitMapArguments, type MapIterator, type MapOptions } from './map.js';
 
@@ -173,6 +174,15 @@ export abstract class ExecutorBase implements Executor {
   protected abstract checkTask(fn: unknown, argName: string): void;
 
   /**
+   * Throws `ShutdownError` after shutdown (or the broken error of a broken
+   * pool). Checked before `maxQueue`, as Python checks shutdown first: a
+   * full queue must not hide that the executor takes no more calls. The
+   * default does nothing (an executor of your own then reports shutdown from
+   * `submitCall` only, after the queue bound).
+   */
+  protected checkOpen(): void {}
+
+  /**
    * The executor's own shutdown (see {@link ExecutorBase.shutdown}), called
    * with validated options once every map has submitted what it holds.
    */
@@ -197,6 +207,7 @@ export abstract class ExecutorBase implements Executor {
 
   submit<F extends Task>(fn: F, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
     this.checkTask(fn, 'submit(): fn');
+    this.checkOpen();
     this.callStats.admit();
     return this.submitCall(fn, args, NO_OPTIONS) as Future<Awaited<ReturnType<F>>>;
   }
@@ -216,6 +227,7 @@ export abstract class ExecutorBase implements Executor {
   /** @internal Used by views. */
   submitWith(fn: Task, args: unknown[], options: CallOptions): Future<unknown> {
     this.checkTask(fn, 'submit(): fn');
+    this.checkOpen();
     this.callStats.admit();
     return this.submitCall(fn, args, options);
   }
@@ -224,10 +236,16 @@ export abstract class ExecutorBase implements Executor {
   mapWith(fn: Task, rest: unknown[], options: CallOptions): MapIterator<unknown> {
     this.checkTask(fn, 'map(): fn');
     const { iterables, mapOptions } = splitMapArguments(rest);
+    // After the arguments' own errors, as for submit; a map that would wait for room must not hide it either.
+    this.checkOpen();
+    // A transfer list goes to each call as the part of it that the call's own items carry (carried-transfers.ts).
+    const { transfer } = options;
+    const optionsFor = (values: unknown[]): CallOptions =>
+      transfer === undefined ? options : { ...options, transfer: carriedTransfers(transfer, values) };
     return mapCalls(
       {
-        call: (args) => this.submitCall(fn, args, options),
-        chunk: (columns) => this.submitChunk(fn, columns, options),
+        call: (args) => this.submitCall(fn, args, optionsFor(args)),
+        chunk: (columns) => this.submitChunk(fn, columns, optionsFor(columns.flat())),
         adaptive: this.adaptiveMap(),
         workers: this.mapWorkers(),
         // map waits for room under maxQueue rather than failing (its own flush at shutdown goes past it:

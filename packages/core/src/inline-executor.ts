@@ -119,8 +119,12 @@ export class InlineExecutor extends ExecutorBase {
     return wait ? this.#idlePromise : Promise.resolve();
   }
 
-  #enqueue(run: () => unknown, options: CallOptions): Future<unknown> {
+  protected override checkOpen(): void {
     if (this.#shutdown) throw new ShutdownError();
+  }
+
+  #enqueue(run: () => unknown, options: CallOptions): Future<unknown> {
+    this.checkOpen();
     const future = new Future<unknown>();
     const { signal } = options;
     if (signal?.aborted) {

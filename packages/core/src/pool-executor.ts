@@ -76,6 +76,10 @@ export class PoolExecutor extends ExecutorBase {
     this.#registry.idOf(fn, argName);
   }
 
+  protected override checkOpen(): void {
+    this.#engine.checkOpen();
+  }
+
   protected submitCall(fn: Task, args: unknown[], options: CallOptions): Future<unknown> {
     return this.#submit(this.#registry.idOf(fn, 'fn'), CALL, args, options);
   }

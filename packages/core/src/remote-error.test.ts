@@ -156,6 +156,44 @@ describe('encodeError / decodeError', () => {
     expect(error.set).toEqual(new Set([1, 'two']));
   });
 
+  it('rebuilds errors held in properties (directly, in arrays, maps and objects) as errors of their class, not as plain records', () => {
+    const original = Object.assign(new Error('request failed'), {
+      original: Object.assign(new RangeError('inner'), { code: 'E_IN' }),
+      attempts: [new TypeError('first'), 'not an error'],
+      byHost: new Map([['a', new Error('host a')]]),
+      context: { last: new SyntaxError('deep') },
+      // Plain data that merely looks like an encoded error stays plain data.
+      lookalike: { name: 'TypeError', message: 'just data' },
+    });
+    const error = roundTrip(original) as unknown as Record<string, unknown>;
+    const inner = error.original as Error & { code: string };
+    expect(inner).toBeInstanceOf(RangeError);
+    expect([inner.message, inner.code]).toEqual(['inner', 'E_IN']);
+    expect(remoteOf(inner).message).toContain('inner');
+    const [first, second] = error.attempts as unknown[];
+    expect(first).toBeInstanceOf(TypeError);
+    expect((first as Error).message).toBe('first');
+    expect(second).toBe('not an error');
+    expect((error.byHost as Map<string, unknown>).get('a')).toBeInstanceOf(Error);
+    expect((error.context as { last: unknown }).last).toBeInstanceOf(SyntaxError);
+    expect(error.lookalike).toEqual({ name: 'TypeError', message: 'just data' });
+    expect(error.lookalike).not.toBeInstanceOf(Error);
+    const encoded = encodeError(original);
+    expect(deserialize(serialize(encoded))).toEqual(encoded);
+  });
+
+  it('rebuilds a DOMException (an abort, a fetch timeout) as a DOMException with its name and code', () => {
+    for (const original of [new DOMException('stopped', 'AbortError'), AbortSignal.abort().reason as DOMException]) {
+      const error = roundTrip(original) as DOMException;
+      expect(error).toBeInstanceOf(DOMException);
+      expect([error.name, error.message, error.code]).toEqual([original.name, original.message, original.code]);
+      expect(remoteOf(error).message).toContain(original.name);
+      expect(Object.keys(error)).toEqual([]);
+    }
+    const custom = roundTrip(Object.assign(new DOMException('m', 'TimeoutError'), { extra: 1 })) as DOMException & { extra: number };
+    expect([custom.name, custom.code, custom.extra]).toEqual(['TimeoutError', 23, 1]);
+  });
+
   it('copies class instances as their own properties, as structured clone would', () => {
     class Point {
       constructor(

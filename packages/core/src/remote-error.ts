@@ -23,6 +23,17 @@ const OWN_FIELDS = new Set(['name', 'message', 'stack', 'code', 'cause']);
 const MAX_DEPTH = 16;
 /** Marks a value that the record cannot carry. */
 const DROP = Symbol('drop');
+/**
+ * The one key of the object that stands for an Error nested in the data (a
+ * property, or inside one): `{ [NESTED_ERROR]: record }`, rebuilt as an error
+ * on decoding. A string key, so that every codec carries it.
+ */
+const NESTED_ERROR = '@futures/core.error';
+/**
+ * The `props` key that records an error's class where its name does not say
+ * it: `'DOMException'` (whose name is `AbortError`, `TimeoutError`, ...).
+ */
+const CLASS = '@futures/core.class';
 
 const BUILTIN_ERRORS: ReadonlyMap<string, ErrorConstructor> = new Map<string, ErrorConstructor>([
   ['Error', Error],
@@ -57,7 +68,8 @@ export function isErrorLike(value: unknown): value is Error {
  * `'Error'`, so `class MyError extends Error {}` travels as `'MyError'`),
  * `message`, `stack`, `code`, own enumerable properties (as `props`), `cause`
  * (an Error cause encoded recursively, another value as `{ value }`), and an
- * AggregateError's `errors` (as `props.errors`, each encoded like a cause).
+ * AggregateError's `errors` (as `props.errors`, each encoded like a cause),
+ * and the class of a DOMException (whose code follows from its name).
  * Functions and symbols are dropped wherever they occur in the data, as are
  * cycles, getters that throw, and anything nested deeper than 16 levels.
  *
@@ -79,11 +91,17 @@ function encode(error: unknown, seen: Set<object>, depth: number): SerializedErr
   const record: SerializedError = { name: errorName(error), message: safeString(read(error, 'message') ?? '') };
   const stack = read(error, 'stack');
   if (typeof stack === 'string') record.stack = stack;
-  const code = plain(read(error, 'code'), seen, depth + 1);
+  const domException = isDomException(error);
+  // A DOMException's code follows from its name.
+  const code = domException ? undefined : plain(read(error, 'code'), seen, depth + 1);
   if (code !== DROP && code !== undefined) record.code = code;
 
   const props: Record<string, unknown> = {};
   let hasProps = false;
+  if (domException) {
+    define(props, CLASS, 'DOMException');
+    hasProps = true;
+  }
   for (const key of ownKeys(error)) {
     if (OWN_FIELDS.has(key)) continue;
     const value = plain(read(error, key), seen, depth + 1);
@@ -122,6 +140,7 @@ function encodeCause(cause: unknown, seen: Set<object>, depth: number): Serializ
  * RegExp, ArrayBuffer and its views as they are; arrays, Maps and Sets with
  * their contents copied the same way; Errors encoded; other objects as their
  * own enumerable properties (which is what structured clone keeps of them).
+ * An Error in the data is encoded as `{ [NESTED_ERROR]: record }`.
  */
 function plain(value: unknown, seen: Set<object>, depth: number): unknown {
   switch (typeof value) {
@@ -136,7 +155,7 @@ function plain(value: unknown, seen: Set<object>, depth: number): unknown {
   if (value === null) return null;
   if (seen.has(value) || depth > MAX_DEPTH) return DROP;
   try {
-    if (isErrorLike(value)) return encode(value, seen, depth);
+    if (isErrorLike(value)) return { [NESTED_ERROR]: encode(value, seen, depth) };
     if (value instanceof Date || value instanceof RegExp || value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
       return value;
     }
@@ -189,6 +208,14 @@ function errorName(error: Error): string {
   const ctorName = typeof ctor === 'function' ? read(ctor, 'name') : undefined;
   if (typeof ctorName === 'string' && ctorName !== '') return ctorName;
   return typeof name === 'string' && name !== '' ? name : 'Error';
+}
+
+function isDomException(error: Error): boolean {
+  try {
+    return typeof DOMException === 'function' && error instanceof DOMException;
+  } catch {
+    return false;
+  }
 }
 
 function isAggregate(error: Error): boolean {
@@ -245,7 +272,7 @@ function safeString(value: unknown): string {
  * Rebuilds an error encoded by {@link encodeError}.
  *
  * The result is an instance of the original class when that is a built-in
- * (`TypeError`, `RangeError`, `AggregateError`, ...), otherwise an `Error`
+ * (`TypeError`, `RangeError`, `AggregateError`, `DOMException`, ...), otherwise an `Error`
  * whose own `name` is the original name. `message`, `code` and the other
  * properties are restored; its own `stack` starts with `name: message` and
  * shows where it was rebuilt. Its `cause` is a {@link RemoteError} holding
@@ -271,7 +298,10 @@ function decode(s: SerializedError, depth: number): Error {
 
   const props = typeof s?.props === 'object' && s.props !== null ? s.props : undefined;
   let error: Error;
-  if (name === 'AggregateError') {
+  if (props?.[CLASS] === 'DOMException') {
+    error = new DOMException(message, name);
+    Object.defineProperty(error, 'cause', { value: remote, writable: true, configurable: true, enumerable: false });
+  } else if (name === 'AggregateError') {
     const encoded = props?.errors;
     const errors = Array.isArray(encoded) ? encoded.map((e: unknown) => decodeCause(e, depth + 1)) : [];
     error = new AggregateError(errors, message, { cause: remote });
@@ -282,17 +312,47 @@ function decode(s: SerializedError, depth: number): Error {
       Object.defineProperty(error, 'name', { value: name, writable: true, configurable: true, enumerable: false });
     }
   }
-  if (s?.code !== undefined) define(error, 'code', s.code);
+  if (s?.code !== undefined) define(error, 'code', revive(s.code, depth + 1));
   if (props !== undefined) {
     for (const key of Object.keys(props)) {
-      if (key === 'errors' && error instanceof AggregateError) continue;
-      define(error, key, props[key]);
+      if ((key === 'errors' && error instanceof AggregateError) || key === CLASS) continue;
+      define(error, key, revive(props[key], depth + 1));
     }
   }
   // The stack V8 captured above shows this function and an `Error:` header;
   // recapture it from our caller, under the error's real name.
   Error.captureStackTrace(error, decodeError);
   return error;
+}
+
+/**
+ * Decoded data with the errors nested in it rebuilt (see `plain`), in place:
+ * the data is the codec's fresh copy, nobody else holds it.
+ */
+function revive(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null || depth > 2 * MAX_DEPTH + 2) return value;
+  if (value instanceof Date || value instanceof RegExp || value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = revive(value[i], depth + 1);
+    return value;
+  }
+  if (value instanceof Map) {
+    for (const [k, v] of value) value.set(k, revive(v, depth + 1));
+    return value;
+  }
+  if (value instanceof Set) {
+    const items = [...value];
+    value.clear();
+    for (const item of items) value.add(revive(item, depth + 1));
+    return value;
+  }
+  const keys = Object.keys(value);
+  const record = (value as Record<string, unknown>)[NESTED_ERROR];
+  if (keys.length === 1 && keys[0] === NESTED_ERROR && typeof record === 'object' && record !== null) {
+    return decode(record as SerializedError, depth + 1);
+  }
+  for (const key of keys) define(value, key, revive((value as Record<string, unknown>)[key], depth + 1));
+  return value;
 }
 
 function decodeCause(cause: unknown, depth: number): unknown {

@@ -6,7 +6,7 @@
  * the reason.
  */
 import type { TaskRef } from './protocol.js';
-import { taskRegistry } from './tasks.js';
+import { exportNamed, taskRegistry } from './tasks.js';
 
 export type Fn = (...args: unknown[]) => unknown;
 /** A task as resolved in this worker: the function, or why it cannot be had. */
@@ -14,16 +14,35 @@ export type ResolvedTask = { fn: Fn; ref: TaskRef } | { error: unknown; ref: Tas
 /** ...or an import under way. */
 export type Resolved = ResolvedTask | { pending: Promise<void> };
 
-/** Compiles a self-contained function from its source text (arrow, function expression, or method shorthand). */
+/**
+ * Compiles a self-contained function from its source text: an arrow, a
+ * function expression, or a method shorthand (also with a computed name, and
+ * `get`/`set` accessors, which only compile inside an object literal).
+ *
+ * It is compiled in strict mode, as the ES module or TypeScript file it came
+ * from: there an assignment to a variable of the enclosing scope throws a
+ * ReferenceError (which the runtime explains), where sloppy mode would
+ * silently make it a global of the worker, kept from call to call; and `this`
+ * of a plain call is `undefined`. Only source that strict mode refuses
+ * (`with`, octal literals: it came from a sloppy script) is compiled sloppy.
+ */
 export function compile(source: string): Fn {
-  const attempts = [source, `function ${source}`, source.replace(/^async\s+/, 'async function ')];
+  const attempts = [
+    `return (${source}\n);`,
+    `return (function ${source}\n);`,
+    `return (${source.replace(/^async\s+/, 'async function ')}\n);`,
+    // A method in an object literal: its value, or its accessor (no name of ours in the method's scope).
+    `return ((p) => p && (p.value ?? p.get ?? p.set))(Object.values(Object.getOwnPropertyDescriptors({ ${source}\n}))[0]);`,
+  ];
   let firstError: unknown;
-  for (const text of attempts) {
-    try {
-      const fn = new Function(`return (${text}\n);`)() as unknown;
-      if (typeof fn === 'function') return fn as Fn;
-    } catch (error) {
-      firstError ??= error;
+  for (const mode of ['"use strict";\n', '']) {
+    for (const body of attempts) {
+      try {
+        const fn = new Function(mode + body)() as unknown;
+        if (typeof fn === 'function') return fn as Fn;
+      } catch (error) {
+        firstError ??= error;
+      }
     }
   }
   throw firstError;
@@ -64,7 +83,7 @@ export class TaskResolver {
       this.#modules.set(ref.module, loading);
     }
     const namespace = await loading;
-    const fn = taskRegistry().get(ref.module)?.[ref.name] ?? namespace[ref.name];
+    const fn = taskRegistry().get(ref.module)?.[ref.name] ?? exportNamed(namespace, ref.name);
     if (typeof fn !== 'function') {
       throw new TypeError(
         `task '${ref.name}' is not defined in ${ref.module}: it has no exported function of that name` +

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InlineExecutor } from './inline-executor.js';
-import { defineTasks, taskRefOf, taskRegistry, tasksFrom } from './tasks.js';
+import { TaskResolver } from './task-resolver.js';
+import { defineTasks, exportNamed, taskRefOf, taskRegistry, tasksFrom } from './tasks.js';
 
 const PLAIN = new URL('../test-fixtures/plain-module.mjs', import.meta.url);
 type Plain = typeof import('../test-fixtures/plain-module.mjs');
@@ -31,6 +32,26 @@ describe('taskRefOf', () => {
     expect(() => taskRefOf(Math.max)).toThrow(/native or bound/);
     expect(() => taskRefOf(((x: number) => x).bind(null))).toThrow(/native or bound/);
     expect(() => taskRefOf(class A {})).toThrow(/class/);
+  });
+});
+
+describe('exportNamed', () => {
+  it("finds a CommonJS module's exports on default when module.exports is an object; named exports come first", () => {
+    expect(exportNamed({ a: 1, default: { a: 2, b: 3 } }, 'a')).toBe(1);
+    expect(exportNamed({ default: { b: 3 } }, 'b')).toBe(3);
+    const fn = Object.assign(() => 0, { helper: 4 });
+    expect(exportNamed({ default: fn }, 'helper')).toBe(4);
+    expect(exportNamed({ default: 5 }, 'x')).toBeUndefined();
+    expect(exportNamed({}, 'x')).toBeUndefined();
+  });
+
+  it('lets tasksFrom handles and workers find the exports of such a module', async () => {
+    const url = new URL('../test-fixtures/commonjs-module.cjs', import.meta.url);
+    const { five, notAFunction } = tasksFrom<{ five(x: number): number; notAFunction(): void }>(url);
+    expect(await five(2)).toBe(10);
+    await expect(notAFunction()).rejects.toThrow(/export 'notAFunction' .* is number, not a function/);
+    const fn = await new TaskResolver().resolve({ kind: 'module', module: url.href, name: 'five' });
+    expect(fn(3)).toBe(15);
   });
 });
 

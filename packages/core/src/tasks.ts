@@ -113,14 +113,30 @@ export function tasksFrom<M>(moduleUrl: string | URL): TaskHandles<M> {
   });
 }
 
+/**
+ * The export `name` of a module namespace. A CommonJS module that sets
+ * `module.exports` to an object (`module.exports = { parse }`) has no named
+ * exports for `import()` (Node finds them only in `exports.x = ...` forms),
+ * only `default`, that object; its properties are the module's exports as
+ * its users and its types see them, so they are found there too.
+ */
+export function exportNamed(namespace: Record<string, unknown>, name: string): unknown {
+  if (name in namespace) return namespace[name];
+  const exported = namespace.default;
+  if ((typeof exported === 'object' && exported !== null) || typeof exported === 'function') {
+    return (exported as Record<string, unknown>)[name];
+  }
+  return undefined;
+}
+
 /** A function tagged as the task `url#name`, as defineTasks tags one; called here, it imports the module and calls the export. */
 function exportHandle(url: string, name: string): Task {
   const handle = (...args: unknown[]): Promise<unknown> =>
     import(url).then((namespace: Record<string, unknown>) => {
-      const fn = taskRegistry().get(url)?.[name] ?? namespace[name];
+      const fn = taskRegistry().get(url)?.[name] ?? exportNamed(namespace, name);
       if (typeof fn !== 'function') {
         throw new TypeError(
-          name in namespace
+          fn !== undefined || name in namespace
             ? `task '${name}': export '${name}' of ${url} is ${fn === null ? 'null' : typeof fn}, not a function`
             : `task '${name}': ${url} has no export named '${name}'`,
         );

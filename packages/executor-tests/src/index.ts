@@ -277,6 +277,22 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
           expect(error.message).toMatch(/defineTasks/);
         });
 
+        it('a source function that assigns to a variable of its enclosing scope fails the same way, instead of making a global of the worker', async () => {
+          const ex = make({ maxWorkers: 1 });
+          let total = 0;
+          const error = (await ex.submit((x: number) => {
+            total = x;
+            return total;
+          }, 2).exception()) as Error;
+          expect(error).toBeInstanceOf(ReferenceError);
+          expect(error.message).toMatch(/total/);
+          expect(error.message).toMatch(/defineTasks/);
+          expect(total).toBe(0);
+          expect(await ex.submit(() => typeof (globalThis as Record<string, unknown>).total)).toBe('undefined');
+          // Strict mode, as in the module the function came from: `this` of a plain call is undefined.
+          expect(await ex.submit(function (this: unknown) { return this === undefined; })).toBe(true);
+        });
+
         it('fails only the call whose argument cannot be sent, naming the argument', async () => {
           const ex = make({ maxWorkers: 1 });
           const bad = ex.submit(tasks.add, 1, (() => 2) as never);
@@ -456,6 +472,23 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         const ex = make({ maxWorkers: 1 });
         const it = ex.map(tasks.sleep, [300], ['x'], { timeout: 20 });
         await expect(it.next()).rejects.toSatisfy((e: unknown) => TimeoutError.isInstance(e));
+      });
+
+      it("with({ transfer }).map sends each item's buffer with its own call: every call gets its data, none a buffer another call moved", async () => {
+        const ex = make({ maxWorkers: 2 });
+        const size = (data: ArrayBuffer | Uint8Array | { nested: Uint8Array }) =>
+          'nested' in data ? data.nested.byteLength : data.byteLength;
+        const buffers = () => [new ArrayBuffer(4), new ArrayBuffer(8), new ArrayBuffer(12)];
+        let list = buffers();
+        expect(await ex.with({ transfer: list }).map(size, list).toArray()).toEqual([4, 8, 12]);
+        list = buffers();
+        expect(await ex.with({ transfer: list }).map(size, list, { chunksize: 2 }).toArray()).toEqual([4, 8, 12]);
+        list = buffers();
+        const views = list.map((b) => new Uint8Array(b));
+        expect(await ex.with({ transfer: list }).map(size, views).toArray()).toEqual([4, 8, 12]);
+        list = buffers();
+        const wrapped = list.map((b) => ({ nested: new Uint8Array(b) }));
+        expect(await ex.with({ transfer: list }).map(size, wrapped).toArray()).toEqual([4, 8, 12]);
       });
 
       it('rejects bad arguments at the call, naming them', () => {
@@ -656,6 +689,14 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         expect(((await ex.submit(plain.notAFunction).exception()) as Error).message).toMatch(/notAFunction/);
         expect(await ex.submit(plain.shout, 'ok')).toBe('OK!');
       });
+
+      it('runs the exports of a CommonJS module that sets module.exports to an object (import() sees them only as default)', async () => {
+        const cjs = tasksFrom<{ triple(x: number): number; missing(): void }>(new URL('../fixtures/commonjs.cjs', import.meta.url));
+        const ex = make({ maxWorkers: 1 });
+        expect(await ex.submit(cjs.triple, 2)).toBe(6);
+        expect(await ex.map(cjs.triple, [1, 2]).toArray()).toEqual([3, 6]);
+        expect(((await ex.submit(cjs.missing).exception()) as Error).message).toMatch(/'missing'.*commonjs\.cjs/);
+      });
     });
 
     describe('stats()', () => {
@@ -751,6 +792,21 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         await ex.shutdown();
         expect(await sized.toArray()).toEqual(xs);
         expect(await chunked.toArray()).toEqual(xs);
+      });
+
+      it('after shutdown, submit and map throw ShutdownError, not QueueFullError, while the queue is still full', async () => {
+        const ex = make({ maxWorkers: 1, maxQueue: 1 });
+        const first = ex.submit(tasks.sleep, 100, 'a');
+        await until(() => first.state !== 'PENDING', 'the first call is dispatched');
+        const queued = ex.submit(tasks.add, 1, 2);
+        expect(() => ex.submit(tasks.add, 3, 4)).toThrow(QueueFullError);
+        const done = ex.shutdown({ wait: false });
+        expect(() => ex.submit(tasks.add, 3, 4)).toThrow(ShutdownError);
+        expect(() => ex.with({}).submit(tasks.add, 3, 4)).toThrow(ShutdownError);
+        expect(() => ex.map(tasks.add, [1], [2])).toThrow(ShutdownError);
+        expect(() => ex.with({}).map(tasks.add, [1], [2])).toThrow(ShutdownError);
+        expect(await Promise.all([first, queued])).toEqual(['a', 3]);
+        await done;
       });
 
       it('rejects a bad maxQueue, naming it', () => {
