@@ -122,10 +122,32 @@ describe('DispatchPolicy.take', () => {
       item.id = i + 1;
       w.inflight.push(item);
     });
+    // Read while 14 are unfinished: full.
+    board.running = batch[2].id;
+    expect(policy.isOpen(w, 10 + STALL_MS / 2)).toBe(false);
+    // A call started since that reading: the worker was alive at it, so not stalled STALL_MS after it was given calls.
     board.running = batch[8].id;
     expect(policy.isOpen(w, 10 + STALL_MS + 1)).toBe(true);
     // The same call still running STALL_MS later: stalled.
     expect(policy.isOpen(w, 10 + 3 * STALL_MS)).toBe(false);
+  });
+
+  it('does not take a call first seen on the board long after the last reading as a sign of life now (a long call after a quiet spell)', () => {
+    const policy = new DispatchPolicy(Infinity);
+    policy.timing.record([1, 0.01], 0);
+    const queue = queueOf(40, 1);
+    const board = { running: 0, get: () => board.running };
+    const w = readySlot({ ...channel, progress: board });
+    const batch = policy.take(queue, w, 100, 10);
+    batch.forEach((item, i) => {
+      item.id = i + 1;
+      w.inflight.push(item);
+    });
+    board.running = batch[0].id;
+    expect(policy.isOpen(w, 10.5)).toBe(false);
+    // Nothing read it for 300 ms; the call now running may have started any time since: stalled.
+    board.running = batch[9].id;
+    expect(policy.isOpen(w, 310)).toBe(false);
   });
 
   it('gives a worker one call at a time while the function is not known to be short', () => {

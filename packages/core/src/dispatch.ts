@@ -18,7 +18,7 @@
  *   list), goes only to an idle worker, alone, and that worker gets nothing
  *   more until it is answered; so a burst of long calls spreads over every
  *   worker, and no worker idles while calls wait behind a busy one.
- * - the cap counts calls dispatched and unfinished, as API.md puts it: a
+ * - the cap counts calls dispatched and unfinished, as the contract puts it: a
  *   worker's progress board names the call it runs, and the calls before it
  *   have finished though their results are still on the way (see
  *   `WorkerSlot.unfinished`). A worker is topped up once at most half its

@@ -34,14 +34,9 @@ import type { WorkerPort } from './transport.js';
 
 /**
  * Send results once this many are waiting, so the engine can refill the
- * worker while it runs the rest (the engine refills as many as are
- * finished): from FLUSH_MIN, when refills come late, up to FLUSH_MAX, while
- * they come in time (see `WorkerRuntime#flushCount`). The later the results
- * go, the more calls each exchange carries, and an exchange costs both sides
- * a wake-up...
+ * worker while it runs the rest...
  */
-const FLUSH_MIN = 8;
-const FLUSH_MAX = 14;
+const FLUSH_COUNT = 8;
 /**
  * ...when the rest would run at least this long (ms, judged by the call just
  * run): a refill takes a message each way, and a message that wakes the other
@@ -78,19 +73,6 @@ class WorkerRuntime {
   #firstResultAt = 0;
   /** `[timingKey, maxMs, ...]` of the results waiting, one entry per run of calls with one key. */
   #timing: number[] = [];
-  /**
-   * Results went out during this drain while calls were left, so the engine
-   * is refilling: at the drain's end the rest wait one turn of the event loop
-   * (see {@link #drain}).
-   */
-  #refilling = false;
-  #lateFlushScheduled = false;
-  /**
-   * How many results wait before they go (while enough calls are left, see
-   * REFILL_MS): one more each time the refill was already there when the
-   * worker ran out of calls, two fewer each time it ran out first and waited.
-   */
-  #flushCount = FLUSH_MIN;
   /** The engine asked this worker to retire: end it once the calls before that are done. */
   #retiring = false;
 
@@ -155,8 +137,6 @@ class WorkerRuntime {
     if (defs !== undefined) {
       for (let i = 0; i < defs.length; i += 2) this.#tasks.define(defs[i] as number, defs[i + 1] as TaskRef);
     }
-    // The refill came before the worker ran out of calls: results may wait for more company next time.
-    if (this.#lateFlushScheduled && this.#flushCount < FLUSH_MAX) this.#flushCount++;
     // Batches queue whole (never copied call by call), so a steady backlog costs no more than its size.
     this.#batches.push(calls);
     this.#queued += calls.length / CALL_STRIDE;
@@ -166,7 +146,6 @@ class WorkerRuntime {
   /** Runs queued calls one at a time; awaits only when a call (or an import) is asynchronous. */
   async #drain(): Promise<void> {
     this.#draining = true;
-    this.#refilling = false;
     try {
       for (;;) {
         if (this.#head === this.#batch.length) {
@@ -273,28 +252,10 @@ class WorkerRuntime {
       }
     } finally {
       this.#draining = false;
-      // A refill that came while the calls ran is taken in this same turn (the port hands over every
-      // message waiting), and these results then go with the next ones: one message, not two. No
-      // refill waiting: they go before the event loop waits.
-      if (this.#refilling && !this.#retiring) this.#scheduleLateFlush();
-      else this.#flush();
+      this.#flush();
       if (this.#retiring) this.#port.close();
     }
   }
-
-  #scheduleLateFlush(): void {
-    if (this.#lateFlushScheduled) return;
-    this.#lateFlushScheduled = true;
-    setImmediate(this.#lateFlush);
-  }
-
-  readonly #lateFlush = (): void => {
-    this.#lateFlushScheduled = false;
-    if (this.#draining || this.#results.length === 0) return;
-    // No refill came in time: the worker waits for it now. Ask earlier next time.
-    this.#flushCount = Math.max(FLUSH_MIN, this.#flushCount - 2);
-    this.#flush();
-  };
 
   /** Where a listened call's `reportProgress` goes: a `progress` message, sent at once. */
   #progressSink(id: number): ProgressSink {
@@ -326,12 +287,7 @@ class WorkerRuntime {
         t.push(key, ran);
       }
     }
-    if (r.length >= this.#flushCount * RESULT_STRIDE && this.#queued * ms >= REFILL_MS) {
-      this.#flush();
-      this.#refilling = true;
-    } else if (performance.now() - this.#firstResultAt >= FLUSH_MS) {
-      this.#flush();
-    }
+    if ((r.length >= FLUSH_COUNT * RESULT_STRIDE && this.#queued * ms >= REFILL_MS) || performance.now() - this.#firstResultAt >= FLUSH_MS) this.#flush();
   }
 
   /**

@@ -89,26 +89,31 @@ export class WorkerSlot {
    * has just ended). The calls before it have finished, their results still
    * on the way, and do not count against the in-flight cap. Without a board,
    * or when the board names none of the last {@link within} calls, all of
-   * them. A new running id counts as an answer at `now` (see answeredAt).
+   * them. A new running id counts as an answer at the previous reading (see
+   * answeredAt).
    */
   unfinished(now: number, within: number): number {
     const n = this.inflight.length;
     if (n === 0 || this.progress === undefined) return n;
     // Read once per dispatch: on a process the board is a file, and each read a system call.
     if (now === this.#readAt && n === this.#readInFlight) return this.#readUnfinished;
+    const readBefore = this.#readAt;
     this.#readAt = now;
     this.#readInFlight = n;
-    return (this.#readUnfinished = this.#unfinishedOnBoard(now, n, within));
+    return (this.#readUnfinished = this.#unfinishedOnBoard(readBefore, n, within));
   }
 
-  #unfinishedOnBoard(now: number, n: number, within: number): number {
+  /** `readBefore`: when the board was read before (NaN if never). */
+  #unfinishedOnBoard(readBefore: number, n: number, within: number): number {
     const running = this.progress!.get(PROGRESS_RUNNING);
     // Only a call still in flight can be named: then every call dispatched before it has finished.
     for (let i = n - 1; i >= 0 && i >= n - within; i--) {
       if (this.inflight.at(i)!.id !== running) continue;
       if (running !== this.#seenRunning) {
         this.#seenRunning = running;
-        this.answeredAt = now;
+        // The call started after the last reading, which named another: the worker was alive then. Not
+        // "now": after a quiet spell the first reading may come long into a long call.
+        if (readBefore > this.answeredAt) this.answeredAt = readBefore;
       }
       return n - i;
     }
