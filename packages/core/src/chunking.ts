@@ -46,10 +46,21 @@
  *   behind the biggest cost 30% of the run). A pool gives a new call to its
  *   least busy worker, so at most one chunk of ours waits behind a huge
  *   item, and the other workers keep theirs. Sizes are decided late, from
- *   fresh measurements. The workers are the pool's `maxWorkers` (else
- *   this machine's parallelism) until long single calls show how many run at
- *   once (more, for an I/O-bound pool with many workers: then twice as
- *   many as ran, until some wait).
+ *   fresh measurements;
+ * - except while the items go one per call (each takes {@link SKEW_TARGET_MS}
+ *   or more, or they are skewed): then {@link SINGLES_PER_WORKER} calls per
+ *   worker are in flight, as many as a pool ever dispatches to one worker
+ *   of a map with `chunksize: 1` (which submits every call at once), so the
+ *   pool sees what it would see then. Sizes decided late gain nothing there,
+ *   and two per worker cost a parse of real files (870 files, sent one by
+ *   one either way) 1.9 s where `chunksize: 1` took 1.5 s, in two rounds of
+ *   three of a full bench run. A pool gives a call that may be long only to
+ *   an idle worker, so the extra calls wait in the pool; behind a huge item
+ *   dispatched ahead they wait exactly as those of `chunksize: 1` would.
+ *
+ * The workers are the pool's `maxWorkers` (else this machine's parallelism)
+ * until long single calls show how many run at once (more, for an I/O-bound
+ * pool with many workers: then twice as many as ran, until some wait).
  *
  * It reads only what `map` can see of its own calls (their futures' states
  * and completion times), never the engine.
@@ -85,6 +96,13 @@ export const MAX_GROWTH = 8;
 const LONG_CHUNK_MS = 8;
 /** Chunks in flight per worker (see above). */
 export const PER_WORKER = 2;
+/**
+ * Single calls in flight per worker while the items go one per call (see
+ * above): the most a pool dispatches ahead to one worker (the dispatch
+ * contract's 16), plus {@link PER_WORKER} so that every worker still has
+ * calls queued behind those.
+ */
+export const SINGLES_PER_WORKER = 16 + PER_WORKER;
 /** Most chunks of one map in flight at once, however many workers it sees. */
 const MAX_IN_FLIGHT = 256;
 /**
@@ -140,6 +158,8 @@ export class AdaptiveChunker {
   #lastPoll = -Infinity;
   /** Single items in a row, up to the last that finished, that each took at least {@link LONG_CHUNK_MS}. */
   #longRun = 0;
+  /** The last size decided from measurements was one item (before the share of the items left). */
+  #singles = false;
 
   /**
    * @param now clock in ms (tests pass a fake one).
@@ -152,7 +172,7 @@ export class AdaptiveChunker {
 
   /** How many chunks may be in flight (submitted, not finished). */
   inFlightLimit(): number {
-    return Math.min(MAX_IN_FLIGHT, PER_WORKER * this.#workers);
+    return Math.min(MAX_IN_FLIGHT, (this.#singles ? SINGLES_PER_WORKER : PER_WORKER) * this.#workers);
   }
 
   /**
@@ -184,6 +204,7 @@ export class AdaptiveChunker {
     if (overallMs > SKEW_GUARD_ITEM_MS * this.#itemsDone) {
       size = Math.min(size, aimedSize(this.#itemsDone, overallMs, SKEW_TARGET_MS));
     }
+    this.#singles = size <= 1;
     if (Number.isFinite(remaining)) size = Math.min(size, Math.max(Math.ceil(remaining / (2 * this.#workers)), Math.floor(size / 4)));
     return Math.max(1, Math.min(size, remaining));
   }
