@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdaptiveChunker, MAX_GROWTH, PER_WORKER, SINGLES_PER_WORKER, SKEW_TARGET_MS, TARGET_CHUNK_MS, WINDOW, type ChunkTiming } from './chunking.js';
+import { AdaptiveChunker, MAX_GROWTH, OUTLIER_TARGET_MS, PER_WORKER, SKEW_TARGET_MS, TARGET_CHUNK_MS, WINDOW, type ChunkTiming } from './chunking.js';
 
 /** A fake clock and a way to run chunks through the chunker one after another, each taking `msPerItem` per item. */
 function harness(workers: number) {
@@ -71,6 +71,22 @@ describe('AdaptiveChunker', () => {
     expect(Math.max(...sizes)).toBe(Math.floor(SKEW_TARGET_MS / 1.25));
   });
 
+  it('after a chunk that ran far past its aim (an outlier item among small ones), chunks hold only OUTLIER_TARGET_MS of the average item', () => {
+    const { chunker, chunk, step, advance } = harness(2);
+    // A power of two, so the fake clock's sums are exact.
+    const msPerItem = 2 ** -7;
+    for (let i = 0; i < 40; i++) step(msPerItem);
+    const before = chunker.nextSize(Infinity);
+    expect(before).toBe(Math.floor(TARGET_CHUNK_MS / msPerItem));
+    // One chunk of them held a 100 ms item: small items before and after it no longer make chunks that could hold two.
+    const held = chunk(before);
+    chunker.submitted(held);
+    advance(100);
+    chunker.finished(held, [held]);
+    const after = Array.from({ length: 3 * WINDOW }, () => step(msPerItem));
+    expect(Math.max(...after)).toBeLessThanOrEqual(Math.floor(OUTLIER_TARGET_MS / msPerItem));
+  });
+
   it('near the end takes a share of the items left, so the tail spreads over the workers', () => {
     const { chunker, step } = harness(2);
     for (let i = 0; i < 40; i++) step(0.001);
@@ -82,7 +98,7 @@ describe('AdaptiveChunker', () => {
     expect(chunker.nextSize(3)).toBe(3);
   });
 
-  it('learns the workers from long single calls once a window has finished', () => {
+  it('keeps PER_WORKER chunks per worker in flight and learns the workers from long single calls once a window has finished', () => {
     const { chunker, chunk, step, runTogether } = harness(2);
     expect(chunker.inFlightLimit()).toBe(PER_WORKER * 2);
     // While starting up, a long call says nothing about the workers (this thread may have been busy).
@@ -90,30 +106,14 @@ describe('AdaptiveChunker', () => {
     runTogether(early, 50);
     expect(chunker.inFlightLimit()).toBe(PER_WORKER * 2);
     for (let i = 0; i < WINDOW; i++) step(TARGET_CHUNK_MS * 4);
-    // Five long calls all seen running at once, none waiting: there may be more workers than that; try twice as many
-    // (long items go one per call, so SINGLES_PER_WORKER each).
+    // Five long calls all seen running at once, none waiting: there may be more workers than that; try twice as many.
     const five = Array.from({ length: 5 }, () => chunk(1));
     runTogether(five, 50);
-    expect(chunker.inFlightLimit()).toBe(SINGLES_PER_WORKER * 2 * 5);
+    expect(chunker.inFlightLimit()).toBe(PER_WORKER * 2 * 5);
     // Three running and two still queued: three workers.
     const mixed = [chunk(1), chunk(1), chunk(1), chunk(1, false), chunk(1, false)];
     runTogether(mixed, 50);
-    expect(chunker.inFlightLimit()).toBe(SINGLES_PER_WORKER * 3);
-  });
-
-  it('keeps SINGLES_PER_WORKER calls per worker in flight while items go one by one, PER_WORKER again once they are chunked', () => {
-    const { chunker, step } = harness(2);
-    expect(chunker.inFlightLimit()).toBe(PER_WORKER * 2);
-    // Items of SKEW_TARGET_MS each: one per call, as chunksize 1 would send them.
-    step(SKEW_TARGET_MS);
-    expect(chunker.nextSize(Infinity)).toBe(1);
-    expect(chunker.inFlightLimit()).toBe(SINGLES_PER_WORKER * 2);
-    // Tiny items after them: once the chunks grow, two per worker again.
-    let size = 1;
-    for (let i = 0; i < 200 && size === 1; i++) size = step(0.001);
-    expect(size).toBeGreaterThan(1);
-    expect(chunker.nextSize(Infinity)).toBeGreaterThan(1);
-    expect(chunker.inFlightLimit()).toBe(PER_WORKER * 2);
+    expect(chunker.inFlightLimit()).toBe(PER_WORKER * 3);
   });
 
   it('does not take a call dispatched ahead behind a long one for another worker', () => {
@@ -130,10 +130,9 @@ describe('AdaptiveChunker', () => {
 
   it('does not count chunks held far past their time (behind a long call on their worker) against the limit, up to one more per worker', () => {
     const { chunker, chunk, step, advance } = harness(2);
-    // Items that take 1.25 ms of a worker's time each, two per chunk (one per call would allow more in flight).
-    const msPerItem = 1.25;
-    for (let i = 0; i < WINDOW; i++) step(msPerItem);
-    expect(chunker.nextSize(Infinity)).toBe(2);
+    // Items that take 1 ms of a worker's time each, one by one.
+    for (let i = 0; i < WINDOW; i++) step(TARGET_CHUNK_MS * 2);
+    const msPerItem = TARGET_CHUNK_MS * 2;
     const held = Array.from({ length: PER_WORKER * 2 }, () => chunk(1));
     for (const c of held) chunker.submitted(c);
     expect(chunker.mayLaunch(held, held.length)).toBe(false);

@@ -31,6 +31,21 @@
  *   this thread would shrink their chunks for the rest of the map. It
  *   grows at most {@link MAX_GROWTH}× the largest size finished so far (a
  *   few completions take it from 1 to thousands of items);
+ * - once a chunk has run far longer than its items should (than their
+ *   time by the window's pace, or than the {@link TARGET_CHUNK_MS} it aimed
+ *   at: {@link OUTLIER_FACTOR}), it held an item far longer than the
+ *   others, and chunks aim at only {@link OUTLIER_TARGET_MS} of the average
+ *   item for the rest of the map. An average can stay low over hundreds of
+ *   small items while a few huge ones hide among them: in a parse of this
+ *   repo's node_modules (870 files; the two biggest, six apart, are 60% of
+ *   the work) the items before them averaged well under a millisecond,
+ *   chunks grew to 30-140 files, and when one chunk held both, one worker
+ *   parsed them one after the other while the other idled (1.9 s where one
+ *   file per call took 1.5 s). Files of tens of ms come before them (as in
+ *   most real inputs) and flag the map in time; an input whose first
+ *   outliers are the huge ones themselves is not protected. A pause of a
+ *   thread can pass for an outlier too: tiny items then still make chunks
+ *   of thousands (1 ms of 0.25 µs echoes is 4,000);
  * - when the number of items left is known, a chunk is at most the share of
  *   them that leaves every worker two more chunks (but not below a quarter
  *   of the aimed size, where the imbalance no longer matters and more
@@ -46,21 +61,10 @@
  *   behind the biggest cost 30% of the run). A pool gives a new call to its
  *   least busy worker, so at most one chunk of ours waits behind a huge
  *   item, and the other workers keep theirs. Sizes are decided late, from
- *   fresh measurements;
- * - except while the items go one per call (each takes {@link SKEW_TARGET_MS}
- *   or more, or they are skewed): then {@link SINGLES_PER_WORKER} calls per
- *   worker are in flight, as many as a pool ever dispatches to one worker
- *   of a map with `chunksize: 1` (which submits every call at once), so the
- *   pool sees what it would see then. Sizes decided late gain nothing there,
- *   and two per worker cost a parse of real files (870 files, sent one by
- *   one either way) 1.9 s where `chunksize: 1` took 1.5 s, in two rounds of
- *   three of a full bench run. A pool gives a call that may be long only to
- *   an idle worker, so the extra calls wait in the pool; behind a huge item
- *   dispatched ahead they wait exactly as those of `chunksize: 1` would.
- *
- * The workers are the pool's `maxWorkers` (else this machine's parallelism)
- * until long single calls show how many run at once (more, for an I/O-bound
- * pool with many workers: then twice as many as ran, until some wait).
+ *   fresh measurements. The workers are the pool's `maxWorkers` (else
+ *   this machine's parallelism) until long single calls show how many run at
+ *   once (more, for an I/O-bound pool with many workers: then twice as
+ *   many as ran, until some wait).
  *
  * It reads only what `map` can see of its own calls (their futures' states
  * and completion times), never the engine.
@@ -83,6 +87,20 @@ export const SKEW_GUARD_ITEM_MS = 0.5;
  * to share one.
  */
 export const SKEW_TARGET_MS = 3;
+/**
+ * A chunk that ran more than this many times as long as its items should
+ * have (by the window's pace, and at most {@link TARGET_CHUNK_MS}), plus
+ * {@link OUTLIER_SLACK_MS}, held an item far longer than the others (see
+ * {@link OUTLIER_TARGET_MS}).
+ */
+export const OUTLIER_FACTOR = 2;
+/** Room for a pause of this thread or of a worker (ms), so that a pause alone does not look like an outlier item. */
+export const OUTLIER_SLACK_MS = 10;
+/**
+ * Once a chunk has held an outlier item, a chunk holds at most this much
+ * work (ms) by the average item, for the rest of the map.
+ */
+export const OUTLIER_TARGET_MS = 1;
 /** Chunks the time per item is averaged over. */
 export const WINDOW = 8;
 /** A chunk's size is at most this many times the largest size that has finished. */
@@ -96,13 +114,6 @@ export const MAX_GROWTH = 8;
 const LONG_CHUNK_MS = 8;
 /** Chunks in flight per worker (see above). */
 export const PER_WORKER = 2;
-/**
- * Single calls in flight per worker while the items go one per call (see
- * above): the most a pool dispatches ahead to one worker (the dispatch
- * contract's 16), plus {@link PER_WORKER} so that every worker still has
- * calls queued behind those.
- */
-export const SINGLES_PER_WORKER = 16 + PER_WORKER;
 /** Most chunks of one map in flight at once, however many workers it sees. */
 const MAX_IN_FLIGHT = 256;
 /**
@@ -158,8 +169,8 @@ export class AdaptiveChunker {
   #lastPoll = -Infinity;
   /** Single items in a row, up to the last that finished, that each took at least {@link LONG_CHUNK_MS}. */
   #longRun = 0;
-  /** The last size decided from measurements was one item (before the share of the items left). */
-  #singles = false;
+  /** A chunk has held an outlier item (see {@link OUTLIER_FACTOR}). */
+  #outliers = false;
 
   /**
    * @param now clock in ms (tests pass a fake one).
@@ -172,7 +183,7 @@ export class AdaptiveChunker {
 
   /** How many chunks may be in flight (submitted, not finished). */
   inFlightLimit(): number {
-    return Math.min(MAX_IN_FLIGHT, (this.#singles ? SINGLES_PER_WORKER : PER_WORKER) * this.#workers);
+    return Math.min(MAX_IN_FLIGHT, PER_WORKER * this.#workers);
   }
 
   /**
@@ -204,7 +215,7 @@ export class AdaptiveChunker {
     if (overallMs > SKEW_GUARD_ITEM_MS * this.#itemsDone) {
       size = Math.min(size, aimedSize(this.#itemsDone, overallMs, SKEW_TARGET_MS));
     }
-    this.#singles = size <= 1;
+    if (this.#outliers) size = Math.min(size, aimedSize(this.#itemsDone, overallMs, OUTLIER_TARGET_MS));
     if (Number.isFinite(remaining)) size = Math.min(size, Math.max(Math.ceil(remaining / (2 * this.#workers)), Math.floor(size / 4)));
     return Math.max(1, Math.min(size, remaining));
   }
@@ -227,6 +238,13 @@ export class AdaptiveChunker {
     const ms = now - (chunk.startedAt ?? startOf(chunk));
     this.#windowStart ??= chunk.submittedAt ?? now;
     this.#firstSubmit ??= chunk.submittedAt ?? now;
+    if (this.#recentAt.length > 0 && !this.#outliers) {
+      // Judged by the pace of the window, not of the whole map: the outliers so far would raise that one.
+      const windowMs = (this.#recentAt[this.#recentAt.length - 1] - this.#windowStart!) * this.#workers;
+      const msPerItem = windowMs / this.#recentSizes.reduce((a, b) => a + b, 0);
+      // A chunk aims at TARGET_CHUNK_MS: one that ran far longer held an outlier whatever the window's pace.
+      if (ms > OUTLIER_FACTOR * Math.min(chunk.size * msPerItem, TARGET_CHUNK_MS) + OUTLIER_SLACK_MS) this.#outliers = true;
+    }
     this.#itemsDone += chunk.size;
     let running = 1;
     let waiting = 0;
