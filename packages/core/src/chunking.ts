@@ -33,10 +33,12 @@
  *   few completions take it from 1 to thousands of items);
  * - once a chunk has run far longer than its items should (than their
  *   time by the window's pace, or than the {@link TARGET_CHUNK_MS} it aimed
- *   at: {@link OUTLIER_FACTOR}), it held an item far longer than the
- *   others, and chunks aim at only {@link OUTLIER_TARGET_MS} of the average
- *   item for the rest of the map. An average can stay low over hundreds of
- *   small items while a few huge ones hide among them: in a parse of this
+ *   at: {@link OUTLIER_FACTOR}; judged once a window of chunks has
+ *   finished, past the workers' first compilation of the task), it held an
+ *   item far longer than the others, and chunks aim at only
+ *   {@link OUTLIER_TARGET_MS} of the average item for the rest of the map.
+ *   An average can stay low over hundreds of small items while a few huge
+ *   ones hide among them: in a parse of this
  *   repo's node_modules (870 files; the two biggest, six apart, are 60% of
  *   the work) the items before them averaged well under a millisecond,
  *   chunks grew to 30-140 files, and when one chunk held both, one worker
@@ -94,8 +96,15 @@ export const SKEW_TARGET_MS = 3;
  * {@link OUTLIER_TARGET_MS}).
  */
 export const OUTLIER_FACTOR = 2;
-/** Room for a pause of this thread or of a worker (ms), so that a pause alone does not look like an outlier item. */
-export const OUTLIER_SLACK_MS = 10;
+/**
+ * Room for a short pause of this thread or of a worker (ms). Kept small: a
+ * chunk aimed at {@link TARGET_CHUNK_MS} is an outlier past 29 ms, early
+ * enough that the chunks already in flight do not reach a huge item that
+ * follows (with 10 ms, one chunk of 80 files still held the two biggest in
+ * one of six replays on processes). A longer pause flags tiny items too,
+ * which then cost only bigger messages' worth (see above).
+ */
+export const OUTLIER_SLACK_MS = 5;
 /**
  * Once a chunk has held an outlier item, a chunk holds at most this much
  * work (ms) by the average item, for the rest of the map.
@@ -238,8 +247,9 @@ export class AdaptiveChunker {
     const ms = now - (chunk.startedAt ?? startOf(chunk));
     this.#windowStart ??= chunk.submittedAt ?? now;
     this.#firstSubmit ??= chunk.submittedAt ?? now;
-    if (this.#recentAt.length > 0 && !this.#outliers) {
+    if (this.#recentAt.length === WINDOW && !this.#outliers) {
       // Judged by the pace of the window, not of the whole map: the outliers so far would raise that one.
+      // Not before a window has finished: the first calls wait for the workers to compile the task.
       const windowMs = (this.#recentAt[this.#recentAt.length - 1] - this.#windowStart!) * this.#workers;
       const msPerItem = windowMs / this.#recentSizes.reduce((a, b) => a + b, 0);
       // A chunk aims at TARGET_CHUNK_MS: one that ran far longer held an outlier whatever the window's pace.
