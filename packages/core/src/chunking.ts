@@ -36,7 +36,9 @@
  *   at: {@link OUTLIER_FACTOR}; judged once a window of chunks has
  *   finished, past the workers' first compilation of the task), it held an
  *   item far longer than the others, and chunks aim at only
- *   {@link OUTLIER_TARGET_MS} of the average item for the rest of the map.
+ *   {@link OUTLIER_TARGET_MS} of the average item for the rest of the map
+ *   (while that average, since the first window, is over
+ *   {@link OUTLIER_GUARD_ITEM_MS}: a cold pool's first calls are slow).
  *   An average can stay low over hundreds of small items while a few huge
  *   ones hide among them: in a parse of this
  *   repo's node_modules (870 files; the two biggest, six apart, are 60% of
@@ -46,8 +48,8 @@
  *   file per call took 1.5 s). Files of tens of ms come before them (as in
  *   most real inputs) and flag the map in time; an input whose first
  *   outliers are the huge ones themselves is not protected. A pause of a
- *   thread can pass for an outlier too: tiny items then still make chunks
- *   of thousands (1 ms of 0.25 µs echoes is 4,000);
+ *   thread can pass for an outlier too, which costs items that average
+ *   over {@link OUTLIER_GUARD_ITEM_MS} a few more messages;
  * - when the number of items left is known, a chunk is at most the share of
  *   them that leaves every worker two more chunks (but not below a quarter
  *   of the aimed size, where the imbalance no longer matters and more
@@ -107,9 +109,17 @@ export const OUTLIER_FACTOR = 2;
 export const OUTLIER_SLACK_MS = 5;
 /**
  * Once a chunk has held an outlier item, a chunk holds at most this much
- * work (ms) by the average item, for the rest of the map.
+ * work (ms) by the average item, for the rest of the map...
  */
 export const OUTLIER_TARGET_MS = 1;
+/**
+ * ...while the items since the first window average more than this (ms):
+ * at most 20 items per chunk. Tiny items are not held back (a pause of a
+ * process pool's worker under load passed for an outlier in an echo map,
+ * and chunks of 1 ms of its cold pace, 46 echoes, took 2.2 s where 1.3 s
+ * was usual).
+ */
+export const OUTLIER_GUARD_ITEM_MS = 0.05;
 /** Chunks the time per item is averaged over. */
 export const WINDOW = 8;
 /** A chunk's size is at most this many times the largest size that has finished. */
@@ -180,6 +190,9 @@ export class AdaptiveChunker {
   #longRun = 0;
   /** A chunk has held an outlier item (see {@link OUTLIER_FACTOR}). */
   #outliers = false;
+  /** When the first window of chunks had finished, and the items finished by then. */
+  #baseAt = 0;
+  #baseItems = Infinity;
 
   /**
    * @param now clock in ms (tests pass a fake one).
@@ -224,7 +237,12 @@ export class AdaptiveChunker {
     if (overallMs > SKEW_GUARD_ITEM_MS * this.#itemsDone) {
       size = Math.min(size, aimedSize(this.#itemsDone, overallMs, SKEW_TARGET_MS));
     }
-    if (this.#outliers) size = Math.min(size, aimedSize(this.#itemsDone, overallMs, OUTLIER_TARGET_MS));
+    if (this.#outliers && this.#itemsDone > this.#baseItems) {
+      // Paced from the end of the first window: the workers' first compilation of the task is not an item's time.
+      const items = this.#itemsDone - this.#baseItems;
+      const ms = (last - this.#baseAt) * this.#workers;
+      if (ms > OUTLIER_GUARD_ITEM_MS * items) size = Math.min(size, aimedSize(items, ms, OUTLIER_TARGET_MS));
+    }
     if (Number.isFinite(remaining)) size = Math.min(size, Math.max(Math.ceil(remaining / (2 * this.#workers)), Math.floor(size / 4)));
     return Math.max(1, Math.min(size, remaining));
   }
@@ -270,6 +288,10 @@ export class AdaptiveChunker {
     this.#lastPoll = now;
     this.#recentAt.push(now);
     this.#recentSizes.push(chunk.size);
+    if (this.#recentAt.length === WINDOW && this.#baseItems === Infinity) {
+      this.#baseAt = now;
+      this.#baseItems = this.#itemsDone;
+    }
     if (this.#recentAt.length > WINDOW) {
       this.#windowStart = this.#recentAt.shift();
       this.#recentSizes.shift();
