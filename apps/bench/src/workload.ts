@@ -106,7 +106,11 @@ export async function runWorkload(ctx: RunContext): Promise<{ cases: CaseResult[
         opName: 'file',
         ops: sources.length,
         op,
-        warmOp: { ...op, sources: sources.slice(0, Math.min(20, sources.length)), expected: parseChecksum(sources.slice(0, 20).map(parseSource)) },
+        // No lighter warm-up op: each row's warm-up is a full parse, so every pool has parsed every file
+        // before the timed rounds. A pool's first full pass is slow whatever the row (a throwaway script
+        // measured 5.9-6.3 s of CPU for the first pass of a fresh thread pool against about 4.0 s for the
+        // next ones, alike for default map, chunksize 1 and submit: acorn compiled in each worker, heaps
+        // grown for the two TypeScript compilers); with a short warm-up op it could land in a timed round.
         params: { files: sources.length, bytes, workers: w, chunksizes: s.parseChunksizes.join(',') },
         entries: parseRows,
         minRounds: 3,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdaptiveChunker, MAX_GROWTH, PER_WORKER, SKEW_TARGET_MS, TARGET_CHUNK_MS, WINDOW, type ChunkTiming } from './chunking.js';
+import { AdaptiveChunker, MAX_GROWTH, OUTLIER_GUARD_ITEM_MS, OUTLIER_TARGET_MS, PER_WORKER, SKEW_TARGET_MS, TARGET_CHUNK_MS, WINDOW, type ChunkTiming } from './chunking.js';
 
 /** A fake clock and a way to run chunks through the chunker one after another, each taking `msPerItem` per item. */
 function harness(workers: number) {
@@ -69,6 +69,37 @@ describe('AdaptiveChunker', () => {
     // include a few of hundreds of ms, and two of them six apart would share such a chunk.
     const sizes = Array.from({ length: 40 }, () => step(1.25));
     expect(Math.max(...sizes)).toBe(Math.floor(SKEW_TARGET_MS / 1.25));
+  });
+
+  it('after a chunk that ran far past its aim (an outlier item among small ones), chunks hold only OUTLIER_TARGET_MS of the average item', () => {
+    const { chunker, chunk, step, advance } = harness(2);
+    // A power of two, so the fake clock's sums are exact; over OUTLIER_GUARD_ITEM_MS.
+    const msPerItem = 2 ** -4;
+    expect(msPerItem).toBeGreaterThan(OUTLIER_GUARD_ITEM_MS);
+    for (let i = 0; i < 40; i++) step(msPerItem);
+    const before = chunker.nextSize(Infinity);
+    expect(before).toBe(Math.floor(TARGET_CHUNK_MS / msPerItem));
+    // One chunk of them held a 100 ms item: small items before and after it no longer make chunks that could hold two.
+    const held = chunk(before);
+    chunker.submitted(held);
+    advance(100);
+    chunker.finished(held, [held]);
+    const after = Array.from({ length: 3 * WINDOW }, () => step(msPerItem));
+    expect(Math.max(...after)).toBeLessThanOrEqual(Math.floor(OUTLIER_TARGET_MS / msPerItem));
+  });
+
+  it('tiny items (averaging under OUTLIER_GUARD_ITEM_MS) are not held back by an outlier (a pause looks like one)', () => {
+    const { chunker, chunk, step, advance } = harness(2);
+    const msPerItem = 2 ** -10;
+    for (let i = 0; i < 40; i++) step(msPerItem);
+    const full = Math.floor(TARGET_CHUNK_MS / msPerItem);
+    const held = chunk(chunker.nextSize(Infinity));
+    chunker.submitted(held);
+    advance(100);
+    chunker.finished(held, [held]);
+    let size = 0;
+    for (let i = 0; i < 3 * WINDOW; i++) size = step(msPerItem);
+    expect(size).toBe(full);
   });
 
   it('near the end takes a share of the items left, so the tail spreads over the workers', () => {

@@ -31,6 +31,25 @@
  *   this thread would shrink their chunks for the rest of the map. It
  *   grows at most {@link MAX_GROWTH}× the largest size finished so far (a
  *   few completions take it from 1 to thousands of items);
+ * - once a chunk has run far longer than its items should (than their
+ *   time by the window's pace, or than the {@link TARGET_CHUNK_MS} it aimed
+ *   at: {@link OUTLIER_FACTOR}; judged once a window of chunks has
+ *   finished, past the workers' first compilation of the task), it held an
+ *   item far longer than the others, and chunks aim at only
+ *   {@link OUTLIER_TARGET_MS} of the average item for the rest of the map
+ *   (while that average, since the first window, is over
+ *   {@link OUTLIER_GUARD_ITEM_MS}: a cold pool's first calls are slow).
+ *   An average can stay low over hundreds of small items while a few huge
+ *   ones hide among them: in a parse of this
+ *   repo's node_modules (870 files; the two biggest, six apart, are 60% of
+ *   the work) the items before them averaged well under a millisecond,
+ *   chunks grew to 30-140 files, and when one chunk held both, one worker
+ *   parsed them one after the other while the other idled (1.9 s where one
+ *   file per call took 1.5 s). Files of tens of ms come before them (as in
+ *   most real inputs) and flag the map in time; an input whose first
+ *   outliers are the huge ones themselves is not protected. A pause of a
+ *   thread can pass for an outlier too, which costs items that average
+ *   over {@link OUTLIER_GUARD_ITEM_MS} a few more messages;
  * - when the number of items left is known, a chunk is at most the share of
  *   them that leaves every worker two more chunks (but not below a quarter
  *   of the aimed size, where the imbalance no longer matters and more
@@ -72,6 +91,35 @@ export const SKEW_GUARD_ITEM_MS = 0.5;
  * to share one.
  */
 export const SKEW_TARGET_MS = 3;
+/**
+ * A chunk that ran more than this many times as long as its items should
+ * have (by the window's pace, and at most {@link TARGET_CHUNK_MS}), plus
+ * {@link OUTLIER_SLACK_MS}, held an item far longer than the others (see
+ * {@link OUTLIER_TARGET_MS}).
+ */
+export const OUTLIER_FACTOR = 2;
+/**
+ * Room for a short pause of this thread or of a worker (ms). Kept small: a
+ * chunk aimed at {@link TARGET_CHUNK_MS} is an outlier past 29 ms, early
+ * enough that the chunks already in flight do not reach a huge item that
+ * follows (with 10 ms, one chunk of 80 files still held the two biggest in
+ * one of six replays on processes). A longer pause flags tiny items too,
+ * which then cost only bigger messages' worth (see above).
+ */
+export const OUTLIER_SLACK_MS = 5;
+/**
+ * Once a chunk has held an outlier item, a chunk holds at most this much
+ * work (ms) by the average item, for the rest of the map...
+ */
+export const OUTLIER_TARGET_MS = 1;
+/**
+ * ...while the items since the first window average more than this (ms):
+ * at most 20 items per chunk. Tiny items are not held back (a pause of a
+ * process pool's worker under load passed for an outlier in an echo map,
+ * and chunks of 1 ms of its cold pace, 46 echoes, took 2.2 s where 1.3 s
+ * was usual).
+ */
+export const OUTLIER_GUARD_ITEM_MS = 0.05;
 /** Chunks the time per item is averaged over. */
 export const WINDOW = 8;
 /** A chunk's size is at most this many times the largest size that has finished. */
@@ -140,6 +188,11 @@ export class AdaptiveChunker {
   #lastPoll = -Infinity;
   /** Single items in a row, up to the last that finished, that each took at least {@link LONG_CHUNK_MS}. */
   #longRun = 0;
+  /** A chunk has held an outlier item (see {@link OUTLIER_FACTOR}). */
+  #outliers = false;
+  /** When the first window of chunks had finished, and the items finished by then. */
+  #baseAt = 0;
+  #baseItems = Infinity;
 
   /**
    * @param now clock in ms (tests pass a fake one).
@@ -184,6 +237,12 @@ export class AdaptiveChunker {
     if (overallMs > SKEW_GUARD_ITEM_MS * this.#itemsDone) {
       size = Math.min(size, aimedSize(this.#itemsDone, overallMs, SKEW_TARGET_MS));
     }
+    if (this.#outliers && this.#itemsDone > this.#baseItems) {
+      // Paced from the end of the first window: the workers' first compilation of the task is not an item's time.
+      const items = this.#itemsDone - this.#baseItems;
+      const ms = (last - this.#baseAt) * this.#workers;
+      if (ms > OUTLIER_GUARD_ITEM_MS * items) size = Math.min(size, aimedSize(items, ms, OUTLIER_TARGET_MS));
+    }
     if (Number.isFinite(remaining)) size = Math.min(size, Math.max(Math.ceil(remaining / (2 * this.#workers)), Math.floor(size / 4)));
     return Math.max(1, Math.min(size, remaining));
   }
@@ -206,6 +265,14 @@ export class AdaptiveChunker {
     const ms = now - (chunk.startedAt ?? startOf(chunk));
     this.#windowStart ??= chunk.submittedAt ?? now;
     this.#firstSubmit ??= chunk.submittedAt ?? now;
+    if (this.#recentAt.length === WINDOW && !this.#outliers) {
+      // Judged by the pace of the window, not of the whole map: the outliers so far would raise that one.
+      // Not before a window has finished: the first calls wait for the workers to compile the task.
+      const windowMs = (this.#recentAt[this.#recentAt.length - 1] - this.#windowStart!) * this.#workers;
+      const msPerItem = windowMs / this.#recentSizes.reduce((a, b) => a + b, 0);
+      // A chunk aims at TARGET_CHUNK_MS: one that ran far longer held an outlier whatever the window's pace.
+      if (ms > OUTLIER_FACTOR * Math.min(chunk.size * msPerItem, TARGET_CHUNK_MS) + OUTLIER_SLACK_MS) this.#outliers = true;
+    }
     this.#itemsDone += chunk.size;
     let running = 1;
     let waiting = 0;
@@ -221,6 +288,10 @@ export class AdaptiveChunker {
     this.#lastPoll = now;
     this.#recentAt.push(now);
     this.#recentSizes.push(chunk.size);
+    if (this.#recentAt.length === WINDOW && this.#baseItems === Infinity) {
+      this.#baseAt = now;
+      this.#baseItems = this.#itemsDone;
+    }
     if (this.#recentAt.length > WINDOW) {
       this.#windowStart = this.#recentAt.shift();
       this.#recentSizes.shift();
