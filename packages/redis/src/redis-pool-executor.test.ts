@@ -239,6 +239,9 @@ describeWithRedis('RedisPoolExecutor and its fleet', () => {
       expect(BrokenExecutorError.isInstance(error)).toBe(true);
       expect(RedisConnectionError.isInstance(error.cause)).toBe(true);
       expect((error.cause as RedisConnectionError).code).toBe('ERR_REDIS_REFUSED');
+      // One clear message, naming the executor once (it read "a worker could not start: RedisPoolExecutor: …").
+      expect(error.message).toMatch(/^RedisPoolExecutor: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/? refused this executor: WRONGPASS/);
+      expect(error.message.match(/RedisPoolExecutor/g)).toHaveLength(1);
       expect(() => ex.submit(tasks.pid)).toThrow(BrokenRedisPoolError);
       await ex.shutdown();
     } finally {

@@ -122,6 +122,7 @@ export class RedisTransport implements Transport {
   #lastError: unknown;
   #failure: Error | undefined;
   #closed = false;
+  #host!: TransportHost;
   readonly #local: ChildProcess[] = [];
   #reader: Promise<void> | undefined;
   /**
@@ -147,7 +148,8 @@ export class RedisTransport implements Transport {
   /** Bound: the engine calls it as a plain function. */
   readonly checkValue = (value: unknown): void => this.#codec.check(value);
 
-  open(_host: TransportHost): void {
+  open(host: TransportHost): void {
+    this.#host = host;
     const name = `futures executor ${this.#id}`;
     this.#cmd = connect(this.#o.url, name);
     this.#block = hotClient(this.#o.url, name);
@@ -470,6 +472,9 @@ export class RedisTransport implements Transport {
             cause,
           });
     const error = this.#failure;
+    // The pool breaks now, with this error's message as its own (it names the executor): every pending call fails
+    // and submit throws, whether or not the engine was about to start a worker.
+    this.#host.fail(error.message, error);
     for (const channel of this.#channels()) channel.gone({ code: null, signal: null, error });
     this.#endRead?.();
     this.#block.disconnect();
