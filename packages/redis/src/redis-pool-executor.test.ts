@@ -278,4 +278,17 @@ describeWithRedis('RedisPoolExecutor and its fleet', () => {
     expect(await usage.exited).toEqual({ code: 2, signal: null });
     expect(usage.stderr()).toMatch(/no Redis URL: pass --url URL or set FUTURES_REDIS_URL/);
   });
+
+  it('futures-redis-worker exits 2 with one line naming the problem for a --cwd that is not a directory, or a --url of another scheme', async () => {
+    for (const [args, says] of [
+      [['--url', server.url, '--pool', 'nocwd', '--cwd', '/nonexistent/dir'], '--cwd /nonexistent/dir: no such directory'],
+      [['--url', server.url, '--pool', 'nocwd', '--cwd', '/etc/passwd'], '--cwd /etc/passwd is not a directory'],
+      [['--url', 'foo://x', '--pool', 'nocwd'], '--url must be redis://…, rediss://… (TLS), unix://… or a Unix socket path, got a foo: URL'],
+    ] as const) {
+      const worker = startWorkerProcess([...args]);
+      workers.push(worker);
+      expect(await worker.exited).toEqual({ code: 2, signal: null });
+      expect(worker.stderr()).toBe(`futures-redis-worker: ${says} (see futures-redis-worker --help)\n`);
+    }
+  });
 });
