@@ -34,7 +34,7 @@ describeWithRedis('RedisPoolExecutor: Redis or the executor dies', () => {
     const pool = 'killed';
     workers.push(...startFleet(server.url, pool, 2));
     const mark = join(dir, 'killed-pid');
-    const child = spawn(process.execPath, [KILLED_EXECUTOR, server.url, pool, '500', mark], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [KILLED_EXECUTOR, server.url, pool, '1000', mark], { stdio: 'inherit' });
     const closed = once(child, 'close');
     try {
       await until(() => existsSync(mark), 'the executor runs its call', 15_000);
@@ -44,7 +44,7 @@ describeWithRedis('RedisPoolExecutor: Redis or the executor dies', () => {
     }
     const executorKeys = async () => [...(await server.client.keys(`futures:{${pool}}:x:*`)), ...(await server.client.keys(`futures:{${pool}}:out:*`))];
     expect((await executorKeys()).length).toBeGreaterThan(0);
-    const deadline = Date.now() + 500 + 1000;
+    const deadline = Date.now() + 1000 + 1000;
     for (let left = await executorKeys(); left.length > 0; left = await executorKeys()) {
       expect(Date.now(), `still there: ${left.join(', ')}`).toBeLessThan(deadline);
       await new Promise((resolve) => setTimeout(resolve, 50));
