@@ -1,6 +1,6 @@
 // A connection dropped just after Redis ran a blocking read: the frames it took are gone with the reply.
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { BrokenRedisPoolError, RedisPoolExecutor } from '@futures/redis';
+import { BrokenRedisPoolError, RedisConnectionError, RedisPoolExecutor } from '@futures/redis';
 import { tasks } from '../test-fixtures/tasks.mjs';
 import { describeWithRedis, startFleet, startRedisServer, startReplyCutter, type RedisServer, type ReplyCutter, type WorkerProcess } from './redis-server.testing.js';
 
@@ -32,6 +32,18 @@ describeWithRedis('RedisPoolExecutor: a read cut with its reply in flight', () =
     expect(await ex.submit(tasks.incr, server.url, `${pool}:warm`, 0)).toBe(`${pool}:warm`);
     return ex;
   }
+
+  it("the executor's outbox read unanswered (its connection stays up, the other one answers): the pool breaks with BrokenRedisPoolError within 10 s past the read's block time", async () => {
+    const ex = await joined('stall-out', server.url, cutter.path);
+    cutter.stallNextRead(':out:');
+    const stalledAt = Date.now();
+    const error = (await ex.submit(tasks.pid).exception()) as Error;
+    expect(Date.now() - stalledAt).toBeLessThan(10_000 + 1_000 + 1_500);
+    expect(error).toBeInstanceOf(BrokenRedisPoolError);
+    expect(RedisConnectionError.isInstance(error.cause)).toBe(true);
+    expect(error.message).toMatch(/did not answer for 10 s on the outbox reader's connection/);
+    expect(() => ex.submit(tasks.pid)).toThrow(BrokenRedisPoolError);
+  }, 20_000);
 
   it("the executor's outbox read: the call whose result was lost fails with BrokenRedisPoolError instead of waiting for ever", async () => {
     const ex = await joined('cut-out', server.url, cutter.path);
