@@ -5,11 +5,13 @@
  * gives up only after many minutes), so whoever owns it tracks the commands
  * it awaits here and asks {@link late} on a timer.
  */
+/** How long Redis may stay unreachable (or silent) before the pool, or a worker's connection, gives up, ms. */
+export const UNREACHABLE_MS = 10_000;
+
 export class AnswerWatch {
   readonly #limitMs: number;
-  #pending = 0;
-  /** When the oldest command still waiting was sent (replies come in order, so it is the first of the run). */
-  #since: number | undefined;
+  /** When each command still waiting was sent, oldest first (a Map keeps insertion order). */
+  readonly #pending = new Map<object, number>();
 
   /** `limitMs`: how long a command may wait for its answer, blocking time included. */
   constructor(limitMs: number) {
@@ -18,9 +20,10 @@ export class AnswerWatch {
 
   /** Tracks `command` until it settles; returns it. */
   track<T>(command: Promise<T>): Promise<T> {
-    if (this.#pending++ === 0) this.#since = Date.now();
+    const token = {};
+    this.#pending.set(token, Date.now());
     const settled = () => {
-      if (--this.#pending === 0) this.#since = undefined;
+      this.#pending.delete(token);
     };
     command.then(settled, settled);
     return command;
@@ -28,12 +31,14 @@ export class AnswerWatch {
 
   /** A command has waited `limitMs` or more. */
   late(now = Date.now()): boolean {
-    return this.#since !== undefined && now - this.#since >= this.#limitMs;
+    for (const sentAt of this.#pending.values()) return now - sentAt >= this.#limitMs;
+    return false;
   }
 
   /** The connection was dropped to reconnect: what waits is on the clock again from now. */
   restart(): void {
-    this.#since = this.#pending > 0 ? Date.now() : undefined;
+    const now = Date.now();
+    for (const token of this.#pending.keys()) this.#pending.set(token, now);
   }
 }
 

@@ -35,7 +35,7 @@ describeWithRedis('RedisPoolExecutor: a read cut with its reply in flight', () =
 
   it("the executor's outbox read unanswered (its connection stays up, the other one answers): the pool breaks with BrokenRedisPoolError within 10 s past the read's block time", async () => {
     const ex = await joined('stall-out', server.url, cutter.path);
-    cutter.stallNextRead(':out:');
+    void cutter.stallNextRead(':out:');
     const stalledAt = Date.now();
     const error = (await ex.submit(tasks.pid).exception()) as Error;
     expect(Date.now() - stalledAt).toBeLessThan(10_000 + 1_000 + 1_500);
@@ -67,6 +67,17 @@ describeWithRedis('RedisPoolExecutor: a read cut with its reply in flight', () =
     expect(await call).toBe('cut-in:lost');
     expect(await server.client.get('cut-in:lost')).toBe('1');
   });
+
+  it("a worker's inbox read unanswered (its connection stays up, its heartbeat goes on): the session ends as for a cut, and the call it never got runs once", async () => {
+    const ex = await joined('stall-in', cutter.path, server.url);
+    // The read that takes the call's frame gets no reply: the frame is gone from the inbox, never delivered.
+    // (A call first, so that the runtime sends a fresh read with its result rather than after its block time.)
+    const stalled = cutter.stallNextRead(':in:');
+    expect(await ex.submit(tasks.incr, server.url, 'stall-in:before', 0)).toBe('stall-in:before');
+    await stalled;
+    expect(await ex.submit(tasks.incr, server.url, 'stall-in:call', 0)).toBe('stall-in:call');
+    expect(await server.client.get('stall-in:call')).toBe('1');
+  }, 30_000);
 
   it('a worker whose inbox read is cut while it joins is replaced, and that never counts as a failed start', async () => {
     workers.push(...startFleet(cutter.path, 'cut-join', 1));

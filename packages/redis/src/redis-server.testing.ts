@@ -186,8 +186,9 @@ export interface ReplyCutter {
    * From the next blocking read of a list whose name contains `listMark`,
    * that connection gets no reply any more, yet stays open: a server or a
    * network that stopped answering without a reset, on that connection only.
+   * Resolves once that read has gone by.
    */
-  stallNextRead(listMark: string): void;
+  stallNextRead(listMark: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -197,7 +198,7 @@ export async function startReplyCutter(target: string): Promise<ReplyCutter> {
   const path = join(dir, 'p.sock');
   const sockets = new Set<Socket>();
   let armed: { mark: Buffer; cut(): void } | undefined;
-  let stallMark: Buffer | undefined;
+  let stall: { mark: Buffer; stalled(): void } | undefined;
   const server = createServer((downstream) => {
     const upstream = connectSocket(target);
     let stalled = false;
@@ -211,9 +212,11 @@ export async function startReplyCutter(target: string): Promise<ReplyCutter> {
     downstream.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
     downstream.on('data', (chunk: Buffer) => {
-      if (stallMark !== undefined && chunk.includes('BLMPOP') && chunk.includes(stallMark)) {
-        stallMark = undefined;
+      const s = stall;
+      if (s !== undefined && chunk.includes('BLMPOP') && chunk.includes(s.mark)) {
+        stall = undefined;
         stalled = true;
+        s.stalled();
       }
       upstream.write(chunk);
     });
@@ -237,7 +240,7 @@ export async function startReplyCutter(target: string): Promise<ReplyCutter> {
       return new Promise((resolve) => (armed = { mark: Buffer.from(listMark), cut: resolve }));
     },
     stallNextRead(listMark) {
-      stallMark = Buffer.from(listMark);
+      return new Promise((resolve) => (stall = { mark: Buffer.from(listMark), stalled: resolve }));
     },
     async close() {
       for (const socket of sockets) socket.destroy();

@@ -211,7 +211,7 @@ export class Supervisor {
       if (s.over) return;
       // Retired (the thread sent LEFT after its last results), or Redis refused its push: the worker is free again.
       if ('close' in out || 'over' in out) this.#leave(s);
-      else if ('cut' in out) void this.#endAndLeave(s, { signal: null, reason: 'its connection to Redis dropped while it read its inbox (calls sent then may be lost)', cut: true });
+      else if ('cut' in out) void this.#endAndLeave(s, { signal: null, reason: 'its connection to Redis dropped, or went unanswered, while it read its inbox (calls sent then may be lost)', cut: true });
       else this.#ctx.warn(out.warn);
     });
     let failure: string | undefined;
