@@ -60,7 +60,7 @@ export class PoolEngine {
     this.#registry = registry;
     this.#policy = new DispatchPolicy(settings.maxTasks);
     this.#sender = new CallSender(transport, registry, (items) => this.#requeue(items));
-    transport.open?.({ attachWorker: (connect) => this.#attachWorker(connect) });
+    transport.open?.({ attachWorker: (connect) => this.#attachWorker(connect), fail: (message, cause) => this.#break(message, cause) });
     this.#keepMinWorkers();
   }
 

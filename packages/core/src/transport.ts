@@ -86,6 +86,12 @@ export interface TransportHost {
    * Returns false (and calls nothing) when the pool is shut down or broken.
    */
   attachWorker(connect: (events: WorkerEvents) => WorkerChannel): boolean;
+  /**
+   * The transport can no longer start or reach workers (its server is gone
+   * for good): the pool breaks now, with `transport.broken(message, cause)`,
+   * rather than at its next attempt to start a worker. No-op once broken.
+   */
+  fail(message: string, cause: unknown): void;
 }
 
 /** A transport: how workers are started and reached. */

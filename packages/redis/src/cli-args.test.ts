@@ -1,6 +1,7 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { USAGE, parseCli } from './cli-args.js';
+import { USAGE, checkCwd, parseCli } from './cli-args.js';
 
 describe('futures-redis-worker arguments', () => {
   const env = { FUTURES_REDIS_URL: 'redis://:pw@queue:6379' };
@@ -45,5 +46,21 @@ describe('futures-redis-worker arguments', () => {
     expect(parseCli(['--pool', ''], env, '/')).toMatchObject({ kind: 'usage-error', message: '--pool must not be empty' });
     expect(parseCli(['--conect', 'x'], env, '/')).toMatchObject({ kind: 'usage-error', message: expect.stringMatching(/conect/) });
     expect(parseCli(['extra'], env, '/')).toMatchObject({ kind: 'usage-error' });
+  });
+
+  it('a URL of another scheme is a usage error naming --url (or FUTURES_REDIS_URL), never showing the password', () => {
+    expect(parseCli(['--url', 'foo://x'], {}, '/')).toEqual({ kind: 'usage-error', message: '--url must be redis://…, rediss://… (TLS), unix://… or a Unix socket path, got a foo: URL' });
+    expect(parseCli(['--url', 'queue:6379'], {}, '/')).toMatchObject({ kind: 'usage-error', message: expect.stringMatching(/^--url must be redis:\/\//) });
+    expect(parseCli(['--url', 'redis:queue'], {}, '/')).toMatchObject({ kind: 'usage-error', message: expect.stringMatching(/^--url /) });
+    const leaked = parseCli([], { FUTURES_REDIS_URL: 'http://:s3cret@queue' }, '/');
+    expect(leaked).toMatchObject({ kind: 'usage-error', message: expect.stringMatching(/^FUTURES_REDIS_URL must be .* got a http: URL$/) });
+    expect(JSON.stringify(leaked)).not.toContain('s3cret');
+    for (const url of ['redis://q:6379/2', 'REDISS://q', 'unix:///run/r.sock?password=x', '/run/r.sock']) expect(parseCli(['--url', url], {}, '/')).toMatchObject({ kind: 'run', url });
+  });
+
+  it('checkCwd: a --cwd that is missing or not a directory is named', () => {
+    expect(checkCwd(tmpdir())).toBeUndefined();
+    expect(checkCwd('/nonexistent/dir')).toBe('--cwd /nonexistent/dir: no such directory');
+    expect(checkCwd(fileURLToPath(import.meta.url))).toBe(`--cwd ${fileURLToPath(import.meta.url)} is not a directory`);
   });
 });

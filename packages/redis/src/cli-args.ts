@@ -2,7 +2,9 @@
  * The command line of `futures-redis-worker`: parsing, usage text and exit
  * codes. Kept apart from cli.ts so that it can be tested without Redis.
  */
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 /** Why `futures-redis-worker` stopped. */
@@ -11,7 +13,7 @@ export const EXIT = {
   OK: 0,
   /** An unexpected error in the worker itself. */
   INTERNAL: 1,
-  /** Bad arguments, or no Redis URL. */
+  /** Bad arguments, no Redis URL, a URL of another scheme, or a `--cwd` that is not a directory. */
   USAGE: 2,
   /** Redis refused this worker: a wrong password, or an ACL that forbids what it needs. */
   REFUSED: 3,
@@ -45,7 +47,8 @@ Environment:
 Exit codes:
   0  stopped by SIGTERM or SIGINT
   1  an unexpected error in this worker
-  2  usage error: bad arguments, or no URL
+  2  usage error: bad arguments, no URL, a URL that is not a Redis one,
+     or a --cwd that is not a directory
   3  Redis refused this worker (wrong password, ACL)
   4  Redis could not be reached for 10 s
 `;
@@ -89,6 +92,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: s
   if (values.help) return { kind: 'help' };
   const url = values.url ?? env.FUTURES_REDIS_URL;
   if (url === undefined || url === '') return { kind: 'usage-error', message: 'no Redis URL: pass --url URL or set FUTURES_REDIS_URL' };
+  const urlProblem = checkUrl(url);
+  if (urlProblem !== undefined) return { kind: 'usage-error', message: `${values.url === undefined ? 'FUTURES_REDIS_URL' : '--url'} ${urlProblem}` };
   for (const option of ['pool', 'name', 'cwd', 'prefix'] as const) {
     if (values[option] === '') return { kind: 'usage-error', message: `--${option} must not be empty` };
   }
@@ -110,4 +115,34 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: s
     prefix: values.prefix ?? 'futures',
     token,
   };
+}
+
+/** What is wrong with a Redis URL (the password never shown), or undefined. */
+function checkUrl(url: string): string | undefined {
+  if (url.startsWith('/')) return undefined;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+  if (scheme === undefined || !/^(redis|rediss|unix)$/i.test(scheme) || !url.slice(scheme.length + 1).startsWith('//')) {
+    return `must be redis://…, rediss://… (TLS), unix://… or a Unix socket path, got ${scheme === undefined ? 'no scheme' : `a ${scheme}: URL`}`;
+  }
+  try {
+    new URL(url);
+  } catch {
+    return `is not a valid ${scheme}:// URL`;
+  }
+  return undefined;
+}
+
+/**
+ * What is wrong with `--cwd` (it must be a directory this process can read:
+ * task modules are resolved from it), or undefined. Apart from
+ * {@link parseCli} because it looks at the disk.
+ */
+export function checkCwd(dir: string): string | undefined {
+  try {
+    if (!statSync(dir).isDirectory()) return `--cwd ${resolve(dir)} is not a directory`;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException)?.code;
+    return `--cwd ${resolve(dir)}: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : ((error as Error)?.message ?? String(error))}`;
+  }
+  return undefined;
 }

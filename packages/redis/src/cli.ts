@@ -3,21 +3,24 @@
  * `futures-redis-worker`: joins a fleet of workers through Redis.
  * See cli-args.ts for the options and the exit codes.
  */
-import { EXIT, USAGE, parseCli } from './cli-args.js';
+import { EXIT, USAGE, checkCwd, parseCli } from './cli-args.js';
 import { RedisConnectionError } from './errors.js';
 import { serveFleet } from './serve.js';
 
 /** How long leaving may take on SIGTERM before the process exits anyway, ms. */
 const STOP_GRACE_MS = 3_000;
 
-const command = parseCli(process.argv.slice(2), process.env, process.cwd());
+const parsed = parseCli(process.argv.slice(2), process.env, process.cwd());
+const cwdProblem = parsed.kind === 'run' ? checkCwd(parsed.cwd) : undefined;
+const command = cwdProblem === undefined ? parsed : ({ kind: 'usage-error', message: cwdProblem } as const);
 switch (command.kind) {
   case 'help':
     process.stdout.write(USAGE);
     process.exitCode = EXIT.OK;
     break;
   case 'usage-error':
-    process.stderr.write(`futures-redis-worker: ${command.message}\n\n${USAGE}`);
+    // One line: the problem, and where the options are explained.
+    process.stderr.write(`futures-redis-worker: ${command.message} (see futures-redis-worker --help)\n`);
     process.exitCode = EXIT.USAGE;
     break;
   case 'run': {

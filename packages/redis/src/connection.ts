@@ -5,8 +5,7 @@
 import { Redis } from 'ioredis';
 import { clientOptions } from './redis-url.js';
 
-/** How long Redis may stay unreachable before the pool (or a worker) gives up, ms. */
-export const UNREACHABLE_MS = 10_000;
+export { UNREACHABLE_MS } from './answer-watch.js';
 
 /** `url` without its password, for messages. */
 export function redactUrl(url: string): string {

@@ -7,7 +7,8 @@ import { BrokenExecutorError, type Future } from '@futures/core';
 import { until } from '@futures/executor-tests';
 import { BrokenRedisPoolError, RedisPoolExecutor } from '@futures/redis';
 import { tasks } from '../test-fixtures/tasks.mjs';
-import { describeWithRedis, startFleet, startRedisServer, type RedisServer, type WorkerProcess } from './redis-server.testing.js';
+import { MIN_LEASE_MS } from './redis-pool-executor.js';
+import { REPO_ROOT, describeWithRedis, startFleet, startRedisServer, startWorkerProcess, type RedisServer, type WorkerProcess } from './redis-server.testing.js';
 
 const LEASE_MS = 1000;
 
@@ -116,6 +117,15 @@ describeWithRedis('RedisPoolExecutor: workers that die or go silent', () => {
     expect(fleet.map((w) => w.pid)).toContain(pid);
   });
 
+  it('at the shortest lease, CPU-bound calls on every runtime thread of a worker process are never declared lost', async () => {
+    // One process, two workers: its supervisors share a main thread while both runtime threads keep the CPU busy.
+    const pool = `p${++pools}`;
+    workers.push(startWorkerProcess(['--url', server.url, '--pool', pool, '--workers', '2', '--cwd', REPO_ROOT]));
+    const ex = new RedisPoolExecutor({ url: server.url, pool, leaseMs: MIN_LEASE_MS });
+    executors.push(ex);
+    expect(await Promise.all([ex.submit(tasks.spin, 2000), ex.submit(tasks.spin, 2000), ex.submit(tasks.spin, 2000)])).toEqual([true, true, true]);
+  }, 20_000);
+
   it('a 5 s CPU-bound call is never declared lost', async () => {
     const { ex } = setup(1);
     expect(await ex.submit(tasks.spin, 5000)).toBe(true);
@@ -125,7 +135,7 @@ describeWithRedis('RedisPoolExecutor: workers that die or go silent', () => {
     const pool = `p${++pools}`;
     const fleet = startFleet(server.url, pool, 3);
     workers.push(...fleet);
-    const ex = new RedisPoolExecutor({ url: server.url, pool, leaseMs: 600 });
+    const ex = new RedisPoolExecutor({ url: server.url, pool, leaseMs: 1000 });
     executors.push(ex);
     const futures: Future<string>[] = [];
     for (let i = 0; i < 1000; i++) futures.push(ex.submit(tasks.incr, server.url, `${pool}:call:${i}`, 2));

@@ -34,7 +34,7 @@ describeWithRedis('RedisPoolExecutor: Redis or the executor dies', () => {
     const pool = 'killed';
     workers.push(...startFleet(server.url, pool, 2));
     const mark = join(dir, 'killed-pid');
-    const child = spawn(process.execPath, [KILLED_EXECUTOR, server.url, pool, '500', mark], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [KILLED_EXECUTOR, server.url, pool, '1000', mark], { stdio: 'inherit' });
     const closed = once(child, 'close');
     try {
       await until(() => existsSync(mark), 'the executor runs its call', 15_000);
@@ -44,7 +44,7 @@ describeWithRedis('RedisPoolExecutor: Redis or the executor dies', () => {
     }
     const executorKeys = async () => [...(await server.client.keys(`futures:{${pool}}:x:*`)), ...(await server.client.keys(`futures:{${pool}}:out:*`))];
     expect((await executorKeys()).length).toBeGreaterThan(0);
-    const deadline = Date.now() + 500 + 1000;
+    const deadline = Date.now() + 1000 + 1000;
     for (let left = await executorKeys(); left.length > 0; left = await executorKeys()) {
       expect(Date.now(), `still there: ${left.join(', ')}`).toBeLessThan(deadline);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -84,6 +84,41 @@ describeWithRedis('RedisPoolExecutor: Redis or the executor dies', () => {
       expect(() => ex.submit(tasks.pid)).toThrow(BrokenRedisPoolError);
       await ex.shutdown();
     } finally {
+      await own.stop();
+    }
+  }, 30_000);
+
+  it('Redis hung (SIGSTOP): a call submitted then fails with BrokenRedisPoolError within 10 s; the fleet worker reconnects, and serves again once Redis resumes', async () => {
+    const own = await startRedisServer();
+    let stopped = false;
+    try {
+      const [worker] = startFleet(own.url, 'hung', 1);
+      workers.push(worker);
+      const ex = new RedisPoolExecutor({ url: own.url, pool: 'hung', leaseMs: 1000 });
+      expect(await ex.submit(tasks.pid)).toBe(worker.pid);
+      process.kill(own.pid, 'SIGSTOP');
+      stopped = true;
+      const hungAt = Date.now();
+      const error = (await ex.submit(tasks.pid).exception()) as Error;
+      expect(Date.now() - hungAt).toBeLessThan(10_000 + 1_500);
+      expect(error).toBeInstanceOf(BrokenRedisPoolError);
+      expect(RedisConnectionError.isInstance(error.cause)).toBe(true);
+      expect((error.cause as RedisConnectionError).code).toBe('ERR_REDIS_UNREACHABLE');
+      expect(() => ex.submit(tasks.pid)).toThrow(BrokenRedisPoolError);
+      await ex.shutdown();
+      // The worker does not wait for ever on a connection that nobody answers: it drops it and connects again.
+      await until(() => worker.stderr().includes('Redis did not answer a blocking read for 10 s: reconnecting'), 'the worker notices', 5_000);
+      process.kill(own.pid, 'SIGCONT');
+      stopped = false;
+      // Then it goes on, as after an outage, and serves the next executor.
+      const next = new RedisPoolExecutor({ url: own.url, pool: 'hung', leaseMs: 1000 });
+      try {
+        expect(await next.submit(tasks.pid)).toBe(worker.pid);
+      } finally {
+        await next.shutdown();
+      }
+    } finally {
+      if (stopped) process.kill(own.pid, 'SIGCONT');
       await own.stop();
     }
   }, 30_000);

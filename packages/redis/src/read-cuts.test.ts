@@ -1,6 +1,6 @@
 // A connection dropped just after Redis ran a blocking read: the frames it took are gone with the reply.
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { BrokenRedisPoolError, RedisPoolExecutor } from '@futures/redis';
+import { BrokenRedisPoolError, RedisConnectionError, RedisPoolExecutor } from '@futures/redis';
 import { tasks } from '../test-fixtures/tasks.mjs';
 import { describeWithRedis, startFleet, startRedisServer, startReplyCutter, type RedisServer, type ReplyCutter, type WorkerProcess } from './redis-server.testing.js';
 
@@ -33,6 +33,18 @@ describeWithRedis('RedisPoolExecutor: a read cut with its reply in flight', () =
     return ex;
   }
 
+  it("the executor's outbox read unanswered (its connection stays up, the other one answers): the pool breaks with BrokenRedisPoolError within 10 s past the read's block time", async () => {
+    const ex = await joined('stall-out', server.url, cutter.path);
+    void cutter.stallNextRead(':out:');
+    const stalledAt = Date.now();
+    const error = (await ex.submit(tasks.pid).exception()) as Error;
+    expect(Date.now() - stalledAt).toBeLessThan(10_000 + 1_000 + 1_500);
+    expect(error).toBeInstanceOf(BrokenRedisPoolError);
+    expect(RedisConnectionError.isInstance(error.cause)).toBe(true);
+    expect(error.message).toMatch(/did not answer for 10 s on the outbox reader's connection/);
+    expect(() => ex.submit(tasks.pid)).toThrow(BrokenRedisPoolError);
+  }, 20_000);
+
   it("the executor's outbox read: the call whose result was lost fails with BrokenRedisPoolError instead of waiting for ever", async () => {
     const ex = await joined('cut-out', server.url, cutter.path);
     const cut = cutter.cutNextRead(':out:');
@@ -55,6 +67,17 @@ describeWithRedis('RedisPoolExecutor: a read cut with its reply in flight', () =
     expect(await call).toBe('cut-in:lost');
     expect(await server.client.get('cut-in:lost')).toBe('1');
   });
+
+  it("a worker's inbox read unanswered (its connection stays up, its heartbeat goes on): the session ends as for a cut, and the call it never got runs once", async () => {
+    const ex = await joined('stall-in', cutter.path, server.url);
+    // The read that takes the call's frame gets no reply: the frame is gone from the inbox, never delivered.
+    // (A call first, so that the runtime sends a fresh read with its result rather than after its block time.)
+    const stalled = cutter.stallNextRead(':in:');
+    expect(await ex.submit(tasks.incr, server.url, 'stall-in:before', 0)).toBe('stall-in:before');
+    await stalled;
+    expect(await ex.submit(tasks.incr, server.url, 'stall-in:call', 0)).toBe('stall-in:call');
+    expect(await server.client.get('stall-in:call')).toBe('1');
+  }, 30_000);
 
   it('a worker whose inbox read is cut while it joins is replaced, and that never counts as a failed start', async () => {
     workers.push(...startFleet(cutter.path, 'cut-join', 1));

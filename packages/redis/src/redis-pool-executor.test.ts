@@ -28,6 +28,9 @@ describe('RedisPoolExecutor options', () => {
     expect(() => new RedisPoolExecutor({ url, prefix: '' })).toThrow(/prefix/);
     expect(() => new RedisPoolExecutor({ url, leaseMs: 10 })).toThrow(RangeError);
     expect(() => new RedisPoolExecutor({ url, leaseMs: 10 })).toThrow(/leaseMs/);
+    // 150 was accepted, and busy workers were then declared lost on a loaded machine.
+    expect(() => new RedisPoolExecutor({ url, leaseMs: 150 })).toThrow(/^RedisPoolExecutor: leaseMs must be at least 1000 \(ms\), got 150/);
+    expect(() => new RedisPoolExecutor({ url, leaseMs: 1000.5 })).toThrow(/leaseMs must be an integer/);
     expect(() => new RedisPoolExecutor({ url, maxWorkers: -1 })).toThrow(/maxWorkers/);
     expect(() => new RedisPoolExecutor({ url, maxFleetWorkers: 0 })).toThrow(/maxFleetWorkers/);
     expect(() => new RedisPoolExecutor({ url, token: '' })).toThrow(/token/);
@@ -239,6 +242,9 @@ describeWithRedis('RedisPoolExecutor and its fleet', () => {
       expect(BrokenExecutorError.isInstance(error)).toBe(true);
       expect(RedisConnectionError.isInstance(error.cause)).toBe(true);
       expect((error.cause as RedisConnectionError).code).toBe('ERR_REDIS_REFUSED');
+      // One clear message, naming the executor once (it read "a worker could not start: RedisPoolExecutor: …").
+      expect(error.message).toMatch(/^RedisPoolExecutor: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/? refused this executor: WRONGPASS/);
+      expect(error.message.match(/RedisPoolExecutor/g)).toHaveLength(1);
       expect(() => ex.submit(tasks.pid)).toThrow(BrokenRedisPoolError);
       await ex.shutdown();
     } finally {
@@ -274,5 +280,18 @@ describeWithRedis('RedisPoolExecutor and its fleet', () => {
     workers.push(usage);
     expect(await usage.exited).toEqual({ code: 2, signal: null });
     expect(usage.stderr()).toMatch(/no Redis URL: pass --url URL or set FUTURES_REDIS_URL/);
+  });
+
+  it('futures-redis-worker exits 2 with one line naming the problem for a --cwd that is not a directory, or a --url of another scheme', async () => {
+    for (const [args, says] of [
+      [['--url', server.url, '--pool', 'nocwd', '--cwd', '/nonexistent/dir'], '--cwd /nonexistent/dir: no such directory'],
+      [['--url', server.url, '--pool', 'nocwd', '--cwd', '/etc/passwd'], '--cwd /etc/passwd is not a directory'],
+      [['--url', 'foo://x', '--pool', 'nocwd'], '--url must be redis://…, rediss://… (TLS), unix://… or a Unix socket path, got a foo: URL'],
+    ] as const) {
+      const worker = startWorkerProcess([...args]);
+      workers.push(worker);
+      expect(await worker.exited).toEqual({ code: 2, signal: null });
+      expect(worker.stderr()).toBe(`futures-redis-worker: ${says} (see futures-redis-worker --help)\n`);
+    }
   });
 });

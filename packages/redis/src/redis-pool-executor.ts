@@ -4,8 +4,15 @@ import { RedisTransport } from './redis-transport.js';
 const WHERE = 'RedisPoolExecutor';
 /** Default {@link RedisPoolOptions.maxFleetWorkers}. */
 export const DEFAULT_MAX_FLEET_WORKERS = 64;
-/** A lease shorter than this cannot be kept over a network. */
-const MIN_LEASE_MS = 100;
+/**
+ * The shortest lease, ms. A worker's heartbeat comes every `leaseMs / 3` from
+ * its supervisor thread, so a lease survives a stall of that thread of about
+ * `2 * leaseMs / 3`; on a loaded machine the OS can keep it off the CPU
+ * (behind the worker's CPU-bound runtime threads and everything else) for
+ * hundreds of ms. On 2 cores under heavy load, 150 ms failed two of three 3 s
+ * CPU-bound calls, and 500 ms failed one run in five; 1000 ms held.
+ */
+export const MIN_LEASE_MS = 1000;
 
 /** Options of {@link RedisPoolExecutor}: those of every pool, plus where the fleet is. */
 export interface RedisPoolOptions extends Omit<PoolOptions, 'maxWorkers'> {
@@ -31,7 +38,8 @@ export interface RedisPoolOptions extends Omit<PoolOptions, 'maxWorkers'> {
   token?: string;
   /**
    * A worker silent for this long (ms) is declared lost: its call fails with
-   * `BrokenRedisPoolError`. Also how long this executor's keys outlive it. Default 3000.
+   * `BrokenRedisPoolError`. Also how long this executor's keys outlive it.
+   * Default 3000; at least {@link MIN_LEASE_MS} (1000).
    */
   leaseMs?: number;
   /** The key prefix; keys are `<prefix>:{<pool>}:…`. Default `'futures'`. */
@@ -73,7 +81,10 @@ export class RedisPoolExecutor extends PoolExecutor {
     if (keyPrefix.length === 0 || /[{}]/.test(keyPrefix)) throw new TypeError(`${WHERE}: prefix must be non-empty, without '{' or '}'`);
     const local = maxWorkers === undefined ? 0 : validateInteger(maxWorkers, where('maxWorkers'), 0);
     const claims = maxFleetWorkers === undefined ? DEFAULT_MAX_FLEET_WORKERS : validateInteger(maxFleetWorkers, where('maxFleetWorkers'), 1);
-    const lease = leaseMs === undefined ? 3000 : validateInteger(leaseMs, where('leaseMs'), MIN_LEASE_MS);
+    const lease = leaseMs === undefined ? 3000 : validateInteger(leaseMs, where('leaseMs'), 0);
+    if (lease < MIN_LEASE_MS) {
+      throw new RangeError(`${WHERE}: leaseMs must be at least ${MIN_LEASE_MS} (ms), got ${lease}: a shorter lease declares workers lost when a loaded host delays their heartbeat`);
+    }
     if (lease > 0x7fffffff) throw new RangeError(`${WHERE}: leaseMs must be at most ${0x7fffffff}, got ${lease}`);
     if (token !== undefined && validateString(token, where('token')).length === 0) throw new TypeError(`${WHERE}: token must not be empty`);
     const transport = new RedisTransport({

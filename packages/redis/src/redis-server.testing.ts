@@ -182,6 +182,13 @@ export interface ReplyCutter {
    * cut just after Redis ran the read. Resolves once it has cut.
    */
   cutNextRead(listMark: string): Promise<void>;
+  /**
+   * From the next blocking read of a list whose name contains `listMark`,
+   * that connection gets no reply any more, yet stays open: a server or a
+   * network that stopped answering without a reset, on that connection only.
+   * Resolves once that read has gone by.
+   */
+  stallNextRead(listMark: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -191,8 +198,10 @@ export async function startReplyCutter(target: string): Promise<ReplyCutter> {
   const path = join(dir, 'p.sock');
   const sockets = new Set<Socket>();
   let armed: { mark: Buffer; cut(): void } | undefined;
+  let stall: { mark: Buffer; stalled(): void } | undefined;
   const server = createServer((downstream) => {
     const upstream = connectSocket(target);
+    let stalled = false;
     sockets.add(downstream).add(upstream);
     const drop = () => {
       downstream.destroy();
@@ -202,8 +211,17 @@ export async function startReplyCutter(target: string): Promise<ReplyCutter> {
     };
     downstream.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    downstream.on('data', (chunk: Buffer) => upstream.write(chunk));
+    downstream.on('data', (chunk: Buffer) => {
+      const s = stall;
+      if (s !== undefined && chunk.includes('BLMPOP') && chunk.includes(s.mark)) {
+        stall = undefined;
+        stalled = true;
+        s.stalled();
+      }
+      upstream.write(chunk);
+    });
     upstream.on('data', (chunk: Buffer) => {
+      if (stalled) return;
       const a = armed;
       if (a !== undefined && chunk.includes(a.mark)) {
         armed = undefined;
@@ -220,6 +238,9 @@ export async function startReplyCutter(target: string): Promise<ReplyCutter> {
     path,
     cutNextRead(listMark) {
       return new Promise((resolve) => (armed = { mark: Buffer.from(listMark), cut: resolve }));
+    },
+    stallNextRead(listMark) {
+      return new Promise((resolve) => (stall = { mark: Buffer.from(listMark), stalled: resolve }));
     },
     async close() {
       for (const socket of sockets) socket.destroy();

@@ -54,6 +54,8 @@ const LOCAL_MAX_DELAY_MS = 5_000;
 const WANT_TTL_MS = 30_000;
 /** Frames taken from the outbox in one read. */
 const READ_COUNT = 512;
+/** How long one outbox read blocks in Redis before it answers empty, s. */
+const READ_BLOCK_SECONDS = 1;
 
 /** Frames for one worker's inbox or control list; `answered` learns Redis's answer (1 in the list, 0 refused, undefined unknown). */
 interface FramePush {
@@ -120,8 +122,19 @@ export class RedisTransport implements Transport {
   #idle = true;
   #downSince: number | undefined = Date.now();
   #lastError: unknown;
+  /**
+   * When the command the tick now waits for was sent (undefined: none waits).
+   * A connection that stays up while Redis does not answer (the server is
+   * stopped or hung, the host or the network is gone without a reset) never
+   * closes by itself: this clock, and {@link #readSentAt} on the other
+   * connection, notice it.
+   */
+  #tickWaitSince: number | undefined;
+  /** When the outbox read now waiting was sent; it is answered within {@link READ_BLOCK_SECONDS} when Redis is alive. */
+  #readSentAt: number | undefined;
   #failure: Error | undefined;
   #closed = false;
+  #host!: TransportHost;
   readonly #local: ChildProcess[] = [];
   #reader: Promise<void> | undefined;
   /**
@@ -147,7 +160,8 @@ export class RedisTransport implements Transport {
   /** Bound: the engine calls it as a plain function. */
   readonly checkValue = (value: unknown): void => this.#codec.check(value);
 
-  open(_host: TransportHost): void {
+  open(host: TransportHost): void {
+    this.#host = host;
     const name = `futures executor ${this.#id}`;
     this.#cmd = connect(this.#o.url, name);
     this.#block = hotClient(this.#o.url, name);
@@ -224,6 +238,9 @@ export class RedisTransport implements Transport {
     this.#block.disconnect();
     this.#endRead?.();
     await this.#reader;
+    // The liveness tick stopped: a Redis that stops answering now must not hold shutdown for ever (pending commands fail on disconnect).
+    const giveUp = setTimeout(() => this.#cmd.disconnect(), UNREACHABLE_MS);
+    giveUp.unref();
     // Redis away (or given up on): a tick under way waits for a reconnect that will not come; its commands die with the client.
     if (this.#failure !== undefined || this.#cmd.status !== 'ready') this.#cmd.disconnect();
     else await this.#lastTick;
@@ -231,6 +248,7 @@ export class RedisTransport implements Transport {
       await this.#cmd.del(this.#alive, this.#outbox).catch(() => {});
       await this.#cmd.quit().catch(() => {});
     }
+    clearTimeout(giveUp);
     this.#cmd.disconnect();
     await Promise.all(locals);
   }
@@ -322,14 +340,17 @@ export class RedisTransport implements Transport {
         let reply: [Buffer, Buffer[]] | null;
         try {
           this.#pushes.reading = true;
-          const read = this.#block.command(['BLMPOP', 1, 1, this.#outbox, 'LEFT', 'COUNT', READ_COUNT]) as Promise<[Buffer, Buffer[]] | null>;
+          this.#readSentAt = Date.now();
+          const read = this.#block.command(['BLMPOP', READ_BLOCK_SECONDS, 1, this.#outbox, 'LEFT', 'COUNT', READ_COUNT]) as Promise<[Buffer, Buffer[]] | null>;
           if (corked) this.#block.uncork();
           corked = false;
           read.catch(() => {});
           const stopped = new Promise<null>((resolve) => (this.#endRead = () => resolve(null)));
           reply = await Promise.race([read, stopped]);
           this.#endRead = undefined;
+          this.#readSentAt = undefined;
         } catch {
+          this.#readSentAt = undefined;
           this.#pushes.reading = false;
           if (this.#closed || this.#failure !== undefined) return;
           await new Promise((resolve) => setTimeout(resolve, 50).unref());
@@ -383,6 +404,7 @@ export class RedisTransport implements Transport {
   /** Every tick: the outage clock first (a tick under way may wait for a reconnect), then the liveness check. */
   #onTick(): void {
     this.#checkOutage();
+    this.#checkSilence();
     this.#lastTick ??= this.#tick().finally(() => (this.#lastTick = undefined));
   }
 
@@ -399,19 +421,57 @@ export class RedisTransport implements Transport {
     }
   }
 
+  /**
+   * Redis has not answered a command for UNREACHABLE_MS (the outbox read: for
+   * that long past its own block time): the transport fails, as when Redis
+   * cannot be reached. Checked again after the event loop has read its
+   * sockets, so that a loop that was itself busy (a long synchronous task in
+   * this process) never mistakes its own delay for Redis's.
+   */
+  #checkSilence(): void {
+    const silent = (): string | undefined => {
+      const now = Date.now();
+      if (this.#tickWaitSince !== undefined && now - this.#tickWaitSince >= UNREACHABLE_MS) return 'the command connection';
+      if (this.#readSentAt !== undefined && now - this.#readSentAt >= UNREACHABLE_MS + READ_BLOCK_SECONDS * 1000) return "the outbox reader's connection";
+      return undefined;
+    };
+    if (this.#closed || this.#failure !== undefined || silent() === undefined) return;
+    setImmediate(() => {
+      const where = silent();
+      if (where === undefined || this.#closed || this.#failure !== undefined) return;
+      this.#fail(
+        new RedisConnectionError(`${this.#o.where}: Redis at ${redactUrl(this.#o.url)} did not answer for ${UNREACHABLE_MS / 1000} s on ${where} (stopped, hung, or cut off)`, 'ERR_REDIS_UNREACHABLE', {
+          cause: this.#lastError,
+        }),
+      );
+    }).unref();
+  }
+
+  /** Awaits a command of the tick, on the clock of {@link #checkSilence}. */
+  async #answer<T>(command: Promise<T>): Promise<T> {
+    this.#tickWaitSince = Date.now();
+    try {
+      return await command;
+    } finally {
+      this.#tickWaitSince = undefined;
+    }
+  }
+
   async #tick(): Promise<void> {
     if (this.#closed || this.#failure !== undefined || this.#cmd.status !== 'ready') return;
     try {
       const workers = [...this.#bound.values()].filter((c) => c.lostFrame !== undefined);
-      const lost = await this.#scripts.check(
-        this.#alive,
-        this.#outbox,
-        this.#o.leaseMs,
-        workers.map((c) => ({ heartbeat: this.#keys.heartbeat(c.workerId!), inbox: this.#keys.inbox(c.workerId!), lost: c.lostFrame! })),
+      const lost = await this.#answer(
+        this.#scripts.check(
+          this.#alive,
+          this.#outbox,
+          this.#o.leaseMs,
+          workers.map((c) => ({ heartbeat: this.#keys.heartbeat(c.workerId!), inbox: this.#keys.inbox(c.workerId!), lost: c.lostFrame! })),
+        ),
       );
       // Every push Redis ran before this check was written before its answer came: once those are answered,
       // each channel knows which of its frames landed (its ledger counts the ones taken from that).
-      if (lost.length > 0) await this.#pushes.answered();
+      if (lost.length > 0) await this.#answer(this.#pushes.answered());
       for (let k = 0; k < lost.length; k += 2) workers[lost[k] - 1].lostWith(lost[k + 1]);
       // Another executor waiting for a worker is looked for on every tick: it waits at most a tick for its turn.
       if (this.#bound.size > 0) await this.#shareFleet();
@@ -432,10 +492,10 @@ export class RedisTransport implements Transport {
    * not: a pause between its batches costs no rejoin.
    */
   async #shareFleet(): Promise<void> {
-    const waiting = await this.#cmd.lrange(this.#keys.want, 0, 31);
+    const waiting = await this.#answer(this.#cmd.lrange(this.#keys.want, 0, 31));
     const others = new Set(waiting.map((request) => request.split('|')[0]).filter((id) => id !== this.#id));
     // A dead executor's request waits for a worker to discard it: only live ones count.
-    if (others.size === 0 || (await this.#cmd.exists(...[...others].map((id) => this.#keys.alive(id)))) === 0) return;
+    if (others.size === 0 || (await this.#answer(this.#cmd.exists(...[...others].map((id) => this.#keys.alive(id))))) === 0) return;
     if (this.#idle) {
       for (const channel of [...this.#bound.values()]) channel.giveBack();
       return;
@@ -451,12 +511,12 @@ export class RedisTransport implements Transport {
   /** A request that vanished from the list (Redis restarted, a worker took it after we had stalled) is made again. */
   async #renewRequest(channel: RedisChannel): Promise<void> {
     const want = this.#keys.want;
-    await this.#cmd.pexpire(want, WANT_TTL_MS);
+    await this.#answer(this.#cmd.pexpire(want, WANT_TTL_MS));
     if (Date.now() - channel.requestedAt < 1000) return;
-    const at = await this.#cmd.lpos(want, this.#requestValue(channel));
+    const at = await this.#answer(this.#cmd.lpos(want, this.#requestValue(channel)));
     if (at === null && this.#asked === channel) {
       channel.requestedAt = Date.now();
-      await this.#cmd.rpush(want, this.#requestValue(channel));
+      await this.#answer(this.#cmd.rpush(want, this.#requestValue(channel)));
     }
   }
 
@@ -470,6 +530,9 @@ export class RedisTransport implements Transport {
             cause,
           });
     const error = this.#failure;
+    // The pool breaks now, with this error's message as its own (it names the executor): every pending call fails
+    // and submit throws, whether or not the engine was about to start a worker.
+    this.#host.fail(error.message, error);
     for (const channel of this.#channels()) channel.gone({ code: null, signal: null, error });
     this.#endRead?.();
     this.#block.disconnect();

@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
+import { AnswerWatch, watchAnswers } from './answer-watch.js';
 import { connect, isRefusal, redactUrl, UNREACHABLE_MS } from './connection.js';
 import { RedisConnectionError } from './errors.js';
 import { FleetKeys } from './keys.js';
@@ -74,7 +75,13 @@ export async function serveFleet(options: ServeOptions): Promise<Fleet> {
     cmd.disconnect();
     throw error;
   }
+  const cmdWatch = new AnswerWatch(UNREACHABLE_MS);
+  const unwatch = watchAnswers(cmdWatch, 1000, () => {
+    options.warn(`Redis did not answer for ${UNREACHABLE_MS / 1000} s: reconnecting`);
+    cmd.disconnect(true);
+  });
   const ctx = {
+    cmdWatch,
     keys: new FleetKeys(options.prefix, options.pool),
     cmd,
     scripts: scriptsOn(cmd),
@@ -97,6 +104,7 @@ export async function serveFleet(options: ServeOptions): Promise<Fleet> {
     done,
     stop(signal: string): Promise<void> {
       stopping ??= Promise.all(supervisors.map((s) => s.stop(signal))).then(async () => {
+        unwatch();
         await cmd.quit().catch(() => cmd.disconnect());
       });
       return stopping;

@@ -20,6 +20,7 @@
  * declared lost or the executor is gone, Redis refuses them, and the thread
  * tells the supervisor.
  */
+import { AnswerWatch, UNREACHABLE_MS, watchAnswers } from './answer-watch.js';
 import { hotClient, type HotClient } from './hot-client.js';
 import { FrameSealer, KIND, frameKey } from './sealed-frame.js';
 import { OrderedPushes } from './ordered-pushes.js';
@@ -70,6 +71,8 @@ export class SessionLink {
   #seqIn = 0;
   /** A read was cut: the session is ending. */
   #cut = false;
+  /** Every command sent on either connection: each is answered within BLOCK_SECONDS while Redis is alive. */
+  readonly #watch = new AnswerWatch(BLOCK_SECONDS * 1000 + UNREACHABLE_MS);
 
   constructor(setup: LinkSetup, board: SessionBoard, notify: (notice: LinkNotice) => void) {
     const main = hotClient(setup.url, setup.name);
@@ -87,10 +90,13 @@ export class SessionLink {
     };
     main.onClose(onClose(() => this.#pushes.reading));
     side.onClose(onClose(() => false));
+    // A connection that stays up while Redis answers nothing (a host or network gone without a reset) would hold
+    // the calls sent to this worker for ever, its supervisor's heartbeat going on: the session ends as for a cut.
+    watchAnswers(this.#watch, 1000, () => onClose(() => true)(true));
     this.#main = main;
     const pushOn = (client: HotClient) => (frame: Buffer) => {
       const s = this.#session!;
-      return client.command(pushCommand(s.heartbeat, s.alive, s.outbox, s.leaseMs, [frame]));
+      return this.#watch.track(client.command(pushCommand(s.heartbeat, s.alive, s.outbox, s.leaseMs, [frame])));
     };
     this.#pushes = new OrderedPushes(pushOn(main), pushOn(side));
     this.#sealer = new FrameSealer(frameKey(setup.token));
@@ -142,7 +148,7 @@ export class SessionLink {
     const s = this.#session;
     if (s === undefined || this.#pushes.reading) return;
     this.#pushes.reading = true;
-    (this.#main.command(['BLMPOP', BLOCK_SECONDS, 1, s.inbox, 'LEFT', 'COUNT', READ_COUNT]) as Promise<[Buffer, Buffer[]] | null>).then(
+    (this.#watch.track(this.#main.command(['BLMPOP', BLOCK_SECONDS, 1, s.inbox, 'LEFT', 'COUNT', READ_COUNT])) as Promise<[Buffer, Buffer[]] | null>).then(
       (reply) => {
         this.#pushes.reading = false;
         if (reply !== null) this.#take(s, reply[1]);

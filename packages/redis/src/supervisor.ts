@@ -21,6 +21,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Redis } from 'ioredis';
+import { AnswerWatch, watchAnswers } from './answer-watch.js';
+import { UNREACHABLE_MS } from './connection.js';
 import { FleetKeys } from './keys.js';
 import { FrameSealer, KIND, type Frame } from './sealed-frame.js';
 import type { Scripts } from './scripts.js';
@@ -59,6 +61,8 @@ export interface SupervisorContext {
   name: string;
   /** Called with what went wrong outside any call (a Redis error while serving): logged by the CLI. */
   warn(message: string): void;
+  /** Tracks the heartbeats on `cmd`: serve.ts reconnects it when Redis stops answering there. */
+  cmdWatch: AnswerWatch;
 }
 
 /** A runtime thread: it connects to Redis as soon as it is made, so that a session finds it ready. */
@@ -119,6 +123,9 @@ export class Supervisor {
   #session: Session | undefined;
   #stopping = false;
   #done: Promise<void> | undefined;
+  /** The blocking reads: each is answered within BLOCK_SECONDS while Redis is alive. */
+  readonly #blockWatch = new AnswerWatch(UNREACHABLE_MS + BLOCK_SECONDS * 1000);
+  #unwatch: (() => void) | undefined;
 
   constructor(ctx: SupervisorContext, block: Redis) {
     this.#ctx = ctx;
@@ -127,6 +134,12 @@ export class Supervisor {
 
   /** Serves executors until {@link stop}. */
   run(): Promise<void> {
+    // Redis that stops answering on this connection is treated as one that went away: the connection is dropped and
+    // made again (commands waiting are sent again), as ioredis does when the connection closes.
+    this.#unwatch ??= watchAnswers(this.#blockWatch, 1000, () => {
+      this.#ctx.warn(`Redis did not answer a blocking read for ${UNREACHABLE_MS / 1000} s: reconnecting`);
+      this.#block.disconnect(true);
+    });
     this.#done ??= this.#loop();
     return this.#done;
   }
@@ -138,6 +151,7 @@ export class Supervisor {
     if (s !== undefined) await this.#endAndLeave(s, { signal, reason: 'the worker process was asked to stop' });
     this.#spare?.end();
     this.#spare = undefined;
+    this.#unwatch?.();
     this.#block.disconnect();
     await this.#done?.catch(() => {});
   }
@@ -161,7 +175,7 @@ export class Supervisor {
   /** FREE: takes the next executor's request and says hello; the executor's alive key must still exist. */
   async #waitForRequest(): Promise<void> {
     const { keys, scripts } = this.#ctx;
-    const popped = (await this.#block.blpop(keys.want, BLOCK_SECONDS)) as [string, string] | null;
+    const popped = (await this.#blockWatch.track(this.#block.blpop(keys.want, BLOCK_SECONDS))) as [string, string] | null;
     if (popped === null || this.#stopping) return;
     const [executorId, requestId, lease] = popped[1].split('|');
     const leaseMs = Number(lease);
@@ -197,7 +211,7 @@ export class Supervisor {
       if (s.over) return;
       // Retired (the thread sent LEFT after its last results), or Redis refused its push: the worker is free again.
       if ('close' in out || 'over' in out) this.#leave(s);
-      else if ('cut' in out) void this.#endAndLeave(s, { signal: null, reason: 'its connection to Redis dropped while it read its inbox (calls sent then may be lost)', cut: true });
+      else if ('cut' in out) void this.#endAndLeave(s, { signal: null, reason: 'its connection to Redis dropped, or went unanswered, while it read its inbox (calls sent then may be lost)', cut: true });
       else this.#ctx.warn(out.warn);
     });
     let failure: string | undefined;
@@ -224,7 +238,7 @@ export class Supervisor {
     if (s.over) return;
     try {
       // 0: the executor declared this worker lost (it was silent too long); -1: the executor is gone.
-      if ((await this.#ctx.scripts.beat(s.heartbeat, s.alive, s.leaseMs)) !== 1) this.#leave(s);
+      if ((await this.#ctx.cmdWatch.track(this.#ctx.scripts.beat(s.heartbeat, s.alive, s.leaseMs))) !== 1) this.#leave(s);
     } catch (error) {
       this.#ctx.warn(`heartbeat failed: ${(error as Error)?.message ?? String(error)}`);
     }
@@ -232,7 +246,7 @@ export class Supervisor {
 
   /** SERVING: reads the control list (the thread reads the inbox) and acts on each frame. */
   async #serve(s: Session): Promise<void> {
-    const reply = (await this.#block.blmpopBuffer(BLOCK_SECONDS, 1, s.control, 'LEFT', 'COUNT', READ_COUNT)) as [Buffer, Buffer[]] | null;
+    const reply = (await this.#blockWatch.track(this.#block.blmpopBuffer(BLOCK_SECONDS, 1, s.control, 'LEFT', 'COUNT', READ_COUNT))) as [Buffer, Buffer[]] | null;
     if (reply === null) return;
     for (const raw of reply[1]) {
       if (s.over) return;
