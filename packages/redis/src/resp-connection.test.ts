@@ -1,6 +1,8 @@
 import { once } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
+import { setImmediate as turn } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RespConnection, encodeCommand, respTarget } from './resp-connection.js';
+import { RespConnection, encodeCommand, respTarget, type RespTarget } from './resp-connection.js';
 import { describeWithRedis, startRedisServer, type RedisServer } from './redis-server.testing.js';
 
 describe('encodeCommand', () => {
@@ -79,6 +81,16 @@ describeWithRedis('RespConnection', () => {
     }
   });
 
+  it('a password given where Redis has none: it gets ready and serves (as with ioredis), not retrying for ever', async () => {
+    const c = new RespConnection({ ...respTarget(server.url, 'resp test')!, password: 'not-needed' });
+    c.on('error', () => {});
+    try {
+      expect(await c.command(['PING'])).toBe('PONG');
+    } finally {
+      c.disconnect();
+    }
+  });
+
   it('an ACL user that may not name its connection still gets a working connection', async () => {
     await guarded.client.call('ACL', 'SETUSER', 'nameless', 'on', '>pw', '~*', '+@all', '-client|setname');
     const url = guarded.url.replace(/\/\/[^@]*@/, '//nameless:pw@');
@@ -108,6 +120,106 @@ describeWithRedis('RespConnection', () => {
       expect(await c.command(['CLIENT', 'ID'])).not.toBe(id);
     } finally {
       c.disconnect();
+    }
+  });
+});
+
+/** A TCP server on 127.0.0.1 that hands each connection to `serve`. */
+async function scriptedServer(serve: (socket: Socket) => void): Promise<{ port: number; server: Server }> {
+  const server = createServer(serve);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { port: (server.address() as { port: number }).port, server };
+}
+
+/** +PONG for each PING in `data` (commands as encodeCommand writes them), +OK for any other command. */
+function answers(data: Buffer): string {
+  return data
+    .toString('latin1')
+    .split(/(?=\*\d+\r\n\$)/)
+    .map((command) => (command.includes('\r\nPING\r\n') ? '+PONG\r\n' : '+OK\r\n'))
+    .join('');
+}
+
+describe('RespConnection against a scripted server', () => {
+  const target = (port: number, extra: Partial<RespTarget> = {}): RespTarget => ({ host: '127.0.0.1', port, name: 'scripted', ...extra });
+
+  it('reads replies cut anywhere across many chunks, and the replies it handed out stay intact as more data arrives', async () => {
+    const big = Buffer.alloc(200_000, 0x78);
+    const stream = Buffer.concat([
+      Buffer.from('+OK\r\n'),
+      Buffer.from('$5\r\nhello\r\n'),
+      Buffer.from('*3\r\n$3\r\nabc\r\n$200000\r\n'),
+      big,
+      Buffer.from('\r\n:-5\r\n'),
+      Buffer.from('*2\r\n$-1\r\n*1\r\n$4\r\n\r\n\r\n\r\n'),
+    ]);
+    const { port, server } = await scriptedServer((socket) => {
+      socket.once('data', async () => {
+        // The handshake's CLIENT SETNAME gets the +OK; then the stream goes in pieces of 1 to 4,000 bytes.
+        let at = 0;
+        for (let i = 0; at < stream.length; i++) {
+          const size = i % 3 === 0 ? 1 + (i % 7) : 1 + ((i * 7919) % 4000);
+          socket.write(stream.subarray(at, at + size));
+          at += size;
+          await turn();
+        }
+      });
+    });
+    const c = new RespConnection(target(port));
+    c.on('error', () => {});
+    try {
+      const [hello, array, nested] = await Promise.all([c.command(['GET', 'a']), c.command(['X']), c.command(['Y'])]);
+      expect(hello).toEqual(Buffer.from('hello'));
+      const [abc, bulk, minus] = array as [Buffer, Buffer, number];
+      expect(abc.toString()).toBe('abc');
+      expect(bulk.equals(big)).toBe(true);
+      expect(minus).toBe(-5);
+      expect(nested).toEqual([null, [Buffer.from('\r\n\r\n')]]);
+      // Read again once everything arrived: nothing handed out was written over.
+      expect(hello).toEqual(Buffer.from('hello'));
+      expect(bulk.equals(big)).toBe(true);
+    } finally {
+      c.disconnect();
+      server.close();
+    }
+  });
+
+  it('a drop during the handshake loses no caller\'s command (close says 0), and holds what was asked for the next connection', async () => {
+    let connections = 0;
+    const { port, server } = await scriptedServer((socket) => {
+      // The first connection drops as soon as the handshake arrives; the next answers it and a PING.
+      if (++connections === 1) socket.once('data', () => socket.destroy());
+      else socket.on('data', (data) => socket.write(answers(data)));
+    });
+    const c = new RespConnection(target(port));
+    c.on('error', () => {});
+    try {
+      const closed = once(c, 'close');
+      const pong = c.command(['PING']);
+      expect(await closed).toEqual([0]);
+      expect(await pong).toBe('PONG');
+    } finally {
+      c.disconnect();
+      server.close();
+    }
+  });
+
+  it('a cork taken before the connection is ready does not hold back the handshake, and its commands leave at uncork', async () => {
+    const { port, server } = await scriptedServer((socket) => {
+      socket.on('data', (data) => socket.write(answers(data)));
+    });
+    const c = new RespConnection(target(port));
+    c.on('error', () => {});
+    try {
+      c.cork();
+      const pong = c.command(['PING']);
+      await once(c, 'ready');
+      c.uncork();
+      expect(await pong).toBe('PONG');
+    } finally {
+      c.disconnect();
+      server.close();
     }
   });
 });

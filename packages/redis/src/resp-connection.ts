@@ -54,7 +54,15 @@ const RETRY_MAX_MS = 500;
 interface Pending {
   resolve(reply: RespReply): void;
   reject(error: Error): void;
+  /** AUTH, SELECT or CLIENT SETNAME of the handshake, not a caller's command. */
+  handshake?: true;
 }
+
+/** Redis's reply to AUTH when it has no password (Redis 6+, and older). */
+const NO_PASSWORD_SET = /without any password configured|no password is set/i;
+
+/** The smallest buffer a partial reply is gathered in (it doubles as it grows). */
+const MIN_GATHER_BYTES = 64 * 1024;
 
 /** Encodes a command as one buffer (a RESP array of bulk strings). */
 export function encodeCommand(args: readonly RespArg[]): Buffer {
@@ -169,9 +177,16 @@ export class RespConnection extends EventEmitter {
   #inFlightHead = 0;
   /** Waiting for the connection to be ready: written then, in order. */
   #queued: { bytes: Buffer; pending: Pending }[] = [];
-  /** Bytes received and not parsed yet. */
-  #chunks: Buffer[] = [];
-  #buffered = 0;
+  /**
+   * Bytes received and not parsed yet (a reply cut across chunks), from
+   * `#pendStart` for `#pendLength` bytes. Chunks are appended in place, and
+   * the buffer is replaced (never written over) when full: replies point
+   * into it, and a reply cut over many chunks costs each byte a copy or two,
+   * not one per chunk.
+   */
+  #pend: Buffer = Buffer.alloc(0);
+  #pendStart = 0;
+  #pendLength = 0;
   /** No reply can be complete before this many bytes are buffered. */
   #need = 0;
   #corked = 0;
@@ -208,11 +223,12 @@ export class RespConnection extends EventEmitter {
 
   /** Holds writes until {@link uncork}, so that several commands leave in one write (nests). */
   cork(): void {
-    if (this.#corked++ === 0) this.#socket?.cork();
+    // Before ready the socket must stay uncorked for the handshake; ready corks it if still asked to.
+    if (this.#corked++ === 0 && this.#ready) this.#socket?.cork();
   }
 
   uncork(): void {
-    if (this.#corked > 0 && --this.#corked === 0) this.#socket?.uncork();
+    if (this.#corked > 0 && --this.#corked === 0 && this.#ready) this.#socket?.uncork();
   }
 
   /** Whether the connection keeps the process alive (now and after reconnects), as `socket.ref()`. */
@@ -262,9 +278,11 @@ export class RespConnection extends EventEmitter {
     };
     for (const step of steps) {
       this.#inFlight.push({
+        handshake: true,
         resolve: answered,
         reject: (error) => {
-          if (!step.required) return answered();
+          // A password given where Redis has none: Redis says so and serves anyway (ioredis warns and goes on).
+          if (!step.required || NO_PASSWORD_SET.test(error.message)) return answered();
           if (failed) return;
           failed = true;
           this.emit('error', error);
@@ -293,10 +311,12 @@ export class RespConnection extends EventEmitter {
   }
 
   #onData(chunk: Buffer): void {
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
-    if (this.#buffered < this.#need) return;
-    const buf = this.#chunks.length === 1 ? this.#chunks[0] : Buffer.concat(this.#chunks, this.#buffered);
+    let buf = chunk;
+    if (this.#pendLength > 0) {
+      this.#gather(chunk);
+      if (this.#pendLength < this.#need) return;
+      buf = this.#pend.subarray(this.#pendStart, this.#pendStart + this.#pendLength);
+    }
     let at = 0;
     while (at < buf.length) {
       let reply: RespReply | RespError;
@@ -324,30 +344,47 @@ export class RespConnection extends EventEmitter {
       if (reply instanceof RespError) pending.reject(reply);
       else pending.resolve(reply);
     }
-    if (at >= buf.length) {
-      this.#chunks = [];
-      this.#buffered = 0;
-      this.#need = 0;
-    } else {
-      const rest = buf.subarray(at);
-      this.#chunks = [rest];
-      this.#buffered = rest.length;
+    if (buf !== chunk) {
+      // Past what was parsed, never back over it: the replies handed out point into it.
+      this.#pendStart += at;
+      this.#pendLength -= at;
+    } else if (at < buf.length) {
+      this.#gather(chunk.subarray(at));
     }
+    if (this.#pendLength === 0) this.#need = 0;
+  }
+
+  /** Appends `bytes` to the partial reply, in place while they fit, else in a new buffer of twice the need. */
+  #gather(bytes: Buffer): void {
+    const end = this.#pendStart + this.#pendLength;
+    if (end + bytes.length <= this.#pend.length) {
+      bytes.copy(this.#pend, end);
+    } else {
+      const length = this.#pendLength + bytes.length;
+      const next = Buffer.allocUnsafe(Math.max(MIN_GATHER_BYTES, 2 * length, this.#need));
+      this.#pend.copy(next, 0, this.#pendStart, end);
+      bytes.copy(next, this.#pendLength);
+      this.#pend = next;
+      this.#pendStart = 0;
+    }
+    this.#pendLength += bytes.length;
   }
 
   #onClose(socket: Socket): void {
     if (this.#socket !== socket) return;
     this.#ready = false;
     this.#socket = undefined;
-    this.#chunks = [];
-    this.#buffered = 0;
+    this.#pend = Buffer.alloc(0);
+    this.#pendStart = 0;
+    this.#pendLength = 0;
     this.#need = 0;
     const inFlight = this.#inFlight.splice(this.#inFlightHead);
     this.#inFlight.length = 0;
     this.#inFlightHead = 0;
     const error = new Error('the connection to Redis dropped before the reply came');
     for (const p of inFlight) p.reject(error);
-    this.emit('close', inFlight.length);
+    // The handshake's own commands are no caller's: a drop during it lost nothing.
+    this.emit('close', inFlight.filter((p) => p.handshake !== true).length);
     if (this.#ended) return;
     const delay = Math.min(RETRY_STEP_MS * ++this.#attempts, RETRY_MAX_MS);
     this.#retryTimer = setTimeout(() => this.#open(), delay);
