@@ -45,6 +45,18 @@ describe('exportNamed', () => {
     expect(exportNamed({}, 'x')).toBeUndefined();
   });
 
+  it("does not take what every object or function has (toString, constructor, bind) for an export of default", () => {
+    for (const name of ['toString', 'constructor', 'hasOwnProperty', 'valueOf']) expect(exportNamed({ default: { parse() {} } }, name)).toBeUndefined();
+    for (const name of ['bind', 'call', 'apply']) expect(exportNamed({ default: () => 0 }, name)).toBeUndefined();
+    // A class instance's methods are its exports.
+    class Parser {
+      parse(): number {
+        return 1;
+      }
+    }
+    expect(typeof exportNamed({ default: new Parser() }, 'parse')).toBe('function');
+  });
+
   it('lets tasksFrom handles and workers find the exports of such a module', async () => {
     const url = new URL('../test-fixtures/commonjs-module.cjs', import.meta.url);
     const { five, notAFunction } = tasksFrom<{ five(x: number): number; notAFunction(): void }>(url);

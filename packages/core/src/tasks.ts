@@ -121,12 +121,20 @@ export function tasksFrom<M>(moduleUrl: string | URL): TaskHandles<M> {
  * its users and its types see them, so they are found there too.
  */
 export function exportNamed(namespace: Record<string, unknown>, name: string): unknown {
-  if (name in namespace) return namespace[name];
+  if (Object.hasOwn(namespace, name)) return namespace[name];
   const exported = namespace.default;
-  if ((typeof exported === 'object' && exported !== null) || typeof exported === 'function') {
+  if (((typeof exported === 'object' && exported !== null) || typeof exported === 'function') && definedBy(exported, name)) {
     return (exported as Record<string, unknown>)[name];
   }
   return undefined;
+}
+
+/** Whether `name` is `value`'s own or its class's, not every object's or function's (`toString`, `bind`, `constructor` of Object). */
+function definedBy(value: object, name: string): boolean {
+  for (let o: object | null = value; o !== null && o !== Object.prototype && o !== Function.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    if (Object.hasOwn(o, name)) return true;
+  }
+  return false;
 }
 
 /** A function tagged as the task `url#name`, as defineTasks tags one; called here, it imports the module and calls the export. */
