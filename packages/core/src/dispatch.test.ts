@@ -111,17 +111,22 @@ describe('DispatchPolicy.take', () => {
     expect(policy.room(w, 3)).toBe(MAX_IN_FLIGHT - 1);
   });
 
-  it('takes a new call named running on the board as a sign of life (not stalled inside a long call)', () => {
+  /** A worker given 16 short calls at 10 ms (ids 1 to 16), with a progress board the test sets. */
+  function fullSlotWithBoard() {
     const policy = new DispatchPolicy(Infinity);
     policy.timing.record([1, 0.01], 0);
-    const queue = queueOf(40, 1);
     const board = { running: 0, get: () => board.running };
     const w = readySlot({ ...channel, progress: board });
-    const batch = policy.take(queue, w, 100, 10);
+    const batch = policy.take(queueOf(40, 1), w, 100, 10);
     batch.forEach((item, i) => {
       item.id = i + 1;
       w.inflight.push(item);
     });
+    return { policy, board, w, batch };
+  }
+
+  it('takes a new call named running on the board as a sign of life (not stalled inside a long call)', () => {
+    const { policy, board, w, batch } = fullSlotWithBoard();
     // Read while 14 are unfinished: full.
     board.running = batch[2].id;
     expect(policy.isOpen(w, 10 + STALL_MS / 2)).toBe(false);
@@ -133,16 +138,7 @@ describe('DispatchPolicy.take', () => {
   });
 
   it('does not take a call first seen on the board long after the last reading as a sign of life now (a long call after a quiet spell)', () => {
-    const policy = new DispatchPolicy(Infinity);
-    policy.timing.record([1, 0.01], 0);
-    const queue = queueOf(40, 1);
-    const board = { running: 0, get: () => board.running };
-    const w = readySlot({ ...channel, progress: board });
-    const batch = policy.take(queue, w, 100, 10);
-    batch.forEach((item, i) => {
-      item.id = i + 1;
-      w.inflight.push(item);
-    });
+    const { policy, board, w, batch } = fullSlotWithBoard();
     board.running = batch[0].id;
     expect(policy.isOpen(w, 10.5)).toBe(false);
     // Nothing read it for 300 ms; the call now running may have started any time since: stalled.
