@@ -75,7 +75,8 @@ export class PoolEngine {
       if (w.channel?.awaitingWorker === true) continue;
       workers++;
       alive += now - w.bornAt;
-      if (w.busy > 0) busyWorkers++;
+      // An ended worker (its call timed out or was aborted) is on its way out, its call already failed.
+      if (w.busy > 0 && w.state !== 'ended') busyWorkers++;
     }
     return { workers, busyWorkers, utilization: alive > 0 ? Math.min(1, this.#busyMs / alive) : 0 };
   }

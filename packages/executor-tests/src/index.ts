@@ -564,6 +564,10 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         const f = endless(ex.with({ timeout: 20 }));
         const error = await f.exception();
         expect(TimeoutError.isInstance(error)).toBe(true);
+        expect(ex.stats()).toMatchObject({ running: 0, failed: 1 });
+        // A pool ended that worker: on its way out, it is busy with nothing of the caller's. (In-thread code
+        // cannot be stopped: the inline executor's call goes on, and says so.)
+        if (suite.pool) expect(ex.stats().busyWorkers).toBe(0);
         expect(await ex.submit(tasks.add, 2, 3)).toBe(5);
       });
 
