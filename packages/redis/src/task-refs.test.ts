@@ -2,20 +2,24 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskRef } from '@futures/core/transport';
 import { PortableRefs, RefResolver } from './task-refs.js';
 
 describe('portable task references', () => {
-  const root = realpathSync(mkdtempSync(join(tmpdir(), 'futures-refs-')));
+  // Made in beforeAll, not while the file is collected: a run that skips every test here (-t) skips afterAll too.
+  let root = '';
+  beforeAll(() => {
+    root = realpathSync(mkdtempSync(join(tmpdir(), 'futures-refs-')));
+    write(join(root, 'here', 'package.json'), JSON.stringify({ name: '@acme/jobs' }));
+    write(join(root, 'here', 'lib', 'deep', 'tasks.mjs'), 'export const x = 1;');
+    write(join(root, 'loose', 'tasks.mjs'), 'export const x = 1;');
+  });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   const write = (path: string, text: string) => {
     mkdirSync(join(path, '..'), { recursive: true });
     writeFileSync(path, text);
   };
-  write(join(root, 'here', 'package.json'), JSON.stringify({ name: '@acme/jobs' }));
-  write(join(root, 'here', 'lib', 'deep', 'tasks.mjs'), 'export const x = 1;');
-  write(join(root, 'loose', 'tasks.mjs'), 'export const x = 1;');
   type ModuleRef = Extract<TaskRef, { kind: 'module' }>;
   const ref = (path: string): ModuleRef => ({ kind: 'module', module: pathToFileURL(path).href, name: 'resize' });
   /** The module URL of a reference that must still be a module reference. */
