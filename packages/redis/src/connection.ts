@@ -5,8 +5,6 @@
 import { Redis } from 'ioredis';
 import { clientOptions } from './redis-url.js';
 
-export { UNREACHABLE_MS } from './answer-watch.js';
-
 /** `url` without its password, for messages. */
 export function redactUrl(url: string): string {
   try {

@@ -5,6 +5,11 @@
  */
 import type { RedisOptions } from 'ioredis';
 
+/** How long to wait before reconnecting after the `times`-th failed attempt, ms: 50, 100, ... at most 500. */
+export function reconnectDelay(times: number): number {
+  return Math.min(50 * times, 500);
+}
+
 /**
  * Client options for `url`: `redis://[user:password@]host[:port][/db]`,
  * `rediss://...` (TLS), or a Unix socket path (`/run/redis.sock`,
@@ -12,9 +17,9 @@ import type { RedisOptions } from 'ioredis';
  */
 export function clientOptions(url: string): RedisOptions {
   const common: RedisOptions = {
-    // Commands wait for a reconnect; the pool gives up on its own after UNREACHABLE_MS (connection.ts).
+    // Commands wait for a reconnect; the pool gives up on its own after UNREACHABLE_MS (answer-watch.ts).
     maxRetriesPerRequest: null,
-    retryStrategy: (times) => Math.min(50 * times, 500),
+    retryStrategy: reconnectDelay,
     enableAutoPipelining: false,
     lazyConnect: false,
   };

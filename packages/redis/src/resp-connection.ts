@@ -20,7 +20,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
-import { clientOptions } from './redis-url.js';
+import { clientOptions, reconnectDelay } from './redis-url.js';
 
 /** A reply: a string or integer, bulk bytes, null, an array of replies; errors reject. */
 export type RespReply = null | number | string | Buffer | RespReply[];
@@ -47,9 +47,6 @@ export function respTarget(url: string, name: string): RespTarget | undefined {
 export type RespArg = string | number | Uint8Array;
 
 const CRLF = Buffer.from('\r\n');
-/** Reconnect delays, ms: 50, 100, ... at most 500 (ioredis's in connection.ts). */
-const RETRY_STEP_MS = 50;
-const RETRY_MAX_MS = 500;
 
 interface Pending {
   resolve(reply: RespReply): void;
@@ -386,7 +383,8 @@ export class RespConnection extends EventEmitter {
     // The handshake's own commands are no caller's: a drop during it lost nothing.
     this.emit('close', inFlight.filter((p) => p.handshake !== true).length);
     if (this.#ended) return;
-    const delay = Math.min(RETRY_STEP_MS * ++this.#attempts, RETRY_MAX_MS);
+    // The same delays as the ioredis connections' (redis-url.ts).
+    const delay = reconnectDelay(++this.#attempts);
     this.#retryTimer = setTimeout(() => this.#open(), delay);
   }
 

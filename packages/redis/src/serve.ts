@@ -6,8 +6,8 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
-import { AnswerWatch, watchAnswers } from './answer-watch.js';
-import { connect, isRefusal, redactUrl, UNREACHABLE_MS } from './connection.js';
+import { AnswerWatch, UNREACHABLE_MS, watchAnswers } from './answer-watch.js';
+import { connect, isRefusal, redactUrl } from './connection.js';
 import { RedisConnectionError } from './errors.js';
 import { FleetKeys } from './keys.js';
 import { FrameSealer, frameKey } from './sealed-frame.js';
