@@ -23,7 +23,8 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { CALL_STRIDE, EXIT_GRACE_MS, PROGRESS_RUNNING, RESULT_STRIDE, type FromWorker, type ProgressReader, type ToWorker, type Transport, type TransportHost, type WorkerChannel, type WorkerEvents, type WorkerExit } from '@futures/core/transport';
-import { ClientRef, connect, isRefusal, redactUrl, UNREACHABLE_MS } from './connection.js';
+import { AnswerWatch, UNREACHABLE_MS } from './answer-watch.js';
+import { ClientRef, connect, isRefusal, redactUrl } from './connection.js';
 import { EngineCodec } from './engine-codec.js';
 import { BrokenRedisPoolError, RedisConnectionError } from './errors.js';
 import { FleetKeys } from './keys.js';
@@ -123,15 +124,14 @@ export class RedisTransport implements Transport {
   #downSince: number | undefined = Date.now();
   #lastError: unknown;
   /**
-   * When the command the tick now waits for was sent (undefined: none waits).
-   * A connection that stays up while Redis does not answer (the server is
-   * stopped or hung, the host or the network is gone without a reset) never
-   * closes by itself: this clock, and {@link #readSentAt} on the other
-   * connection, notice it.
+   * The commands the tick waits for. A connection that stays up while Redis
+   * does not answer (the server is stopped or hung, the host or the network
+   * is gone without a reset) never closes by itself: this watch, and
+   * {@link #readWatch} on the other connection, notice it.
    */
-  #tickWaitSince: number | undefined;
-  /** When the outbox read now waiting was sent; it is answered within {@link READ_BLOCK_SECONDS} when Redis is alive. */
-  #readSentAt: number | undefined;
+  readonly #tickWatch = new AnswerWatch(UNREACHABLE_MS);
+  /** The outbox read: answered within {@link READ_BLOCK_SECONDS} when Redis is alive. */
+  readonly #readWatch = new AnswerWatch(UNREACHABLE_MS + READ_BLOCK_SECONDS * 1000);
   #failure: Error | undefined;
   #closed = false;
   #host!: TransportHost;
@@ -340,17 +340,14 @@ export class RedisTransport implements Transport {
         let reply: [Buffer, Buffer[]] | null;
         try {
           this.#pushes.reading = true;
-          this.#readSentAt = Date.now();
-          const read = this.#block.command(['BLMPOP', READ_BLOCK_SECONDS, 1, this.#outbox, 'LEFT', 'COUNT', READ_COUNT]) as Promise<[Buffer, Buffer[]] | null>;
+          const read = this.#readWatch.track(this.#block.command(['BLMPOP', READ_BLOCK_SECONDS, 1, this.#outbox, 'LEFT', 'COUNT', READ_COUNT])) as Promise<[Buffer, Buffer[]] | null>;
           if (corked) this.#block.uncork();
           corked = false;
           read.catch(() => {});
           const stopped = new Promise<null>((resolve) => (this.#endRead = () => resolve(null)));
           reply = await Promise.race([read, stopped]);
           this.#endRead = undefined;
-          this.#readSentAt = undefined;
         } catch {
-          this.#readSentAt = undefined;
           this.#pushes.reading = false;
           if (this.#closed || this.#failure !== undefined) return;
           await new Promise((resolve) => setTimeout(resolve, 50).unref());
@@ -430,9 +427,8 @@ export class RedisTransport implements Transport {
    */
   #checkSilence(): void {
     const silent = (): string | undefined => {
-      const now = Date.now();
-      if (this.#tickWaitSince !== undefined && now - this.#tickWaitSince >= UNREACHABLE_MS) return 'the command connection';
-      if (this.#readSentAt !== undefined && now - this.#readSentAt >= UNREACHABLE_MS + READ_BLOCK_SECONDS * 1000) return "the outbox reader's connection";
+      if (this.#tickWatch.late()) return 'the command connection';
+      if (this.#readWatch.late()) return "the outbox reader's connection";
       return undefined;
     };
     if (this.#closed || this.#failure !== undefined || silent() === undefined) return;
@@ -447,14 +443,9 @@ export class RedisTransport implements Transport {
     }).unref();
   }
 
-  /** Awaits a command of the tick, on the clock of {@link #checkSilence}. */
-  async #answer<T>(command: Promise<T>): Promise<T> {
-    this.#tickWaitSince = Date.now();
-    try {
-      return await command;
-    } finally {
-      this.#tickWaitSince = undefined;
-    }
+  /** A command of the tick, on the clock of {@link #checkSilence}. */
+  #answer<T>(command: Promise<T>): Promise<T> {
+    return this.#tickWatch.track(command);
   }
 
   async #tick(): Promise<void> {
