@@ -20,7 +20,9 @@ export type Op =
    */
   | { kind: 'parse'; sources: readonly string[]; how: 'map' | 'submit'; chunksize?: number; expected: number }
   /** Send a payload of `bytes` bytes and get it back, `reps` times in a row. */
-  | { kind: 'echo'; bytes: number; type: 'u8' | 'f64'; reps: number; transfer?: boolean };
+  | { kind: 'echo'; bytes: number; type: 'u8' | 'f64'; reps: number; transfer?: boolean }
+  /** `n` tiny messages posted to a thread, one at a time: the time the sender spends in `postMessage` (see WakeFloor). */
+  | { kind: 'wake'; n: number };
 
 /**
  * A pool (ours or a peer's), a bare medium, or a baseline, as the session

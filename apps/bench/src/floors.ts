@@ -110,33 +110,25 @@ abstract class FloorContender implements Contender {
   }
 }
 
-/** Bare `postMessage` to a worker thread that posts it back (structured clone both ways). */
-export class ThreadFloor extends FloorContender {
-  readonly id = 'floor-postmessage';
-  readonly label = 'floor: bare postMessage';
+/** A bench thread whose every message lands in a {@link ReplyCounter}; ended by `terminate`. */
+class ReplyThread {
   #worker: Worker | undefined;
 
-  async open(): Promise<void> {
-    const worker = new Worker(workerFile('raw-thread-echo.js'));
+  /** Starts `workers/<script>` and resolves once it runs; `what` names it when it exits. */
+  async start(script: string, replies: ReplyCounter, what: string, workerData?: unknown): Promise<void> {
+    const worker = new Worker(workerFile(script), { workerData });
     this.#worker = worker;
-    worker.on('message', (m) => this.replies.add(1, m));
-    worker.on('error', (err) => this.replies.fail(err));
-    worker.on('exit', (code) => this.replies.fail(new Error(`echo thread exited (${code})`)));
+    worker.on('message', (m) => replies.add(1, m));
+    worker.on('error', (err) => replies.fail(err));
+    worker.on('exit', (code) => replies.fail(new Error(`${what} exited (${code})`)));
     await new Promise<void>((resolve, reject) => {
       worker.once('online', resolve);
       worker.once('error', reject);
     });
   }
 
-  protected sendTiny(i: number): void {
-    this.#worker!.postMessage(i);
-  }
-
-  protected async roundTrip(payload: Uint8Array | Float64Array): Promise<number> {
-    const p = this.replies.expect(1);
-    this.#worker!.postMessage(payload);
-    await p;
-    return byteLengthOf(this.replies.last);
+  post(message: unknown): void {
+    this.#worker!.postMessage(message);
   }
 
   async close(): Promise<undefined> {
@@ -150,6 +142,36 @@ export class ThreadFloor extends FloorContender {
     const w = this.#worker;
     this.#worker = undefined;
     void w?.terminate();
+  }
+}
+
+/** Bare `postMessage` to a worker thread that posts it back (structured clone both ways). */
+export class ThreadFloor extends FloorContender {
+  readonly id = 'floor-postmessage';
+  readonly label = 'floor: bare postMessage';
+  readonly #thread = new ReplyThread();
+
+  open(): Promise<void> {
+    return this.#thread.start('raw-thread-echo.js', this.replies, 'echo thread');
+  }
+
+  protected sendTiny(i: number): void {
+    this.#thread.post(i);
+  }
+
+  protected async roundTrip(payload: Uint8Array | Float64Array): Promise<number> {
+    const p = this.replies.expect(1);
+    this.#thread.post(payload);
+    await p;
+    return byteLengthOf(this.replies.last);
+  }
+
+  close(): Promise<undefined> {
+    return this.#thread.close();
+  }
+
+  kill(): void {
+    this.#thread.kill();
   }
 }
 
@@ -370,5 +392,89 @@ export class FramedSocketFloor extends SocketFloor {
 
   protected override sendTiny(i: number): void {
     this.write(lengthFrame(pack(i)));
+  }
+}
+
+/** How long the sleeping thread waits for work before a timed message (ms): long past any spin-before-sleep. */
+const ASLEEP_MS = 2;
+/** The busy thread spins until the timed message is posted (it is told through the shared flag), at most this long (ms). */
+const BUSY_MAX_MS = 100;
+/** The shared flag: the target spins (set by it), the timed message is out (set by the sender). */
+const SPINNING = 1;
+const POSTED = 2;
+
+/**
+ * What a message costs its sender on its own thread: the time `postMessage`
+ * takes to return, posting to a thread that sleeps (it has had nothing to do
+ * for 2 ms) or to one that is busy. Waking a sleeping thread is a system call
+ * that has the kernel (and, in a VM, the hypervisor) wake its core; posting
+ * to a busy one only queues. A pool pays the first price for every message
+ * that finds the other side idle: once per exchange of up to 16 calls per
+ * worker (the dispatch bound), where a bare medium's burst pays it once.
+ */
+export class WakeFloor implements Contender {
+  readonly kind: ContenderKind = 'floor';
+  readonly requires = 'node';
+  readonly id: string;
+  readonly label: string;
+  readonly #receiver: 'asleep' | 'busy';
+  readonly #replies = new ReplyCounter();
+  /** SPINNING while the other thread spins, POSTED once the timed message is out. */
+  readonly #busy = new Int32Array(new SharedArrayBuffer(4));
+  readonly #thread = new ReplyThread();
+
+  constructor(receiver: 'asleep' | 'busy') {
+    this.#receiver = receiver;
+    this.id = `floor-wake-${receiver}`;
+    this.label = receiver === 'asleep' ? 'floor: postMessage to a sleeping thread (sender)' : 'floor: postMessage to a busy thread (sender)';
+  }
+
+  supports(op: Op): boolean {
+    return op.kind === 'wake';
+  }
+
+  open(): Promise<void> {
+    return this.#thread.start('wake-target.js', this.#replies, 'wake target thread', { flag: this.#busy.buffer });
+  }
+
+  async run(op: Op): Promise<number> {
+    if (op.kind !== 'wake') throw new Error(`${this.label} does not run ${op.kind}`);
+    const thread = this.#thread;
+    let ms = 0;
+    for (let i = 0; i < op.n; i++) {
+      if (this.#receiver === 'asleep') {
+        await new Promise((resolve) => setTimeout(resolve, ASLEEP_MS));
+        const replied = this.#replies.expect(1);
+        const t0 = performance.now();
+        thread.post({ spin: 0 });
+        ms += performance.now() - t0;
+        await replied;
+      } else {
+        const replied = this.#replies.expect(2);
+        thread.post({ spin: BUSY_MAX_MS });
+        // Until the other thread is spinning: its wake-up takes microseconds; a dead thread fails the wait.
+        const deadline = performance.now() + 1_000;
+        while (Atomics.load(this.#busy, 0) !== SPINNING) {
+          if (performance.now() > deadline) {
+            replied.catch(() => undefined);
+            throw new Error(`${this.label}: the target thread did not start spinning within 1 s`);
+          }
+        }
+        const t0 = performance.now();
+        thread.post({ spin: 0 });
+        ms += performance.now() - t0;
+        Atomics.store(this.#busy, 0, POSTED);
+        await replied;
+      }
+    }
+    return ms;
+  }
+
+  close(): Promise<undefined> {
+    return this.#thread.close();
+  }
+
+  kill(): void {
+    this.#thread.kill();
   }
 }

@@ -45,4 +45,19 @@ describe('resultsMarkdown', () => {
     expect(md).toContain('bare postMessage 9.40 µs.');
     expect(md).not.toContain(WIDE_SPREAD_NOTE);
   });
+
+  it("says what waking the other side costs the sender, next to the round trips, when the wake floors ran", () => {
+    const r = results(spread(20, 19.5, 20.5));
+    r.transports!.cases.push({
+      id: 'transports.wake',
+      entries: [
+        { id: 'floor-wake-asleep', label: 'floor: postMessage to a sleeping thread (sender)', ms: spread(2.1, 2, 2.2), perOpUs: 21.4 },
+        { id: 'floor-wake-busy', label: 'floor: postMessage to a busy thread (sender)', ms: spread(0.15, 0.14, 0.16), perOpUs: 1.5 },
+      ],
+    } as unknown as NonNullable<BenchResults['transports']>['cases'][number]);
+    const md = resultsMarkdown(r);
+    expect(md).toContain('takes the sender 21.4 µs when the other thread sleeps');
+    expect(md).toContain('and 1.50 µs when it is busy');
+    expect(resultsMarkdown(results(spread(20, 19.5, 20.5)))).not.toContain('takes the sender');
+  });
 });

@@ -59,7 +59,16 @@ export function resultsMarkdown(r: BenchResults): string {
     lines.push(`No-op round trip, 1 worker: ${per.join(' · ')}.`);
     lines.push('');
   }
-  const shown = [...(r.peers?.cases.filter((c) => ['peers.burst', 'peers.map', 'peers.fib', 'peers.payload16'].includes(c.id)) ?? []), ...(rtt ? [rtt] : [])];
+  const wake = r.transports?.cases.find((c) => c.id === 'transports.wake');
+  const asleep = wake?.entries.find((e) => e.id === 'floor-wake-asleep');
+  const busy = wake?.entries.find((e) => e.id === 'floor-wake-busy');
+  if (asleep?.ms && busy?.ms) {
+    lines.push(
+      `Where a round trip's time goes: \`postMessage\` takes the sender ${fmtUs(asleep.perOpUs!)}${flag(asleep)} when the other thread sleeps (it must be woken) and ${fmtUs(busy.perOpUs!)}${flag(busy)} when it is busy. A pool pays the first price on every exchange that finds the other side idle.`,
+    );
+    lines.push('');
+  }
+  const shown = [...(r.peers?.cases.filter((c) => ['peers.burst', 'peers.map', 'peers.fib', 'peers.payload16'].includes(c.id)) ?? []), ...(rtt ? [rtt] : []), ...(wake ? [wake] : [])];
   if (shown.some((c) => hasWideSpread(c.entries))) {
     lines.push(`${WIDE_SPREAD_NOTE}; a ratio built on such a figure is as uncertain.`);
     lines.push('');

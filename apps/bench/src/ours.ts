@@ -113,6 +113,7 @@ export class OurContender implements Contender {
   }
 
   supports(op: Op): boolean {
+    if (op.kind === 'wake') return false;
     return !(op.kind === 'echo' && op.transfer && this.#transport !== 'thread');
   }
 
@@ -178,6 +179,8 @@ export class OurContender implements Contender {
         return op.transfer ? this.#echoTransfer(pool, tasks, op) : this.#echo(pool, tasks, op);
       case 'parse':
         return runParseOurs(pool, op, this.label);
+      case 'wake':
+        throw new Error(`${this.label} does not run ${op.kind}: it is a floor's measure`);
     }
   }
 

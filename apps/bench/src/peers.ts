@@ -139,6 +139,7 @@ export class PeerContender implements Contender {
     // No map in these libraries: a chunked map needs a chunk size, and the parse goes one task per file.
     if (op.kind === 'map' && op.chunksize === undefined) return false;
     if (op.kind === 'parse' && op.how !== 'submit') return false;
+    if (op.kind === 'wake') return false;
     return !(op.kind === 'echo' && op.transfer && !this.#canTransfer);
   }
 
@@ -199,6 +200,8 @@ export class PeerContender implements Contender {
       }
       case 'parse':
         return runParsePeer((source) => pool.call('parse', source), op, this.label);
+      case 'wake':
+        throw new Error(`${this.label} does not run ${op.kind}: it is a floor's measure`);
     }
   }
 

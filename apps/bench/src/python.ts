@@ -55,7 +55,7 @@ export class PythonContender implements Contender {
 
   supports(op: Op): boolean {
     if (this.#pyKind === 'single') return op.kind === 'fib';
-    if (op.kind === 'parse' || (op.kind === 'map' && op.chunksize === undefined)) return false;
+    if (op.kind === 'parse' || op.kind === 'wake' || (op.kind === 'map' && op.chunksize === undefined)) return false;
     return !(op.kind === 'echo' && op.transfer);
   }
 

@@ -69,6 +69,7 @@ function transportRatios(cases: readonly CaseResult[]): RatioLine[] {
     ['process', 'floor-ipc'],
     ['socket', 'floor-socket'],
   ] as const;
+  const wake = ratio(cases, 'waking a thread: posting to it asleep ÷ busy (sender)', ['transports.wake', 'floor-wake-asleep'], ['transports.wake', 'floor-wake-busy']);
   return ['rtt', 'burst'].flatMap((op) => {
     const what = op === 'rtt' ? 'round trip' : 'burst';
     return [
@@ -76,7 +77,7 @@ function transportRatios(cases: readonly CaseResult[]): RatioLine[] {
       // Like for like: the bare socket floor neither frames nor decodes; the IPC floor does both (v8).
       ratio(cases, `${what}: socket ÷ framed socket floor`, [`transports.${op}`, 'socket'], [`transports.${op}`, 'floor-socket-framed']),
     ];
-  });
+  }).concat(wake);
 }
 
 /** The ratios the issues quote: from the transports, peers and workload cases, for those that ran. */

@@ -27,6 +27,8 @@ export interface Settings {
   /** Workers per pool in the peers suite. */
   workers: number;
   rttCalls: number;
+  /** Messages timed by the wake floors (each costs a 2 ms sleep or a 1 ms spin of the other thread). */
+  wakeMessages: number;
   /** Burst of tiny calls (transports, peers, scaling by workers). */
   burstCalls: number;
   mapItems: number;
@@ -72,6 +74,7 @@ export function settingsFor(mode: 'full' | 'quick' | 'tiny'): Settings {
         closeTimeoutMs: 10_000,
         workers: 2,
         rttCalls: 2_000,
+        wakeMessages: 100,
         burstCalls: 20_000,
         mapItems: 100_000,
         mapChunksize: 100,
@@ -104,6 +107,7 @@ export function settingsFor(mode: 'full' | 'quick' | 'tiny'): Settings {
         closeTimeoutMs: 5_000,
         workers: 2,
         rttCalls: 300,
+        wakeMessages: 30,
         burstCalls: 3_000,
         mapItems: 20_000,
         mapChunksize: 100,
@@ -137,6 +141,7 @@ export function settingsFor(mode: 'full' | 'quick' | 'tiny'): Settings {
         closeTimeoutMs: 2_000,
         workers: 2,
         rttCalls: 10,
+        wakeMessages: 3,
         burstCalls: 100,
         mapItems: 1_000,
         mapChunksize: 100,

@@ -1,7 +1,7 @@
 import type { Section } from './args.js';
 import { ParallelFloorBaseline, SingleThreadBaseline } from './baselines.js';
 import type { Contender, Op } from './contender.js';
-import { FramedSocketFloor, IpcFloor, SocketFloor, ThreadFloor } from './floors.js';
+import { FramedSocketFloor, IpcFloor, SocketFloor, ThreadFloor, WakeFloor } from './floors.js';
 import { fmtBytes, fmtCount } from './format.js';
 import { OurContender } from './ours.js';
 import { PeerContender } from './peers.js';
@@ -23,7 +23,7 @@ const OURS = ['thread', 'process', 'socket', 'redis'] as const;
 export function poolSteps(sections: readonly Section[], scalingSizes: number): number {
   const has = (s: Section): boolean => sections.includes(s);
   let n = 0;
-  if (has('transports')) n += 2;
+  if (has('transports')) n += 3;
   else if (has('scaling')) n += 1;
   if (has('scaling')) n += 1 + scalingSizes;
   if (has('peers')) n += 4;
@@ -81,8 +81,23 @@ export async function runPools(ctx: RunContext, sections: readonly Section[], py
         params: { calls: s.burstCalls, workers: 1 },
         entries: has('transports') ? all : ours.map((contender) => ({ contender })),
       });
-      if (has('transports')) cases.push(w1.burst);
-      if (has('transports')) out.transports = { cases };
+      if (has('transports')) {
+        cases.push(w1.burst);
+        // Where a round trip's time goes on this machine: the price of waking the other side.
+        cases.push(
+          await session.measure({
+            id: 'transports.wake',
+            section: 'transports',
+            title: `waking the other side: ${fmtCount(s.wakeMessages)} messages posted to a thread that sleeps or is busy, the sender's time`,
+            opName: 'message',
+            ops: s.wakeMessages,
+            op: { kind: 'wake', n: s.wakeMessages },
+            params: { messages: s.wakeMessages },
+            entries: [new WakeFloor('asleep'), new WakeFloor('busy')].map((contender) => ({ contender })),
+          }),
+        );
+        out.transports = { cases };
+      }
       if (has('scaling')) {
         w1.fib = await session.measure({
           id: 'scaling.fib.w1',
