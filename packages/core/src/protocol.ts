@@ -190,14 +190,9 @@ export type PackedDone = unknown[];
 /** `message` flattened (see {@link PackedDone}), or as it is when it carries `started` (a worker with no board). */
 export function packDone(message: DoneMessage): PackedDone | DoneMessage {
   if (message.started !== undefined) return message;
-  const { results } = message;
   const timing = message.timing ?? [];
-  // Filled by push, so it stays a packed array (a holey one is written key by key).
-  const packed: unknown[] = [];
-  for (let i = 0; i < results.length; i++) packed.push(results[i]);
-  for (let i = 0; i < timing.length; i++) packed.push(timing[i]);
-  packed.push(timing.length, message.busy);
-  return packed;
+  // One array of the exact size, and packed (not holey: a holey one is written key by key).
+  return message.results.concat(timing, [timing.length, message.busy]);
 }
 
 /** Whether `message` (as the engine received it) is a result message that {@link packDone} flattened. */

@@ -345,13 +345,20 @@ class WorkerRuntime {
 
   /** `ms`: how long the call took (busy time); `ran`: the time it is judged by (see call-clock.ts). */
   #record(id: unknown, status: number, value: unknown, ms: number, key = NaN, ran = ms): void {
-    const r = this.#results;
-    if (r.length === 0) this.#firstResultAt = performance.now();
-    r.push(id, status, value);
+    let r = this.#results;
+    // The first result and timing entry go in literals sized to them: a push onto an empty array
+    // reserves 17 slots, and most messages of a round-trip loop carry one result.
+    if (r.length === 0) {
+      this.#firstResultAt = performance.now();
+      this.#results = r = [id, status, value];
+    } else {
+      r.push(id, status, value);
+    }
     this.#busy += ms;
     const t = this.#timing;
     if (key === key) {
-      if (t.length > 0 && t[t.length - 2] === key) {
+      if (t.length === 0) this.#timing = [key, ran];
+      else if (t[t.length - 2] === key) {
         if (ran > t[t.length - 1]) t[t.length - 1] = ran;
       } else {
         t.push(key, ran);
