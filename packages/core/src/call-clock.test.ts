@@ -82,8 +82,9 @@ describe('CallClock', () => {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 40);
     const end = performance.now();
     expect(read!()!).toBeGreaterThanOrEqual(before);
-    // Only the wait to get a core back after it can come off (far less than the 20 ms that judges a call long).
-    expect(clock.ranFor(end - start, end)).toBeGreaterThan(end - start - 20);
+    // The 40 ms blocked are not taken off: only the wait to get a core back after it can come off
+    // (on a loaded machine that wait alone can pass 20 ms, so it is not bounded here).
+    expect(clock.ranFor(end - start, end)).toBeGreaterThanOrEqual(39);
   });
 
   it("on a process's main thread keeps the file open (one read per reading), and opens it per reading once a task closed it", () => {

@@ -111,8 +111,16 @@ export type PackedRun = unknown[] | PackedRunMessage;
 /** `message` with its calls' argument lists spread out (see {@link PackedRunMessage}). */
 export function packRun(message: RunMessage): PackedRun {
   const { calls } = message;
-  // Filled by push, so it stays a packed array (a holey one is written key by key).
-  const packed: unknown[] = [];
+  // A lone call's: a literal of its slots, arguments added by one concat (both packed arrays of the
+  // exact size); else filled by push, so it stays a packed array (a holey one is written key by key).
+  let packed: unknown[];
+  if (calls.length === CALL_STRIDE) {
+    const args = calls[3] as unknown[];
+    packed = [calls[0], calls[1], calls[2], args.length];
+    if (args.length > 0) packed = packed.concat(args);
+    return message.defs === undefined ? packed : { t: 'run', defs: message.defs, packed };
+  }
+  packed = [];
   for (let i = 0; i < calls.length; i += CALL_STRIDE) {
     const args = calls[i + 3] as unknown[];
     packed.push(calls[i], calls[i + 1], calls[i + 2], args.length);
