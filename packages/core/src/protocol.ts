@@ -137,13 +137,17 @@ export function isPackedRun(message: unknown): message is PackedRun {
 /** The {@link RunMessage} that {@link packRun} packed. */
 export function unpackRun(message: PackedRun): RunMessage {
   const packed = Array.isArray(message) ? message : message.packed;
-  const calls: unknown[] = [];
+  // The first call's slots go in a literal of their size (a push onto an empty array reserves 17).
+  let calls: unknown[] | undefined;
   for (let i = 0; i < packed.length; ) {
     const argc = packed[i + 3];
     if (typeof argc !== 'number' || !(argc >= 0) || i + 4 + argc > packed.length) throw new Error(`a packed run message has a bad argument count at slot ${i + 3}`);
-    calls.push(packed[i], packed[i + 1], packed[i + 2], packed.slice(i + 4, i + 4 + argc));
+    const args = packed.slice(i + 4, i + 4 + argc);
+    if (calls === undefined) calls = [packed[i], packed[i + 1], packed[i + 2], args];
+    else calls.push(packed[i], packed[i + 1], packed[i + 2], args);
     i += 4 + argc;
   }
+  calls ??= [];
   return Array.isArray(message) || message.defs === undefined ? { t: 'run', calls } : { t: 'run', defs: message.defs, calls };
 }
 
