@@ -65,8 +65,9 @@ export class CallSender {
     }
     // Built by push: an array made with `new Array(n)` stays "holey" however it is filled, and the v8
     // serializer (structured clone, IPC) writes a holey array as a sparse one, key by key: twice the
-    // bytes and several times the time both ways.
-    const calls: unknown[] = [];
+    // bytes and several times the time both ways. A lone call's is a literal of its four slots (a
+    // push onto an empty array reserves 17).
+    let calls: unknown[] | undefined;
     let defs: unknown[] | undefined;
     let transfer: TransferListItem[] | undefined;
     for (let i = 0; i < batch.length; i++) {
@@ -78,10 +79,11 @@ export class CallSender {
       item.id = this.#nextCallId;
       // Ids are published as 32-bit integers on progress boards.
       this.#nextCallId = this.#nextCallId === 0x7fffffff ? 1 : this.#nextCallId + 1;
-      calls.push(item.id, item.fnId, item.wireKind, item.args);
+      if (calls === undefined) calls = [item.id, item.fnId, item.wireKind, item.args];
+      else calls.push(item.id, item.fnId, item.wireKind, item.args);
     }
     if (transfer !== undefined && transfer.length > 1) transfer = [...new Set(transfer)];
-    w.channel.send(defs === undefined ? { t: 'run', calls } : { t: 'run', defs, calls }, transfer);
+    w.channel.send(defs === undefined ? { t: 'run', calls: calls ?? [] } : { t: 'run', defs, calls: calls ?? [] }, transfer);
     if (defs !== undefined) for (let i = 0; i < defs.length; i += 2) w.known.add(defs[i] as number);
     for (const item of batch) {
       w.inflight.push(item);

@@ -93,6 +93,11 @@ export interface RunMessage {
  * as a reference) far more than for a number in it: 16 one-argument calls post
  * in 7-11 µs with an array each, in 2-3 µs flat. The worker's side rebuilds the
  * `RunMessage` with {@link unpackRun} before the runtime sees it.
+ *
+ * Without `defs` (every message but a worker's first calls of a function) it
+ * goes as the bare array, with no object around it: an object and its keys
+ * cost more to write and far more to read (the reader interns each key) than
+ * the array they hold. Nothing else the engine sends a worker is an array.
  */
 export interface PackedRunMessage {
   t: 'run';
@@ -100,35 +105,50 @@ export interface PackedRunMessage {
   packed: unknown[];
 }
 
+/** A run message as {@link packRun} packs it: the bare packed array, or with `defs`, a {@link PackedRunMessage}. */
+export type PackedRun = unknown[] | PackedRunMessage;
+
 /** `message` with its calls' argument lists spread out (see {@link PackedRunMessage}). */
-export function packRun(message: RunMessage): PackedRunMessage {
+export function packRun(message: RunMessage): PackedRun {
   const { calls } = message;
-  // Filled by push, so it stays a packed array (a holey one is written key by key).
-  const packed: unknown[] = [];
+  // A lone call's: a literal of its slots, arguments added by one concat (both packed arrays of the
+  // exact size); else filled by push, so it stays a packed array (a holey one is written key by key).
+  let packed: unknown[];
+  if (calls.length === CALL_STRIDE) {
+    const args = calls[3] as unknown[];
+    packed = [calls[0], calls[1], calls[2], args.length];
+    if (args.length > 0) packed = packed.concat(args);
+    return message.defs === undefined ? packed : { t: 'run', defs: message.defs, packed };
+  }
+  packed = [];
   for (let i = 0; i < calls.length; i += CALL_STRIDE) {
     const args = calls[i + 3] as unknown[];
     packed.push(calls[i], calls[i + 1], calls[i + 2], args.length);
     for (let j = 0; j < args.length; j++) packed.push(args[j]);
   }
-  return message.defs === undefined ? { t: 'run', packed } : { t: 'run', defs: message.defs, packed };
+  return message.defs === undefined ? packed : { t: 'run', defs: message.defs, packed };
 }
 
-/** Whether `message` is a {@link PackedRunMessage}. */
-export function isPackedRun(message: unknown): message is PackedRunMessage {
-  return (message as PackedRunMessage | undefined)?.t === 'run' && Array.isArray((message as PackedRunMessage).packed);
+/** Whether `message` (as a worker received it) is a run message that {@link packRun} packed. */
+export function isPackedRun(message: unknown): message is PackedRun {
+  return Array.isArray(message) || ((message as PackedRunMessage | undefined)?.t === 'run' && Array.isArray((message as PackedRunMessage).packed));
 }
 
 /** The {@link RunMessage} that {@link packRun} packed. */
-export function unpackRun(message: PackedRunMessage): RunMessage {
-  const { packed } = message;
-  const calls: unknown[] = [];
+export function unpackRun(message: PackedRun): RunMessage {
+  const packed = Array.isArray(message) ? message : message.packed;
+  // The first call's slots go in a literal of their size (a push onto an empty array reserves 17).
+  let calls: unknown[] | undefined;
   for (let i = 0; i < packed.length; ) {
     const argc = packed[i + 3];
     if (typeof argc !== 'number' || !(argc >= 0) || i + 4 + argc > packed.length) throw new Error(`a packed run message has a bad argument count at slot ${i + 3}`);
-    calls.push(packed[i], packed[i + 1], packed[i + 2], packed.slice(i + 4, i + 4 + argc));
+    const args = packed.slice(i + 4, i + 4 + argc);
+    if (calls === undefined) calls = [packed[i], packed[i + 1], packed[i + 2], args];
+    else calls.push(packed[i], packed[i + 1], packed[i + 2], args);
     i += 4 + argc;
   }
-  return message.defs === undefined ? { t: 'run', calls } : { t: 'run', defs: message.defs, calls };
+  calls ??= [];
+  return Array.isArray(message) || message.defs === undefined ? { t: 'run', calls } : { t: 'run', defs: message.defs, calls };
 }
 
 /**
@@ -166,6 +186,48 @@ export interface DoneMessage {
   timing?: number[];
   /** Without a progress board: the id of the call that starts right after these results (see {@link StartedMessage}). */
   started?: number;
+}
+
+/**
+ * A {@link DoneMessage} without `started` as the child process transport
+ * sends it over its v8-serialized channel: one flat array, `[...results,
+ * ...timing, timing.length, busy]`, instead of an object holding two arrays
+ * (a result message is read once per answer on the engine's thread, and
+ * reading an object's keys is most of what reading it costs). Results come
+ * first, so {@link unpackDone} takes them as they are, only cut short.
+ * Nothing else a worker sends is an array.
+ */
+export type PackedDone = unknown[];
+
+/** `message` flattened (see {@link PackedDone}), or as it is when it carries `started` (a worker with no board). */
+export function packDone(message: DoneMessage): PackedDone | DoneMessage {
+  if (message.started !== undefined) return message;
+  const timing = message.timing ?? [];
+  // One array of the exact size, and packed (not holey: a holey one is written key by key).
+  return message.results.concat(timing, [timing.length, message.busy]);
+}
+
+/** Whether `message` (as the engine received it) is a result message that {@link packDone} flattened. */
+export function isPackedDone(message: unknown): message is PackedDone {
+  return Array.isArray(message);
+}
+
+/**
+ * The {@link DoneMessage} that {@link packDone} flattened; takes `packed` over
+ * as its `results`. A malformed one gives a `done` whose `results` is not an
+ * array, which the engine treats as the protocol breach it is.
+ */
+export function unpackDone(packed: PackedDone): DoneMessage {
+  const n = packed.length;
+  const busy = packed[n - 1];
+  const timingLength = packed[n - 2];
+  if (typeof busy !== 'number' || typeof timingLength !== 'number' || !Number.isInteger(timingLength) || timingLength < 0 || timingLength > n - 2) {
+    return { t: 'done', results: undefined as unknown as unknown[], busy: 0 };
+  }
+  const resultsEnd = n - 2 - timingLength;
+  const timing = packed.slice(resultsEnd, n - 2) as number[];
+  packed.length = resultsEnd;
+  return { t: 'done', results: packed, busy, timing };
 }
 
 /**

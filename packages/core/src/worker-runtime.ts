@@ -140,121 +140,191 @@ class WorkerRuntime {
     // Batches queue whole (never copied call by call), so a steady backlog costs no more than its size.
     this.#batches.push(calls);
     this.#queued += calls.length / CALL_STRIDE;
-    if (!this.#draining) void this.#drain();
+    if (!this.#draining) this.#drain();
   }
 
-  /** Runs queued calls one at a time; awaits only when a call (or an import) is asynchronous. */
-  async #drain(): Promise<void> {
+  /**
+   * Runs queued calls one at a time, synchronously while they are: at a call
+   * that must be awaited (an import still loading, a thenable result) the
+   * rest waits until it has settled, then this runs again. Not an async
+   * function: one allocates a promise and a frame for every local on each
+   * entry, awaited or not (some 700 bytes per lone call, on every call of a
+   * round-trip loop).
+   */
+  #drain(): void {
     this.#draining = true;
+    let waiting: Promise<void> | undefined;
     try {
-      for (;;) {
-        if (this.#head === this.#batch.length) {
-          const next = this.#batches.shift();
-          if (next === undefined) break;
-          this.#batch = next;
-          this.#head = 0;
-        }
-        const q = this.#batch;
-        const h = this.#head;
-        const id = q[h];
-        const fnId = q[h + 1] as number;
-        let kind = q[h + 2] as number;
-        // The caller listens to this call's progress reports (see task-progress.ts).
-        const listened = kind >= LISTENED;
-        if (listened) kind -= LISTENED;
-        const args = q[h + 3] as unknown[];
-        q[h + 3] = undefined;
-        this.#head = h + CALL_STRIDE;
-        this.#queued--;
-
-        let entry = this.#tasks.get(fnId);
-        if (entry !== undefined && 'pending' in entry) {
-          this.#flush();
-          await entry.pending;
-          entry = this.#tasks.get(fnId);
-        }
-        const task = entry as ResolvedTask | undefined;
-        if (task === undefined) {
-          this.#record(id, ERROR, encodeError(new Error(`the engine sent call ${String(id)} for unknown function id ${fnId}`)), 0);
-          continue;
-        }
-        if ('error' in task) {
-          this.#record(id, ERROR, encodeError(task.error), 0);
-          continue;
-        }
-        // The engine must always know which call is running, so that a crash, an abort or a timeout
-        // fails that call and no other: publish it in shared memory, or else send the results of the
-        // calls before it first.
-        // Results wait for company only in front of calls known to be short: before a call that may
-        // be long (a new function, or one whose calls ran long lately, see call-timing.ts) they go out
-        // now, so they are not held back for its duration (the engine would see this worker busy with
-        // calls it has finished) nor lost if it crashes the worker.
-        if (this.#progress !== undefined && !this.#progress.set(PROGRESS_RUNNING, id as number)) this.#dropBoard();
-        const progress = this.#progress;
-        // Judged by the same key as the engine's (a function's map chunks apart from its single calls).
-        const key = timingKey(fnId, kind as number);
-        if (progress === undefined) this.#flush(id as number);
-        else if (this.#results.length > 0 && !this.#calls.isShort(key, this.#lastEnd)) this.#flush();
-        const sink = listened ? this.#progressSink(id as number) : undefined;
-        const fn = sink === undefined ? task.fn : withProgress(sink, task.fn);
-        const start = performance.now();
-        this.#clock.starting(start);
-        let status: number = OK;
-        let value: unknown;
-        try {
-          if (kind === CHUNK) {
-            const columns = args as unknown[][];
-            const c0 = columns[0];
-            const c1 = columns[1];
-            // Filled by push, so it stays a packed array: a holey one is sent as a sparse one, key by key.
-            const out: unknown[] = [];
-            for (let i = 0; i < c0.length; i++) {
-              let v =
-                columns.length === 1 ? fn(c0[i]) : columns.length === 2 ? fn(c0[i], c1[i]) : fn(...columns.map((column) => column[i]));
-              if (isThenable(v)) {
-                this.#flush();
-                v = await v;
-              }
-              out.push(v);
-            }
-            value = out;
-          } else {
-            value = fn(...args);
-            if (isThenable(value)) {
-              this.#flush();
-              value = await value;
-            }
-          }
-          // Structured clone would deliver an emitter as `{}`: refuse it as the socket codec does.
-          const live = kind === CHUNK ? liveResultIn(value as unknown[]) : liveResource(value);
-          if (live !== undefined) throw new TypeError(`the result cannot be sent back to the executor: ${live} cannot be sent`);
-        } catch (error) {
-          if (isErrorLike(error)) {
-            status = ERROR;
-            value = encodeError(task.ref.kind === 'source' && error instanceof ReferenceError ? explainScope(error, task.ref.name) : error);
-          } else {
-            status = THROWN;
-            value = error;
-          }
-        }
-        sink?.close();
-        // No PROGRESS_DONE write (a second write per call: a pwrite on processes): the next call's
-        // PROGRESS_RUNNING says this one finished, and a result is held only while later calls run
-        // (every path that waits or ends the drain flushes first). A death in the instant between this
-        // call's end and its result leaving blames it as running: it fails either way, never runs twice.
-        const end = performance.now();
-        const ms = end - start;
-        // Judged by the time it ran, not by the time its thread waited for a core (busy still counts it all).
-        const ran = ms < SHORT_CALL_MS ? ms : this.#clock.ranFor(ms, end);
-        this.#lastEnd = end;
-        this.#calls.note(key, ran, end);
-        this.#record(id, status, value, ms, key, ran);
-      }
+      while (waiting === undefined && this.#nextCall()) waiting = this.#runNext();
     } finally {
-      this.#draining = false;
-      this.#flush();
-      if (this.#retiring) this.#port.close();
+      if (waiting === undefined) this.#drained();
     }
+    waiting?.then(this.#drainAgain, this.#drainFailed);
+  }
+
+  readonly #drainAgain = (): void => this.#drain();
+
+  /** Only a fault of the runtime itself gets here (calls' own errors are their results): end the drain, let it surface. */
+  readonly #drainFailed = (error: unknown): never => {
+    this.#drained();
+    throw error;
+  };
+
+  /** Nothing more to run: send what waits, and end the worker if it was asked to retire meanwhile. */
+  #drained(): void {
+    this.#draining = false;
+    this.#flush();
+    if (this.#retiring) this.#port.close();
+  }
+
+  /** Whether a call is queued; moves to the next batch when the current one is done. */
+  #nextCall(): boolean {
+    if (this.#head === this.#batch.length) {
+      const next = this.#batches.shift();
+      if (next === undefined) return false;
+      this.#batch = next;
+      this.#head = 0;
+    }
+    return true;
+  }
+
+  /** Takes the next queued call off its batch and runs it (see {@link #runCall}). */
+  #runNext(): Promise<void> | undefined {
+    const q = this.#batch;
+    const h = this.#head;
+    const id = q[h] as number;
+    const fnId = q[h + 1] as number;
+    const kind = q[h + 2] as number;
+    const args = q[h + 3] as unknown[];
+    q[h + 3] = undefined;
+    this.#head = h + CALL_STRIDE;
+    this.#queued--;
+    // The caller listens to this call's progress reports (see task-progress.ts).
+    return kind >= LISTENED ? this.#runCall(id, fnId, kind - LISTENED, true, args) : this.#runCall(id, fnId, kind, false, args);
+  }
+
+  /**
+   * Runs one call and records its result; returns a promise when it has to
+   * wait (its function's module still loading, or a thenable result), which
+   * settles once the call is recorded.
+   */
+  #runCall(id: number, fnId: number, kind: number, listened: boolean, args: unknown[]): Promise<void> | undefined {
+    const entry = this.#tasks.get(fnId);
+    if (entry !== undefined && 'pending' in entry) {
+      this.#flush();
+      return entry.pending.then(() => this.#runCall(id, fnId, kind, listened, args));
+    }
+    const task = entry as ResolvedTask | undefined;
+    if (task === undefined) {
+      this.#record(id, ERROR, encodeError(new Error(`the engine sent call ${String(id)} for unknown function id ${fnId}`)), 0);
+      return undefined;
+    }
+    if ('error' in task) {
+      this.#record(id, ERROR, encodeError(task.error), 0);
+      return undefined;
+    }
+    // The engine must always know which call is running, so that a crash, an abort or a timeout
+    // fails that call and no other: publish it in shared memory, or else send the results of the
+    // calls before it first.
+    // Results wait for company only in front of calls known to be short: before a call that may
+    // be long (a new function, or one whose calls ran long lately, see call-timing.ts) they go out
+    // now, so they are not held back for its duration (the engine would see this worker busy with
+    // calls it has finished) nor lost if it crashes the worker.
+    if (this.#progress !== undefined && !this.#progress.set(PROGRESS_RUNNING, id)) this.#dropBoard();
+    const progress = this.#progress;
+    // Judged by the same key as the engine's (a function's map chunks apart from its single calls).
+    const key = timingKey(fnId, kind);
+    if (progress === undefined) this.#flush(id);
+    else if (this.#results.length > 0 && !this.#calls.isShort(key, this.#lastEnd)) this.#flush();
+    const sink = listened ? this.#progressSink(id) : undefined;
+    const fn = sink === undefined ? task.fn : withProgress(sink, task.fn);
+    const start = performance.now();
+    this.#clock.starting(start);
+    let value: unknown;
+    try {
+      if (kind === CHUNK) {
+        const columns = args as unknown[][];
+        // Filled by push, so it stays a packed array: a holey one is sent as a sparse one, key by key.
+        const out: unknown[] = [];
+        for (let i = 0; i < columns[0].length; i++) {
+          const v = callItem(fn, columns, i);
+          if (isThenable(v)) {
+            const rest = this.#chunkRest(fn, columns, out, i, v);
+            return rest.then(
+              (values) => this.#finish(id, task, kind, key, sink, start, values, false),
+              (error: unknown) => this.#finish(id, task, kind, key, sink, start, error, true),
+            );
+          }
+          out.push(v);
+        }
+        value = out;
+      } else {
+        value = fn(...args);
+        if (isThenable(value)) {
+          this.#flush();
+          return Promise.resolve(value).then(
+            (result) => this.#finish(id, task, kind, key, sink, start, result, false),
+            (error: unknown) => this.#finish(id, task, kind, key, sink, start, error, true),
+          );
+        }
+      }
+    } catch (error) {
+      this.#finish(id, task, kind, key, sink, start, error, true);
+      return undefined;
+    }
+    this.#finish(id, task, kind, key, sink, start, value, false);
+    return undefined;
+  }
+
+  /** The items of a chunk from item `i` on, whose result `pending` is a thenable: awaited one by one. */
+  async #chunkRest(fn: (...args: unknown[]) => unknown, columns: unknown[][], out: unknown[], i: number, pending: PromiseLike<unknown>): Promise<unknown[]> {
+    this.#flush();
+    out.push(await pending);
+    for (i++; i < columns[0].length; i++) {
+      let v = callItem(fn, columns, i);
+      if (isThenable(v)) {
+        this.#flush();
+        v = await v;
+      }
+      out.push(v);
+    }
+    return out;
+  }
+
+  /**
+   * A call that started at `start` ended with `value` (`threw`: thrown):
+   * checks that its result can be sent, records it and its running time.
+   */
+  #finish(id: number, task: ResolvedTask, kind: number, key: number, sink: ProgressSink | undefined, start: number, value: unknown, threw: boolean): void {
+    let status: number = OK;
+    if (!threw) {
+      // Structured clone would deliver an emitter as `{}`: refuse it as the socket codec does.
+      const live = kind === CHUNK ? liveResultIn(value as unknown[]) : liveResource(value);
+      if (live !== undefined) {
+        value = new TypeError(`the result cannot be sent back to the executor: ${live} cannot be sent`);
+        threw = true;
+      }
+    }
+    if (threw) {
+      if (isErrorLike(value)) {
+        status = ERROR;
+        value = encodeError(task.ref.kind === 'source' && value instanceof ReferenceError ? explainScope(value, task.ref.name) : value);
+      } else {
+        status = THROWN;
+      }
+    }
+    sink?.close();
+    // No PROGRESS_DONE write (a second write per call: a pwrite on processes): the next call's
+    // PROGRESS_RUNNING says this one finished, and a result is held only while later calls run
+    // (every path that waits or ends the drain flushes first). A death in the instant between this
+    // call's end and its result leaving blames it as running: it fails either way, never runs twice.
+    const end = performance.now();
+    const ms = end - start;
+    // Judged by the time it ran, not by the time its thread waited for a core (busy still counts it all).
+    const ran = ms < SHORT_CALL_MS ? ms : this.#clock.ranFor(ms, end);
+    this.#lastEnd = end;
+    this.#calls.note(key, ran, end);
+    this.#record(id, status, value, ms, key, ran);
   }
 
   /** Where a listened call's `reportProgress` goes: a `progress` message, sent at once. */
@@ -275,13 +345,20 @@ class WorkerRuntime {
 
   /** `ms`: how long the call took (busy time); `ran`: the time it is judged by (see call-clock.ts). */
   #record(id: unknown, status: number, value: unknown, ms: number, key = NaN, ran = ms): void {
-    const r = this.#results;
-    if (r.length === 0) this.#firstResultAt = performance.now();
-    r.push(id, status, value);
+    let r = this.#results;
+    // The first result and timing entry go in literals sized to them: a push onto an empty array
+    // reserves 17 slots, and most messages of a round-trip loop carry one result.
+    if (r.length === 0) {
+      this.#firstResultAt = performance.now();
+      this.#results = r = [id, status, value];
+    } else {
+      r.push(id, status, value);
+    }
     this.#busy += ms;
     const t = this.#timing;
     if (key === key) {
-      if (t.length > 0 && t[t.length - 2] === key) {
+      if (t.length === 0) this.#timing = [key, ran];
+      else if (t[t.length - 2] === key) {
         if (ran > t[t.length - 1]) t[t.length - 1] = ran;
       } else {
         t.push(key, ran);
@@ -328,6 +405,11 @@ class WorkerRuntime {
     }
     if (started !== undefined) this.#port.send({ t: 'started', id: started });
   }
+}
+
+/** Item `i` of a chunk: its function called with argument j taken from `columns[j][i]`. */
+function callItem(fn: (...args: unknown[]) => unknown, columns: unknown[][], i: number): unknown {
+  return columns.length === 1 ? fn(columns[0][i]) : columns.length === 2 ? fn(columns[0][i], columns[1][i]) : fn(...columns.map((column) => column[i]));
 }
 
 /** The first live resource among a chunk's results, described. */

@@ -12,7 +12,9 @@ import {
   ExitMerger,
   FileProgress,
   inheritedExecArgv,
+  isPackedDone,
   packRun,
+  unpackDone,
   progressEnv,
   progressStdio,
   type FromWorker,
@@ -117,7 +119,8 @@ export class ProcessChannel implements WorkerChannel {
     );
     exit.watch(child);
     child.once('disconnect', () => exit.connectionClosed());
-    child.on('message', (message: FromWorker) => events.message(message));
+    // Results come flattened (see worker.ts): the engine reads them as the runtime made them.
+    child.on('message', (message: FromWorker | unknown[]) => events.message(isPackedDone(message) ? unpackDone(message) : message));
   }
 
   send(message: ToWorker): void {

@@ -3,7 +3,7 @@
  * `@futures/core` to the IPC channel and does nothing else.
  */
 import { deserialize, serialize } from 'node:v8';
-import { inheritedProgress, isPackedRun, runWorkerRuntime, unpackRun, watchParent, type FromWorker, type ToWorker } from '@futures/core/transport';
+import { inheritedProgress, isPackedRun, packDone, runWorkerRuntime, unpackRun, watchParent, type FromWorker, type ToWorker } from '@futures/core/transport';
 
 const send = process.send?.bind(process);
 if (send === undefined) {
@@ -53,7 +53,8 @@ runWorkerRuntime({
     // After a disconnect nobody is listening; the exit above is already on its way.
     // While connected, send throws synchronously, sending nothing, when the v8 serializer refuses a value.
     checkReadable(message);
-    if (process.connected) send(message, undefined, undefined, ignoreWriteError);
+    // Results go flattened: an object and its keys cost the parent more to read than the values (protocol.ts).
+    if (process.connected) send(message.t === 'done' ? packDone(message) : message, undefined, undefined, ignoreWriteError);
   },
   onMessage(handler: (message: ToWorker) => void) {
     // Calls come packed (see process-transport.ts): the runtime reads them as the engine made them.

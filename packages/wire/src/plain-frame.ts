@@ -332,6 +332,9 @@ export class PlainReader {
   #array(length: number): unknown {
     // Every item takes at least one byte: a longer count is a cut or garbled body.
     if (length > this.#end - this.#at) return NOT_PLAIN;
+    // Most of a message's arrays are this small (a tuple, a lone call, its arguments, a lone result,
+    // its timing): literals of their size, where a push onto an empty array reserves 17 slots.
+    if (length <= 4) return this.#smallArray(length);
     const out: unknown[] = [];
     for (let i = 0; i < length; i++) {
       const item = this.#value();
@@ -339,5 +342,21 @@ export class PlainReader {
       out.push(item);
     }
     return out;
+  }
+
+  /** An array of at most 4 items, as a literal of its size (packed, as those filled by push). */
+  #smallArray(length: number): unknown {
+    if (length === 0) return [];
+    const a = this.#value();
+    if (a === NOT_PLAIN) return NOT_PLAIN;
+    if (length === 1) return [a];
+    const b = this.#value();
+    if (b === NOT_PLAIN) return NOT_PLAIN;
+    if (length === 2) return [a, b];
+    const c = this.#value();
+    if (c === NOT_PLAIN) return NOT_PLAIN;
+    if (length === 3) return [a, b, c];
+    const d = this.#value();
+    return d === NOT_PLAIN ? NOT_PLAIN : [a, b, c, d];
   }
 }
