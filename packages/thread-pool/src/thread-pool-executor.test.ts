@@ -108,6 +108,39 @@ describe('ThreadPoolExecutor: values', () => {
     }
   });
 
+  // Big buffers cross as a moved private copy (private-copies.ts): the values must arrive as structured clone delivers them.
+  it('round-trips a big typed array: same type, offset, length and bytes; the caller keeps its own, intact', async () => {
+    const p = pool();
+    const buffer = new ArrayBuffer(4 << 20);
+    const view = new Float64Array(buffer, 16, 1000);
+    view.forEach((_, i) => (view[i] = i / 2));
+    const back = await p.submit(tasks.echo, view);
+    expect(back).toBeInstanceOf(Float64Array);
+    expect([back.byteOffset, back.length, back.buffer.byteLength]).toEqual([16, 1000, 4 << 20]);
+    expect(back).toEqual(view);
+    expect(buffer.byteLength).toBe(4 << 20);
+    expect(view[999]).toBe(499.5);
+  });
+
+  it('delivers a big view passed twice as one array, and views of one big buffer over one buffer', async () => {
+    const p = pool();
+    const buffer = new ArrayBuffer(1 << 20);
+    const a = new Uint8Array(buffer, 0, 8);
+    const b = new Int32Array(buffer, 64, 2);
+    expect(await p.submit((x: Uint8Array, y: Uint8Array, z: Int32Array) => [x === y, x.buffer === z.buffer], a, a, b)).toEqual([true, true]);
+  });
+
+  it('leaves a big result the task keeps intact in the worker, and a big buffer in the transfer list moved', async () => {
+    const p = pool({ maxWorkers: 1 });
+    const keep = (n: number) => ((globalThis as { kept?: Uint8Array }).kept = new Uint8Array(n).fill(7));
+    const kept = () => (globalThis as { kept?: Uint8Array }).kept?.reduce((sum, x) => sum + x, 0);
+    expect((await p.submit(keep, 1 << 20)).length).toBe(1 << 20);
+    expect(await p.submit(kept)).toBe(7 << 20);
+    const moved = new Uint8Array(1 << 20).fill(1).buffer;
+    expect(await p.with({ transfer: [moved] }).submit(tasks.byteSum, moved)).toBe(1 << 20);
+    expect(moved.byteLength).toBe(0);
+  });
+
   it('runs a plain self-contained function sent as source', async () => {
     const p = pool();
     expect(await p.submit((a: number, b: number) => a * b, 6, 7)).toBe(42);

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { SHARE_ENV, Worker, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
 import { inheritedExecArgv, packRun, SharedProgress, type FromWorker, type ToWorker, type Transport, type WorkerChannel, type WorkerEvents } from '@futures/core/transport';
 import { BrokenThreadPoolError } from './broken-thread-pool-error.js';
+import { withPrivateCopies } from './private-copies.js';
 
 /** What the transport needs to start a thread; validated by `ThreadPoolExecutor`. */
 export interface ThreadTransportOptions {
@@ -114,7 +115,12 @@ class ThreadChannel implements WorkerChannel {
   send(message: ToWorker, transfer?: readonly TransferListItem[]): void {
     // Throws a DataCloneError synchronously, sending nothing, when a value cannot be cloned or transferred.
     // Calls go packed: structured clone pays for an array per call far more than for its contents.
-    this.#worker.postMessage(message.t === 'run' ? packRun(message) : message, transfer);
+    if (message.t !== 'run') return this.#worker.postMessage(message, transfer);
+    const packed = packRun(message);
+    // Big buffers go as a moved copy: one allocation and one copy instead of two (see private-copies.ts).
+    const copied = withPrivateCopies(packed.packed, transfer);
+    if (copied === undefined) this.#worker.postMessage(packed, transfer);
+    else this.#worker.postMessage({ ...packed, packed: copied.slots }, copied.transfer);
   }
 
   terminate(): void {
