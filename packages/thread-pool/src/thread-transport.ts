@@ -117,10 +117,11 @@ class ThreadChannel implements WorkerChannel {
     // Calls go packed: structured clone pays for an array per call far more than for its contents.
     if (message.t !== 'run') return this.#worker.postMessage(message, transfer);
     const packed = packRun(message);
+    const slots = Array.isArray(packed) ? packed : packed.packed;
     // Big buffers go as a moved copy: one allocation and one copy instead of two (see private-copies.ts).
-    const copied = withPrivateCopies(packed.packed, transfer);
+    const copied = withPrivateCopies(slots, transfer);
     if (copied === undefined) this.#worker.postMessage(packed, transfer);
-    else this.#worker.postMessage({ ...packed, packed: copied.slots }, copied.transfer);
+    else this.#worker.postMessage(Array.isArray(packed) ? copied.slots : { ...packed, packed: copied.slots }, copied.transfer);
   }
 
   terminate(): void {
