@@ -23,13 +23,11 @@
  * {@link CHECKPOINT_MS} while calls run): tiny calls pay nothing.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
 
 /**
  * A reading older than this (ms, by the wall) is renewed before the next
- * call starts. A reading costs an open, a read and a close on a worker thread
- * (4 µs in a tight loop, ~19 µs between messages on a 2-vCPU VM; one read on
- * a process's main thread, see {@link threadWaitReader}): once a millisecond that was
+ * call starts. A reading costs an open, a read and a close (4 µs in a tight
+ * loop, ~19 µs between messages on a 2-vCPU VM): once a millisecond that was
  * 2% of a worker's time in a round-trip loop. The price of a longer interval
  * is a call that lost its core judged longer by at most this much (see
  * {@link CallClock.ranFor}).
@@ -45,46 +43,27 @@ export type WaitReader = () => number | undefined;
 export function threadWaitReader(): WaitReader | undefined {
   if (process.platform !== 'linux') return undefined;
   const buffer = Buffer.alloc(64);
-  /** "<ns on a core> <ns waiting on a run queue> <timeslices>" from `fd`, read from its start. */
-  const readFrom = (fd: number): number | undefined => {
+  const read: WaitReader = () => {
+    // Opened per reading: a worker thread can be terminated at any point, and a descriptor kept
+    // open would outlive it in the process.
+    let fd: number;
     try {
+      fd = openSync(SCHEDSTAT, 'r');
+    } catch {
+      return undefined;
+    }
+    try {
+      // "<ns on a core> <ns waiting on a run queue> <timeslices>"
       const fields = buffer.toString('latin1', 0, readSync(fd, buffer, 0, buffer.length, 0)).split(' ', 2);
       const ns = Number(fields[1]);
       return fields.length === 2 && Number.isFinite(ns) ? ns / 1e6 : undefined;
     } catch {
       return undefined;
-    }
-  };
-  // A process's main thread lives as long as the process: there the file stays open and a reading
-  // is one pread (the kernel renews the text on a read from offset 0) instead of an open, a read
-  // and a close. A worker thread can be terminated at any point, and a descriptor kept open would
-  // outlive it in the process: it opens the file per reading.
-  let kept = isMainThread ? openQuietly() : undefined;
-  const read: WaitReader = () => {
-    if (kept !== undefined) {
-      const ms = readFrom(kept);
-      if (ms !== undefined) return ms;
-      // A task closed it (its number may be another file's by now: not ours to close): open per reading.
-      kept = undefined;
-    }
-    const fd = openQuietly();
-    if (fd === undefined) return undefined;
-    try {
-      return readFrom(fd);
     } finally {
       closeSync(fd);
     }
   };
   return read() === undefined ? undefined : read;
-}
-
-/** {@link SCHEDSTAT} opened for reading, or undefined when it cannot be. */
-function openQuietly(): number | undefined {
-  try {
-    return openSync(SCHEDSTAT, 'r');
-  } catch {
-    return undefined;
-  }
 }
 
 /** One worker's clock for call times (see the module comment). */

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { threadWaitReader } from './call-clock.js';
 import { PROGRESS_RUNNING, type ProgressSlot } from './progress.js';
-import { CALL, LISTENED, type FromWorker, type ToWorker } from './protocol.js';
+import { CALL, CHUNK, ERROR, LISTENED, OK, type FromWorker, type ToWorker } from './protocol.js';
 import { runWorkerRuntime } from './worker-runtime.js';
 
 /** A runtime on an in-memory port; `board` decides whether each write to the progress board succeeds. */
@@ -186,5 +186,46 @@ describe('worker runtime: progress reports', () => {
     expect(progress(rt.sent)).toEqual([]);
     const done = rt.sent.find((m) => m.t === 'done');
     expect(done?.t === 'done' && done.results[2]).toMatch(/^TypeError: reportProgress\(\): the value cannot be sent to the caller: an EventEmitter/);
+  });
+});
+
+describe('worker runtime: results a task made hostile', () => {
+  /** The results sent so far, `[id, status, value]` each, once the runtime has `n` of them. */
+  async function results(rt: ReturnType<typeof startRuntime>, n: number): Promise<unknown[][]> {
+    const all = (): unknown[] => rt.sent.flatMap((m) => (m.t === 'done' ? m.results : []));
+    for (let i = 0; i < 200 && all().length < 3 * n; i++) await settle();
+    const r = all();
+    return Array.from({ length: r.length / 3 }, (_, i) => r.slice(3 * i, 3 * i + 3));
+  }
+  const source = (name: string, src: string) => ({ kind: 'source', source: src, name }) as const;
+
+  it('a native promise with a then of its own settles the call by its state, as await reads it, and the next call runs', async () => {
+    const rt = startRuntime(() => true);
+    const neverCallsBack = source('neverCallsBack', '(x) => { const p = Promise.resolve(x); p.then = function () { return undefined; }; return p; }');
+    const throwingThen = source('throwingThen', "(x) => { const p = Promise.resolve(x); p.then = function () { throw new Error('then threw'); }; return p; }");
+    rt.deliver({ t: 'run', defs: [0, neverCallsBack, 1, throwingThen, 2, add], calls: [1, 0, CALL, [7], 2, 1, CALL, [8], 3, 2, CALL, [1, 2]] });
+    expect(await results(rt, 3)).toEqual([
+      [1, OK, 7],
+      [2, OK, 8],
+      [3, OK, 3],
+    ]);
+  });
+
+  it("a result whose constructor getter throws fails its call with that error (plain, async and in a chunk); the worker goes on", async () => {
+    const rt = startRuntime(() => true);
+    const hostile = "{ get constructor() { throw new Error('constructor getter threw'); } }";
+    const plain = source('plain', `() => (${hostile})`);
+    const later = source('later', `async () => (${hostile})`);
+    const item = source('item', `(x) => (x === 2 ? ${hostile} : x)`);
+    rt.deliver({ t: 'run', defs: [0, plain, 1, later, 2, item, 3, add], calls: [1, 0, CALL, [], 2, 1, CALL, [], 3, 2, CHUNK, [[1, 2, 3]], 4, 3, CALL, [2, 2]] });
+    const r = await results(rt, 4);
+    expect(r.map(([id, status]) => [id, status])).toEqual([
+      [1, ERROR],
+      [2, ERROR],
+      [3, ERROR],
+      [4, OK],
+    ]);
+    for (const [, , error] of r.slice(0, 3)) expect((error as { message?: string }).message).toBe('constructor getter threw');
+    expect(r[3][2]).toBe(4);
   });
 });

@@ -262,10 +262,7 @@ class WorkerRuntime {
         value = fn(...args);
         if (isThenable(value)) {
           this.#flush();
-          return Promise.resolve(value).then(
-            (result) => this.#finish(id, task, kind, key, sink, start, result, false),
-            (error: unknown) => this.#finish(id, task, kind, key, sink, start, error, true),
-          );
+          return this.#settleCall(value, id, task, kind, key, sink, start);
         }
       }
     } catch (error) {
@@ -274,6 +271,23 @@ class WorkerRuntime {
     }
     this.#finish(id, task, kind, key, sink, start, value, false);
     return undefined;
+  }
+
+  /**
+   * Records the call whose result `pending` is a thenable once it settles.
+   * Awaited, not `.then`-ed: a native promise with a `then` of its own (the
+   * task's to define) must settle by its state, as `await` reads it, or an own
+   * `then` that never calls back would leave the call running for ever.
+   */
+  async #settleCall(pending: PromiseLike<unknown>, id: number, task: ResolvedTask, kind: number, key: number, sink: ProgressSink | undefined, start: number): Promise<void> {
+    let result: unknown;
+    try {
+      result = await pending;
+    } catch (error) {
+      this.#finish(id, task, kind, key, sink, start, error, true);
+      return;
+    }
+    this.#finish(id, task, kind, key, sink, start, result, false);
   }
 
   /** The items of a chunk from item `i` on, whose result `pending` is a thenable: awaited one by one. */
@@ -298,10 +312,16 @@ class WorkerRuntime {
   #finish(id: number, task: ResolvedTask, kind: number, key: number, sink: ProgressSink | undefined, start: number, value: unknown, threw: boolean): void {
     let status: number = OK;
     if (!threw) {
-      // Structured clone would deliver an emitter as `{}`: refuse it as the socket codec does.
-      const live = kind === CHUNK ? liveResultIn(value as unknown[]) : liveResource(value);
-      if (live !== undefined) {
-        value = new TypeError(`the result cannot be sent back to the executor: ${live} cannot be sent`);
+      // Structured clone would deliver an emitter as `{}`: refuse it as the socket codec does. The
+      // check reads the value's `constructor`, a getter the task may have made throw: that fails the call.
+      try {
+        const live = kind === CHUNK ? liveResultIn(value as unknown[]) : liveResource(value);
+        if (live !== undefined) {
+          value = new TypeError(`the result cannot be sent back to the executor: ${live} cannot be sent`);
+          threw = true;
+        }
+      } catch (error) {
+        value = error;
         threw = true;
       }
     }
