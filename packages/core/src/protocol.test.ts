@@ -83,7 +83,7 @@ describe('packDone / unpackDone', () => {
   });
 
   it('turns a malformed flat message into a done without results, which the engine refuses', () => {
-    for (const bad of [[], [1, OK, 5, 'x', 0.5], [1, OK, 5, 9, 0.5], [1, OK, 5, -1, 0.5], [1, OK, 5, 0.5, 0.5], [1, OK, 5, 0, 'busy']]) {
+    for (const bad of [[], [0, 0], [7, 0.25, 2, 0.5], [1, OK, 5, 'x', 0.5], [1, OK, 5, 9, 0.5], [1, OK, 5, -1, 0.5], [1, OK, 5, 0.5, 0.5], [1, OK, 5, 0, 'busy']]) {
       expect(Array.isArray(unpackDone(bad).results)).toBe(false);
     }
   });

@@ -225,6 +225,8 @@ export function unpackDone(packed: PackedDone): DoneMessage {
     return { t: 'done', results: undefined as unknown as unknown[], busy: 0 };
   }
   const resultsEnd = n - 2 - timingLength;
+  // The runtime never sends a done without results: one with none is not its message (refused as malformed).
+  if (resultsEnd === 0) return { t: 'done', results: undefined as unknown as unknown[], busy: 0 };
   const timing = packed.slice(resultsEnd, n - 2) as number[];
   packed.length = resultsEnd;
   return { t: 'done', results: packed, busy, timing };
