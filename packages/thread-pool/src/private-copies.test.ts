@@ -101,4 +101,53 @@ describe('withPrivateCopies', () => {
   it('leaves a big buffer nested inside another value to structured clone', () => {
     expect(withPrivateCopies([[new Uint8Array(BIG)], { data: new Uint8Array(BIG) }], undefined)).toBeUndefined();
   });
+
+  it('keeps one buffer one when it is also reachable from another object: such a message is cloned whole', () => {
+    const view = new Uint8Array(BIG);
+    expect(withPrivateCopies([1, 0, view, { v: view }], undefined)).toBeUndefined();
+    expect(withPrivateCopies([1, 0, view.buffer, [view]], undefined)).toBeUndefined();
+  });
+
+  it('reads sizes, offsets and buffers through the built-in getters, never through what a subclass or the object redefined', () => {
+    class Short extends Float64Array {
+      override get length(): number {
+        return 3;
+      }
+    }
+    class Shifted extends Uint8Array {
+      override get byteOffset(): number {
+        return 7;
+      }
+    }
+    class Elsewhere extends Uint8Array {
+      override get buffer(): ArrayBuffer {
+        return new Uint8Array(BIG).fill(7).buffer;
+      }
+    }
+    class Lying extends ArrayBuffer {
+      override get byteLength(): number {
+        return BIG * 4;
+      }
+    }
+    const ownLength = Object.defineProperty(new Uint8Array(BIG * 2), 'length', { value: 5 });
+    const ownByteLength = Object.defineProperty(new DataView(new ArrayBuffer(BIG * 2)), 'byteLength', { value: 4 });
+    const values = [new Short(BIG / 8), new Shifted(BIG), new Elsewhere(BIG).fill(1), ownLength, ownByteLength, new Lying(16)];
+    const cloned = deliver(values, []);
+    const copied = withPrivateCopies(values, undefined);
+    const got = copied === undefined ? cloned : deliver(copied.slots, copied.transfer);
+    const shape = (v: unknown) => (ArrayBuffer.isView(v) ? [v.constructor.name, v.byteOffset, v.byteLength, v.buffer.byteLength, new Uint8Array(v.buffer)[0]] : [(v as ArrayBuffer).byteLength]);
+    expect(got.map(shape)).toEqual(cloned.map(shape));
+    expect(got.map(shape)).toEqual([
+      ['Float64Array', 0, BIG, BIG, 0],
+      ['Uint8Array', 0, BIG, BIG, 0],
+      ['Uint8Array', 0, BIG, BIG, 1],
+      ['Uint8Array', 0, BIG * 2, BIG * 2, 0],
+      ['DataView', 0, BIG * 2, BIG * 2, 0],
+      [16],
+    ]);
+  });
+
+  it('leaves an object made from ArrayBuffer.prototype (not a buffer) to structured clone', () => {
+    expect(withPrivateCopies([Object.create(ArrayBuffer.prototype), new Uint8Array(BIG)], undefined)).toBeUndefined();
+  });
 });
