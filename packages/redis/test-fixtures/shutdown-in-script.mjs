@@ -1,0 +1,11 @@
+// A script whose last lines come after `await shutdown()`: they must run (nothing else holds the event loop
+// open while the executor shuts down). Usage: node shutdown-in-script.mjs URL POOL LOCAL_WORKERS —
+// prints the worker's pid, then 'shut down'.
+import { RedisPoolExecutor } from '@futures/redis';
+import { tasks } from './tasks.mjs';
+
+const [url, pool, local] = process.argv.slice(2);
+const ex = new RedisPoolExecutor({ url, pool, maxWorkers: Number(local) });
+console.log(await ex.submit(tasks.pid));
+await ex.shutdown();
+console.log('shut down');
