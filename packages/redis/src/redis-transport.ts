@@ -807,6 +807,9 @@ export class RedisChannel implements WorkerChannel {
       return;
     }
     this.#leaving = true;
+    // Until then the event loop stays open, so that `await shutdown()` sees the exit: the engine ends a worker
+    // (timeout, abort) after the call's future failed, when it may have let go of the loop already.
+    this.#transport.hold(this, true);
     this.#control(kind);
     // The exit comes with the worker's LEFT (after its last results), or with LOST.
   }
