@@ -900,6 +900,23 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         expect(await chunked.toArray()).toEqual(xs);
       });
 
+      it('a map of an async input waiting for room runs every item it read before the executor shut down', async () => {
+        const ex = make({ maxWorkers: 1, maxQueue: 1 });
+        const xs = [1, 2, 3, 4, 5, 6];
+        let read = 0;
+        async function* slowCalls(): AsyncGenerator<number> {
+          for (const _ of xs) {
+            read++;
+            yield 30;
+          }
+        }
+        // Each call takes 30 ms: the queue stays full while the input is read (as fast as it yields, per API.md).
+        const it = ex.map(tasks.sleep, slowCalls(), xs);
+        await until(() => read === xs.length, 'the input is read');
+        await ex.shutdown();
+        expect(await it.toArray()).toEqual(xs);
+      });
+
       it('after shutdown, submit and map throw ShutdownError, not QueueFullError, while the queue is still full', async () => {
         const ex = make({ maxWorkers: 1, maxQueue: 1 });
         const first = ex.submit(tasks.sleep, 100, 'a');
