@@ -835,6 +835,21 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         expect(s.workers).toBe(1);
       });
 
+      it('counts a call submitted with a signal already aborted as cancelled, so that the outcomes add up to the calls submitted', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const ac = new AbortController();
+        ac.abort();
+        const view = ex.with({ signal: ac.signal });
+        const fs = [view.submit(tasks.add, 1, 2), view.submit(tasks.add, 3, 4)];
+        expect(fs.map((f) => f.state)).toEqual(['CANCELLED', 'CANCELLED']);
+        await expect(view.map(tasks.add, [1], [2], { buffersize: 1 }).toArray()).rejects.toSatisfy((e: unknown) => CancelledError.isInstance(e));
+        expect(await ex.submit(tasks.add, 1, 1)).toBe(2);
+        const s = ex.stats();
+        expect(s).toMatchObject({ queued: 0, running: 0, completed: 1, failed: 0, cancelled: 3 });
+        // Never started: no wait time of their own.
+        expect(s.waitTime.count).toBe(1);
+      });
+
       it('shows the call running and the calls queued behind it', async () => {
         const ex = make({ maxWorkers: 1 });
         const running = ex.submit(tasks.sleep, 200, 'ran');
