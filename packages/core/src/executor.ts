@@ -6,7 +6,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { CallStats, type ExecutorStats, type WorkerFigures } from './call-stats.js';
 import { carriedTransfers } from './carried-transfers.js';
-import type { Future } from './future.js';
+import { Future } from './future.js';
 import { mapCalls, splitMapArguments, type MapIterator, type MapOptions } from './map.js';
 
 export type { MapIterator, MapOptions };
@@ -127,6 +127,19 @@ export abstract class ExecutorBase implements Executor {
   readonly #beforeShutdown = new Set<() => void>();
   /** Calls by state, their wait and run times, and `maxQueue` (subclasses set it from their options). */
   protected readonly callStats = new CallStats();
+
+  /**
+   * The future of a call whose signal was aborted before it was submitted:
+   * CANCELLED at once, and counted in `stats()` as a call submitted and
+   * cancelled before it started, so that the outcomes add up to the calls.
+   */
+  protected cancelledAtSubmit(): Future<unknown> {
+    const future = new Future<unknown>();
+    const call = { submittedAt: this.callStats.submitted(), startedAt: -1 };
+    future.cancel();
+    this.callStats.settled(call, future);
+    return future;
+  }
 
   /**
    * Whether a map without `chunksize` sizes its chunks from measured call

@@ -125,12 +125,9 @@ export class InlineExecutor extends ExecutorBase {
 
   #enqueue(run: () => unknown, options: CallOptions): Future<unknown> {
     this.checkOpen();
-    const future = new Future<unknown>();
     const { signal } = options;
-    if (signal?.aborted) {
-      future.cancel();
-      return future;
-    }
+    if (signal?.aborted) return this.cancelledAtSubmit();
+    const future = new Future<unknown>();
     if (signal !== undefined) {
       const onAbort = () => {
         if (!future.cancel() && !future.done()) future.setException(signal.reason);

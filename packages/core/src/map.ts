@@ -98,6 +98,14 @@ class MapCalls implements MapIterator<unknown> {
   #halted = false;
   /** With the chunker: the background read of an async input is under way. */
   #reading = false;
+  /**
+   * Without the chunker or `buffersize`, an async input: units read but not
+   * submitted yet, while the executor has no room (maxQueue). The input is
+   * still read as fast as it yields, and a shutdown submits these first.
+   */
+  readonly #held = new Queue<unknown[][]>();
+  /** The held units wait for room (one wait, however many units arrive meanwhile). */
+  #heldWaits = false;
   /** What waits for room under the executor's maxQueue. */
   #roomThens: (() => void)[] = [];
   /** Removes this map's flush from the executor's shutdown. */
@@ -224,7 +232,7 @@ class MapCalls implements MapIterator<unknown> {
       if (this.#chunker !== undefined) this.#kickAuto();
       else if (this.#async !== undefined && this.#buffersize !== undefined) this.#fillAsync();
       while (this.#pending.length === 0) {
-        if (this.#inputEnded && !(this.#rows !== undefined && this.#rows.length > 0)) {
+        if (this.#inputEnded && !(this.#rows !== undefined && this.#rows.length > 0) && this.#held.length === 0) {
           if (this.#inputError !== undefined) throw this.#inputError.error;
           this.#finish();
           return { value: undefined, done: true };
@@ -316,39 +324,85 @@ class MapCalls implements MapIterator<unknown> {
     return !this.#inputEnded;
   }
 
-  /** Reads one unit from the async input and submits it; false when the input is exhausted. */
-  async #submitAsync(): Promise<boolean> {
-    const chunk: unknown[][] = [];
+  /**
+   * Reads up to `chunksize` rows from the async input. At its end the input
+   * is marked ended; an error it threw is kept, to come after these rows.
+   */
+  async #readUnit(): Promise<unknown[][]> {
+    const unit: unknown[][] = [];
     let row: unknown[] | undefined;
     try {
-      while (chunk.length < this.#chunksize && !this.#finished && (row = await this.#async!.next()) !== undefined) chunk.push(row);
+      while (unit.length < this.#chunksize && !this.#finished && (row = await this.#async!.next()) !== undefined) unit.push(row);
     } catch (error) {
       this.#inputError = { error };
       row = undefined;
     }
-    if (this.#finished) return false;
     if (row === undefined) this.#inputEnded = true;
-    while (chunk.length > 0 && !this.#hasRoom() && !this.#finished) await new Promise<void>((resolve) => this.#awaitRoom(resolve));
+    return unit;
+  }
+
+  /** Submits one unit read from the async input (a call, or a chunk with `chunksize`). */
+  #submitUnit(unit: unknown[][]): void {
+    this.#pending.push(this.#chunksize === 1 ? new Unit(this.#host.call(unit[0]), false, 1) : new Unit(this.#host.chunk(toColumns(unit)), true, unit.length));
+  }
+
+  /** Reads one unit from the async input and submits it once there is room; false when the input is exhausted. */
+  async #submitAsync(): Promise<boolean> {
+    const unit = await this.#readUnit();
     if (this.#finished) return false;
-    if (chunk.length > 0) {
-      this.#pending.push(
-        this.#chunksize === 1 ? new Unit(this.#host.call(chunk[0]), false, 1) : new Unit(this.#host.chunk(toColumns(chunk)), true, chunk.length),
-      );
-    }
+    while (unit.length > 0 && !this.#hasRoom() && !this.#finished) await new Promise<void>((resolve) => this.#awaitRoom(resolve));
+    if (this.#finished) return false;
+    if (unit.length > 0) this.#submitUnit(unit);
     this.#wake?.();
     return !this.#inputEnded;
   }
 
+  /** Without `buffersize`: reads the async input as fast as it yields, and submits each unit as room allows. */
   async #readInBackground(): Promise<void> {
-    try {
-      while (!this.#finished && (await this.#submitAsync())) {
-        // As fast as the input yields.
+    while (!this.#finished && !this.#inputEnded) {
+      const unit = await this.#readUnit();
+      if (this.#finished) return;
+      if (unit.length > 0) this.#held.push(unit);
+      this.#submitHeldOrEnd(false);
+    }
+    this.#wake?.();
+  }
+
+  /**
+   * Submits the held units while there is room (all of them with `force`,
+   * at shutdown). Waiting for room, it asks the executor to let it submit
+   * them before a shutdown, as Python's map has submitted every call it read.
+   */
+  #submitHeld(force: boolean): void {
+    while (!this.#finished && this.#held.length > 0) {
+      if (!force && !this.#hasRoom()) {
+        this.#unregister ??= this.#host.beforeShutdown?.(() => {
+          this.#unregister = undefined;
+          this.#submitHeldOrEnd(true);
+        });
+        if (!this.#heldWaits) {
+          this.#heldWaits = true;
+          this.#awaitRoom(() => {
+            this.#heldWaits = false;
+            this.#submitHeldOrEnd(false);
+          });
+        }
+        return;
       }
-    } catch (error) {
-      // A submit that throws (shutdown, broken pool) ends the input with that error.
-      this.#inputError = { error };
-      this.#inputEnded = true;
+      this.#submitUnit(this.#held.peek()!);
+      this.#held.shift();
       this.#wake?.();
+    }
+    this.#unregisterFlush();
+  }
+
+  /** {@link #submitHeld}; a submit that throws (shutdown, broken pool) ends the input there, dropping what is held. */
+  #submitHeldOrEnd(force: boolean): void {
+    try {
+      this.#submitHeld(force);
+    } catch (error) {
+      this.#held.clear();
+      this.#endInput(error);
     }
   }
 
@@ -523,6 +577,7 @@ class MapCalls implements MapIterator<unknown> {
     this.#finished = true;
     this.#values = [];
     this.#rows?.clear();
+    this.#held.clear();
     this.#unregisterFlush();
   }
 

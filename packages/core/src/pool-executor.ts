@@ -108,12 +108,9 @@ export class PoolExecutor extends ExecutorBase {
 
   #submit(fnId: number, kind: typeof CALL | typeof CHUNK, args: unknown[], options: CallOptions): Future<unknown> {
     this.#engine.checkOpen();
-    const future = new Future<unknown>();
     const { signal } = options;
-    if (signal?.aborted) {
-      future.cancel();
-      return future;
-    }
+    if (signal?.aborted) return this.cancelledAtSubmit();
+    const future = new Future<unknown>();
     const stats = this.callStats;
     const item = new WorkItem(future, fnId, kind, args, options, this.#moves, stats);
     item.submittedAt = stats.submitted();

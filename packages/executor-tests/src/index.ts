@@ -674,6 +674,108 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
       });
     });
 
+    describe('callbacks that call back into the executor (reentrancy)', () => {
+      it('a throwing done callback is reported as a warning; the callbacks after it still run, and so does the executor', async () => {
+        const ex = make({ maxWorkers: 1 });
+        // Node would print the warnings; this test reads them instead.
+        const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+        try {
+          const f = ex.submit(tasks.add, 1, 1);
+          const ran: string[] = [];
+          f.addDoneCallback(() => {
+            throw new Error('callback bug');
+          });
+          f.addDoneCallback(() => {
+            // A thrown non-Error, even one that cannot be printed, is reported the same way.
+            throw Object.create(null);
+          });
+          f.addDoneCallback(() => ran.push('after'));
+          expect(await f).toBe(2);
+          // Added once done: runs at once, and throwing there does not throw out of addDoneCallback.
+          f.addDoneCallback(() => {
+            throw new Error('late callback bug');
+          });
+          expect(ran).toEqual(['after']);
+          expect(await ex.submit(tasks.add, 2, 2)).toBe(4);
+          expect(warn).toHaveBeenCalledTimes(3);
+          expect(String(warn.mock.calls[0][0])).toContain('callback bug');
+          expect(String(warn.mock.calls[2][0])).toContain('late callback bug');
+          for (const [, options] of warn.mock.calls) expect(options).toMatchObject({ code: 'FUTURES_DONE_CALLBACK_ERROR' });
+        } finally {
+          warn.mockRestore();
+        }
+      });
+
+      it('submit, map, cancel and shutdown from inside a done callback: what it submitted runs, what it cancelled never does, and shutdown waits for the rest', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const first = ex.submit(tasks.sleep, 20, 'first');
+        const queued = [ex.submit(tasks.add, 1, 1), ex.submit(tasks.add, 2, 2)];
+        let inner: Future<unknown> | undefined;
+        let mapped: Promise<unknown[]> | undefined;
+        let shut: Promise<void> | undefined;
+        first.addDoneCallback(() => {
+          expect(queued[1].cancel()).toBe(true);
+          inner = ex.submit(tasks.add, 3, 3);
+          mapped = ex.map(tasks.add, [1, 2], [10, 10]).toArray();
+          shut = ex.shutdown();
+        });
+        expect(await first).toBe('first');
+        await shut;
+        expect(await queued[0]).toBe(2);
+        expect(queued[1].state).toBe('CANCELLED');
+        expect(inner!.state).toBe('FINISHED');
+        expect(await inner).toBe(6);
+        expect(await mapped).toEqual([11, 12]);
+        expect(() => ex.submit(tasks.add, 1, 1)).toThrow(ShutdownError);
+      });
+
+      it('cancel and shutdown({ cancelFutures }) from inside an asCompleted loop: the loop still sees every future once', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const fs: Future<unknown>[] = [ex.submit(tasks.sleep, 20, 0), ...Array.from({ length: 5 }, (_, i) => ex.submit(tasks.add, i, 1))];
+        const seen: Future<unknown>[] = [];
+        // An in-thread executor may have run them all by the time the loop body runs: then none is cancelled.
+        let cancelled: boolean[] = [];
+        let shut: Promise<void> | undefined;
+        for await (const f of asCompleted(fs, { timeout: 10_000 })) {
+          seen.push(f as unknown as Future<unknown>);
+          if (seen.length === 1) {
+            cancelled = fs.map((g) => g.cancel());
+            shut = ex.shutdown({ cancelFutures: true });
+          }
+        }
+        await shut;
+        expect(new Set(seen).size).toBe(6);
+        expect(seen).toHaveLength(6);
+        expect(fs.map((f) => f.state)).toEqual(cancelled.map((c) => (c ? 'CANCELLED' : 'FINISHED')));
+        if (suite.pool) expect(cancelled.filter(Boolean).length).toBeGreaterThan(0);
+      });
+
+      it('shutdown() awaited inside a map loop still yields every item of the map', async () => {
+        const ex = make({ maxWorkers: 2 });
+        const xs = Array.from({ length: 50 }, (_, i) => i);
+        const out: unknown[] = [];
+        for await (const r of ex.map(tasks.echo, xs)) {
+          out.push(r);
+          if (out.length === 1) await ex.shutdown();
+        }
+        expect(out).toEqual(xs);
+      });
+
+      it('shutdown() twice at once, and shutdown({ wait: false }) then shutdown(): each resolves once the work is done', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const f = ex.submit(tasks.sleep, 20, 'v');
+        const order: string[] = [];
+        const all = [ex.shutdown(), ex.shutdown(), ex.shutdown({ wait: false }).then(() => ex.shutdown())].map((p, i) =>
+          p.then(() => {
+            order.push(`${i}:${f.state}`);
+          }),
+        );
+        await Promise.all(all);
+        expect(order.sort()).toEqual(['0:FINISHED', '1:FINISHED', '2:FINISHED']);
+        expect(await f).toBe('v');
+      });
+    });
+
 
     describe('tasksFrom', () => {
       const plain = tasksFrom<{ shout(text: string): string; notAFunction(): void; missing(): void }>(new URL('../fixtures/plain.mjs', import.meta.url));
@@ -731,6 +833,21 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         expect(s.utilization).toBeGreaterThan(0);
         expect(s.utilization).toBeLessThanOrEqual(1);
         expect(s.workers).toBe(1);
+      });
+
+      it('counts a call submitted with a signal already aborted as cancelled, so that the outcomes add up to the calls submitted', async () => {
+        const ex = make({ maxWorkers: 1 });
+        const ac = new AbortController();
+        ac.abort();
+        const view = ex.with({ signal: ac.signal });
+        const fs = [view.submit(tasks.add, 1, 2), view.submit(tasks.add, 3, 4)];
+        expect(fs.map((f) => f.state)).toEqual(['CANCELLED', 'CANCELLED']);
+        await expect(view.map(tasks.add, [1], [2], { buffersize: 1 }).toArray()).rejects.toSatisfy((e: unknown) => CancelledError.isInstance(e));
+        expect(await ex.submit(tasks.add, 1, 1)).toBe(2);
+        const s = ex.stats();
+        expect(s).toMatchObject({ queued: 0, running: 0, completed: 1, failed: 0, cancelled: 3 });
+        // Never started: no wait time of their own.
+        expect(s.waitTime.count).toBe(1);
       });
 
       it('shows the call running and the calls queued behind it', async () => {
@@ -796,6 +913,23 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         await ex.shutdown();
         expect(await sized.toArray()).toEqual(xs);
         expect(await chunked.toArray()).toEqual(xs);
+      });
+
+      it('a map of an async input waiting for room runs every item it read before the executor shut down', async () => {
+        const ex = make({ maxWorkers: 1, maxQueue: 1 });
+        const xs = [1, 2, 3, 4, 5, 6];
+        let read = 0;
+        async function* slowCalls(): AsyncGenerator<number> {
+          for (const _ of xs) {
+            read++;
+            yield 30;
+          }
+        }
+        // Each call takes 30 ms: the queue stays full while the input is read (as fast as it yields, per API.md).
+        const it = ex.map(tasks.sleep, slowCalls(), xs);
+        await until(() => read === xs.length, 'the input is read');
+        await ex.shutdown();
+        expect(await it.toArray()).toEqual(xs);
       });
 
       it('after shutdown, submit and map throw ShutdownError, not QueueFullError, while the queue is still full', async () => {

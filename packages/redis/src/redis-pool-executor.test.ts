@@ -232,6 +232,21 @@ describeWithRedis('RedisPoolExecutor and its fleet', () => {
     }
   });
 
+  it('await shutdown() resolves in a script that has nothing else to do: the lines after it run (local and fleet workers, and right after a call ended by its timeout)', async () => {
+    const script = fileURLToPath(new URL('../test-fixtures/shutdown-in-script.mjs', import.meta.url));
+    const local = await runScript(script, server.url, 'script-local', '1');
+    expect(local.code).toBe(0);
+    expect(local.out).toMatch(/^\d+\nshut down$/);
+    workers.push(...startFleet(server.url, 'script-fleet', 1));
+    const fleet = await runScript(script, server.url, 'script-fleet', '0');
+    expect(fleet.code).toBe(0);
+    expect(fleet.out).toMatch(/^\d+\nshut down$/);
+    // Right after a call ended by its timeout (its worker leaves and rejoins the fleet).
+    const ended = await runScript(script, server.url, 'script-fleet', '0', 'timeout');
+    expect(ended.code).toBe(0);
+    expect(ended.out).toMatch(/^\d+\nTimeoutError\nshut down$/);
+  });
+
   it('fails every call with BrokenRedisPoolError when Redis refuses the executor (wrong password)', async () => {
     const guarded = await startRedisServer({ password: 'sesame' });
     try {

@@ -121,6 +121,14 @@ export class RedisTransport implements Transport {
   #ticks = 0;
   /** The engine has nothing outstanding (between unref() and ref()). */
   #idle = true;
+  /**
+   * Channels the engine holds the event loop open for (a worker asked to
+   * leave, whose exit `await shutdown()` waits for). Their exit arrives on
+   * the Redis connections, so those stay ref'd while any is here.
+   */
+  readonly #holding = new Set<RedisChannel>();
+  /** Whether the connections and local workers hold the event loop open now. */
+  #refed: boolean | undefined;
   #downSince: number | undefined = Date.now();
   #lastError: unknown;
   /**
@@ -204,8 +212,7 @@ export class RedisTransport implements Transport {
     this.#reader = this.#read();
     for (let i = 0; i < this.#o.localWorkers; i++) this.#spawnLocal(i + 1);
     // Idle until the engine has work.
-    this.#refs.set(false);
-    this.#block.setRef(false);
+    this.#applyRef();
   }
 
   startWorker(events: WorkerEvents): WorkerChannel {
@@ -217,21 +224,43 @@ export class RedisTransport implements Transport {
 
   ref(): void {
     this.#idle = false;
-    this.#refs.set(true);
-    this.#block.setRef(true);
-    for (const child of this.#local) child.ref();
+    this.#applyRef();
   }
 
   unref(): void {
-    this.#refs.set(false);
-    this.#block.setRef(false);
-    for (const child of this.#local) child.unref();
     this.#idle = true;
+    this.#applyRef();
+  }
+
+  /** {@link RedisChannel.ref}/`unref`: the engine holds the event loop open for `channel`, or no longer. */
+  hold(channel: RedisChannel, on: boolean): void {
+    if (on) this.#holding.add(channel);
+    else this.#holding.delete(channel);
+    this.#applyRef();
+  }
+
+  /**
+   * The connections and local workers keep the process alive while the
+   * engine has work, while a channel is held (its exit comes through them)
+   * and while close() runs (it waits for Redis and the local workers); an
+   * idle executor lets the process exit.
+   */
+  #applyRef(): void {
+    const on = !this.#idle || this.#holding.size > 0 || this.#closed;
+    if (on === this.#refed) return;
+    this.#refed = on;
+    this.#refs.set(on);
+    this.#block.setRef(on);
+    for (const child of this.#local) {
+      if (on) child.ref();
+      else child.unref();
+    }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#applyRef();
     clearInterval(this.#tickTimer);
     for (const channel of this.#channels()) channel.gone({ code: null, signal: null });
     const locals = this.#local.map((child) => this.#stopLocal(child));
@@ -563,7 +592,7 @@ export class RedisTransport implements Transport {
         if (!this.#closed && this.#failure === undefined) this.#spawnLocal(n, next);
       }, next).unref();
     });
-    if (this.#idle) child.unref();
+    if (!this.#refed) child.unref();
     this.#local.push(child);
   }
 
@@ -778,13 +807,20 @@ export class RedisChannel implements WorkerChannel {
       return;
     }
     this.#leaving = true;
+    // Until then the event loop stays open, so that `await shutdown()` sees the exit: the engine ends a worker
+    // (timeout, abort) after the call's future failed, when it may have let go of the loop already.
+    this.#transport.hold(this, true);
     this.#control(kind);
     // The exit comes with the worker's LEFT (after its last results), or with LOST.
   }
 
-  ref(): void {}
+  ref(): void {
+    if (!this.#reported) this.#transport.hold(this, true);
+  }
 
-  unref(): void {}
+  unref(): void {
+    this.#transport.hold(this, false);
+  }
 
   receive(frame: Frame): void {
     if (this.#reported || frame.seq <= this.#seqIn) return;
@@ -843,6 +879,7 @@ export class RedisChannel implements WorkerChannel {
     if (this.#reported) return;
     this.#running = this.#ledger.running(taken);
     this.#reported = true;
+    this.#transport.hold(this, false);
     if (this.workerId === undefined) this.#transport.withdraw(this);
     else this.#transport.unbind(this);
     this.#events.exit(this.#exitError !== undefined && exit.error === undefined ? { ...exit, error: this.#exitError } : exit);
