@@ -160,12 +160,18 @@ export class WorkerSlot {
     this.#armGrace();
   }
 
-  /** Ends the worker now; its running call will fail with `error`. No-op once ended. */
+  /**
+   * Ends the worker now; its running call will fail with `error`. No-op once
+   * ended. Holds the event loop until the exit is reported (as
+   * {@link retire} does), so a shutdown that waits for it resolves even when
+   * nothing else keeps the process alive.
+   */
   end(error: Error): void {
     if (this.#state === 'ended') return;
     this.#to('ended');
     this.endError = error;
     this.clearIdle();
+    this.channel.ref();
     this.channel.terminate();
   }
 

@@ -1057,6 +1057,11 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
             expect(await runScript(script, pkg, className)).toEqual({ code: 0, signal: null, out: 'done 2' });
           });
 
+          it('await shutdown() right after a call ended by its timeout resolves, and the script goes on (the ended worker holds the process until it exits)', async () => {
+            const script = fileURLToPath(new URL('../fixtures/shutdown-after-timeout.mjs', import.meta.url));
+            expect(await runScript(script, pkg, className)).toEqual({ code: 0, signal: null, out: 'TimeoutError then shut down' });
+          });
+
           it('works in a script run by `node --input-type=module -e`: workers do not inherit the flag that describes only that script', async () => {
             const code = `const { ${className} } = await import(${JSON.stringify(pkg)});
               const pool = new ${className}({ maxWorkers: 1 });
