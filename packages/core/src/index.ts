@@ -15,8 +15,17 @@
  */
 
 // Futures and waiting
-export { Future, type FutureState } from './future.js';
-export { wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED } from './wait.js';
+export { Future, type FutureState, type DoneCallback } from './future.js';
+export {
+  wait,
+  asCompleted,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  ALL_COMPLETED,
+  type WaitOptions,
+  type AsCompletedOptions,
+  type DoneAndNotDone,
+} from './wait.js';
 
 // Executors
 export type { ExecutorStats, TimeSummary } from './call-stats.js';
