@@ -99,11 +99,16 @@ class MapCalls implements MapIterator<unknown> {
   /** With the chunker: the background read of an async input is under way. */
   #reading = false;
   /**
-   * Without the chunker or `buffersize`, an async input: units read but not
-   * submitted yet, while the executor has no room (maxQueue). The input is
-   * still read as fast as it yields, and a shutdown submits these first.
+   * Without the chunker or `buffersize`, an async input: the unit read but
+   * not submitted yet, while the executor has no room (maxQueue); a shutdown
+   * submits it first. At most one: the input is read on only once it has
+   * gone, so maxQueue bounds what a map reads ahead (an endless input would
+   * otherwise be read into memory, and one that yields without the event
+   * loop would starve it).
    */
   readonly #held = new Queue<unknown[][]>();
+  /** The background read waits for the held unit to go. */
+  #heldGone: (() => void) | undefined;
   /** The held units wait for room (one wait, however many units arrive meanwhile). */
   #heldWaits = false;
   /** What waits for room under the executor's maxQueue. */
@@ -360,6 +365,10 @@ class MapCalls implements MapIterator<unknown> {
   /** Without `buffersize`: reads the async input as fast as it yields, and submits each unit as room allows. */
   async #readInBackground(): Promise<void> {
     while (!this.#finished && !this.#inputEnded) {
+      if (this.#held.length > 0) {
+        await new Promise<void>((resolve) => (this.#heldGone = resolve));
+        continue;
+      }
       const unit = await this.#readUnit();
       if (this.#finished) return;
       if (unit.length > 0) this.#held.push(unit);
@@ -394,6 +403,14 @@ class MapCalls implements MapIterator<unknown> {
       this.#wake?.();
     }
     this.#unregisterFlush();
+    this.#releaseReader();
+  }
+
+  /** The held unit has gone (submitted, or dropped): the background read goes on, or sees the map end. */
+  #releaseReader(): void {
+    const resume = this.#heldGone;
+    this.#heldGone = undefined;
+    resume?.();
   }
 
   /** {@link #submitHeld}; a submit that throws (shutdown, broken pool) ends the input there, dropping what is held. */
@@ -403,6 +420,7 @@ class MapCalls implements MapIterator<unknown> {
     } catch (error) {
       this.#held.clear();
       this.#endInput(error);
+      this.#releaseReader();
     }
   }
 
@@ -486,7 +504,7 @@ class MapCalls implements MapIterator<unknown> {
     this.#wake?.();
   }
 
-  /** With the chunker: reads an async input into the row buffer, as fast as it yields. */
+  /** With the chunker: reads an async input into the row buffer, as fast as it yields while the executor has room. */
   async #readRows(): Promise<void> {
     const rows = this.#rows!;
     this.#reading = true;
@@ -500,6 +518,10 @@ class MapCalls implements MapIterator<unknown> {
         }
         rows.pushRow(row);
         this.#kickPump();
+        // No room (maxQueue) and a chunk's worth read: wait, as a map waits for room; the pump's wait for
+        // room restarts this read (#kickAuto). Read on, an endless input would fill memory, and one that
+        // yields without the event loop would starve it.
+        if (!this.#hasRoom() && rows.length >= this.#chunker!.nextSize(Infinity)) break;
       }
     } catch (error) {
       if (!this.#finished) {
@@ -579,6 +601,7 @@ class MapCalls implements MapIterator<unknown> {
     this.#rows?.clear();
     this.#held.clear();
     this.#unregisterFlush();
+    this.#releaseReader();
   }
 
   /** The consumer stopped or an item failed: cancel what has not started and close the input. */

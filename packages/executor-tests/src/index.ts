@@ -932,6 +932,32 @@ export function describeExecutorSuite(name: string, suite: SuiteOptions): void {
         expect(await it.toArray()).toEqual(xs);
       });
 
+      it('an endless async input under maxQueue is read only as room comes (with chunksize), never into memory, and leaves the event loop free', async () => {
+        const ex = make({ maxWorkers: 1, maxQueue: 2 });
+        for (const chunksize of [1, 3]) {
+          let read = 0;
+          // Yields without the event loop: read as fast as it yields, it would never let a timer or a result in.
+          async function* endless(): AsyncGenerator<number> {
+            for (let i = 0; ; i++) {
+              read++;
+              yield i;
+            }
+          }
+          const zeros = (function* () {
+            for (;;) yield 0;
+          })();
+          const got: number[] = [];
+          for await (const v of ex.map(tasks.add, endless(), zeros, { chunksize })) {
+            got.push(v as number);
+            if (got.length === 5) break;
+          }
+          expect(got).toEqual([0, 1, 2, 3, 4]);
+          // As many as the calls that had room while the consumer took its 5 (fast calls free room fast):
+          // bounded, where a read as fast as it yields ran into the millions before a result came back.
+          expect(read).toBeLessThan(10_000);
+        }
+      });
+
       it('after shutdown, submit and map throw ShutdownError, not QueueFullError, while the queue is still full', async () => {
         const ex = make({ maxWorkers: 1, maxQueue: 1 });
         const first = ex.submit(tasks.sleep, 100, 'a');
