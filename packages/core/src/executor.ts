@@ -264,6 +264,7 @@ export abstract class ExecutorBase implements Executor {
         // map waits for room under maxQueue rather than failing (its own flush at shutdown goes past it:
         // those items are read already, and shutdown runs every call submitted before it).
         hasRoom: () => this.callStats.hasRoom(),
+        bounded: this.callStats.maxQueue !== Infinity,
         whenRoom: (wake) => this.callStats.whenRoom(wake),
         beforeShutdown: (flush) => {
           this.#beforeShutdown.add(flush);

@@ -56,6 +56,12 @@ export interface MapHost {
   beforeShutdown?(flush: () => void): () => void;
   /** Whether the executor takes one more PENDING call now (`maxQueue`); default: always. */
   hasRoom?(): boolean;
+  /**
+   * The executor has a `maxQueue`: a map waits for room, and so reads an
+   * async input only as far as it can send it. Without one the input is read
+   * as fast as it yields.
+   */
+  bounded?: boolean;
   /** Calls `wake` once, when there may be room again. */
   whenRoom?(wake: () => void): void;
   /** Clock in ms for the chunk sizes (tests pass a fake one); default `performance.now`. */
@@ -504,7 +510,7 @@ class MapCalls implements MapIterator<unknown> {
     this.#wake?.();
   }
 
-  /** With the chunker: reads an async input into the row buffer, as fast as it yields while the executor has room. */
+  /** With the chunker: reads an async input into the row buffer, as fast as it yields (under maxQueue, as far as it can send). */
   async #readRows(): Promise<void> {
     const rows = this.#rows!;
     this.#reading = true;
@@ -518,10 +524,11 @@ class MapCalls implements MapIterator<unknown> {
         }
         rows.pushRow(row);
         this.#kickPump();
-        // No room (maxQueue) and a chunk's worth read: wait, as a map waits for room; the pump's wait for
-        // room restarts this read (#kickAuto). Read on, an endless input would fill memory, and one that
-        // yields without the event loop would starve it.
-        if (!this.#hasRoom() && rows.length >= this.#chunker!.nextSize(Infinity)) break;
+        // Under maxQueue, once a chunk's worth is read that the pump could not send (no room, or as many
+        // units in flight as the chunker allows), wait, as a map waits for room: the pump's wait for room
+        // or a unit's end restarts this read (#kickAuto). Read on, an endless input would fill memory, and
+        // one that yields without the event loop would starve it.
+        if (this.#host.bounded === true && rows.length >= this.#chunker!.nextSize(Infinity)) break;
       }
     } catch (error) {
       if (!this.#finished) {
