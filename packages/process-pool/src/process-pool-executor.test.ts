@@ -140,6 +140,23 @@ describe('ProcessPoolExecutor: child death', () => {
     expect(await p.submit(tasks.add, 1, 2)).toBe(3);
   });
 
+  it('names the error no call caught that ended a child (a timer a finished task left behind), in the message and as cause', async () => {
+    const p = pool({ maxWorkers: 1 });
+    const leaveThrowingTimer = (ms: number) => {
+      setTimeout(() => {
+        throw new RangeError('late uncaught');
+      }, ms);
+      return 'returned';
+    };
+    expect(await p.submit(leaveThrowingTimer, 30)).toBe('returned');
+    const error = (await p.submit(suiteTasks.sleep, 1_000, 'innocent').exception()) as Error;
+    expect(error).toBeInstanceOf(BrokenProcessPoolError);
+    expect(error.message).toMatch(/exited with code 1 while running sleep .*\(late uncaught\)$/);
+    expect(error.cause).toBeInstanceOf(RangeError);
+    expect((error.cause as Error).message).toBe('late uncaught');
+    expect(await p.submit(tasks.add, 1, 2)).toBe(3);
+  });
+
   it('names the signal of a child killed by a signal during a call', async () => {
     const p = pool({ maxWorkers: 1 });
     const error = (await p.submit(tasks.killSelf, 'SIGTERM').exception()) as Error;

@@ -9,6 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { serialize } from 'node:v8';
 import {
+  decodeError,
   ExitMerger,
   FileProgress,
   inheritedExecArgv,
@@ -17,6 +18,7 @@ import {
   unpackDone,
   progressEnv,
   progressStdio,
+  type SerializedError,
   type FromWorker,
   type ToWorker,
   type Transport,
@@ -95,12 +97,24 @@ function shortenCloneError(error: unknown): string {
   return `${firstLine.length > 60 ? `${firstLine.slice(0, 60)}…` : firstLine} … could not be cloned`;
 }
 
+/** What a child sends when an error no call caught is about to end it (worker.ts): not the engine's, kept for the exit. */
+interface UncaughtMessage {
+  t: 'uncaught';
+  error: SerializedError;
+}
+
+function isUncaught(message: unknown): message is UncaughtMessage {
+  return typeof message === 'object' && message !== null && (message as { t?: unknown }).t === 'uncaught';
+}
+
 /** One child. Its exit is reported once it has exited AND its IPC channel is closed, so every message it sent came first. */
 export class ProcessChannel implements WorkerChannel {
   readonly label: string;
   readonly #child: ChildProcess;
   /** terminate() or kill() was called: the child holds the event loop until its exit is reported. */
   #ending = false;
+  /** The error no call caught that the child said is ending it (worker.ts), for its exit's report. */
+  #uncaught: unknown = undefined;
 
   readonly progress: FileProgress;
 
@@ -111,7 +125,9 @@ export class ProcessChannel implements WorkerChannel {
     const exit = new ExitMerger(
       true,
       (how) => {
-        events.exit(how);
+        // Only for an exit an uncaught error makes (a code, no signal): a task may have caught it with a handler of its own.
+        const uncaught = how.error === undefined && how.signal === null && how.code !== 0 ? this.#uncaught : undefined;
+        events.exit(uncaught === undefined ? how : { ...how, error: uncaught });
         // The engine has read the board while handling the exit.
         progress.close();
       },
@@ -120,7 +136,11 @@ export class ProcessChannel implements WorkerChannel {
     exit.watch(child);
     child.once('disconnect', () => exit.connectionClosed());
     // Results come flattened (see worker.ts): the engine reads them as the runtime made them.
-    child.on('message', (message: FromWorker | unknown[]) => events.message(isPackedDone(message) ? unpackDone(message) : message));
+    child.on('message', (message: FromWorker | unknown[] | UncaughtMessage) => {
+      if (isPackedDone(message)) events.message(unpackDone(message));
+      else if (isUncaught(message)) this.#uncaught ??= decodeError(message.error);
+      else events.message(message as FromWorker);
+    });
   }
 
   send(message: ToWorker): void {

@@ -3,7 +3,7 @@
  * `@futures/core` to the IPC channel and does nothing else.
  */
 import { deserialize, serialize } from 'node:v8';
-import { inheritedProgress, isPackedRun, packDone, runWorkerRuntime, unpackRun, watchParent, type FromWorker, type ToWorker } from '@futures/core/transport';
+import { encodeError, inheritedProgress, isPackedRun, packDone, runWorkerRuntime, unpackRun, watchParent, type FromWorker, type ToWorker } from '@futures/core/transport';
 
 const send = process.send?.bind(process);
 if (send === undefined) {
@@ -45,6 +45,16 @@ function mayHoldError(value: unknown): boolean {
   const values = Object.values(value);
   return values.length <= 64 && values.some((v) => v instanceof Error);
 }
+
+// An error no call caught (a timer a finished task left behind throws) is about to end this child: tell the
+// parent what it was, so the call that fails with the child names the cause (process-transport.ts).
+process.on('uncaughtExceptionMonitor', (error) => {
+  try {
+    if (process.connected) send({ t: 'uncaught', error: encodeError(error) }, undefined, undefined, ignoreWriteError);
+  } catch {
+    // The exit's code still tells the parent that the child failed.
+  }
+});
 
 runWorkerRuntime({
   // The board the parent passed as an inherited file descriptor (see process-transport.ts).
