@@ -112,11 +112,9 @@ class MapCalls implements MapIterator<unknown> {
    * otherwise be read into memory, and one that yields without the event
    * loop would starve it).
    */
-  readonly #held = new Queue<unknown[][]>();
+  #held: unknown[][] | undefined;
   /** The background read waits for the held unit to go. */
   #heldGone: (() => void) | undefined;
-  /** The held units wait for room (one wait, however many units arrive meanwhile). */
-  #heldWaits = false;
   /** What waits for room under the executor's maxQueue. */
   #roomThens: (() => void)[] = [];
   /** Removes this map's flush from the executor's shutdown. */
@@ -243,7 +241,7 @@ class MapCalls implements MapIterator<unknown> {
       if (this.#chunker !== undefined) this.#kickAuto();
       else if (this.#async !== undefined && this.#buffersize !== undefined) this.#fillAsync();
       while (this.#pending.length === 0) {
-        if (this.#inputEnded && !(this.#rows !== undefined && this.#rows.length > 0) && this.#held.length === 0) {
+        if (this.#inputEnded && !(this.#rows !== undefined && this.#rows.length > 0) && this.#held === undefined) {
           if (this.#inputError !== undefined) throw this.#inputError.error;
           this.#finish();
           return { value: undefined, done: true };
@@ -371,41 +369,37 @@ class MapCalls implements MapIterator<unknown> {
   /** Without `buffersize`: reads the async input as fast as it yields, and submits each unit as room allows. */
   async #readInBackground(): Promise<void> {
     while (!this.#finished && !this.#inputEnded) {
-      if (this.#held.length > 0) {
+      if (this.#held !== undefined) {
         await new Promise<void>((resolve) => (this.#heldGone = resolve));
         continue;
       }
       const unit = await this.#readUnit();
       if (this.#finished) return;
-      if (unit.length > 0) this.#held.push(unit);
+      if (unit.length > 0) this.#held = unit;
       this.#submitHeldOrEnd(false);
     }
     this.#wake?.();
   }
 
   /**
-   * Submits the held units while there is room (all of them with `force`,
-   * at shutdown). Waiting for room, it asks the executor to let it submit
-   * them before a shutdown, as Python's map has submitted every call it read.
+   * Submits the held unit if there is room (or with `force`, at shutdown).
+   * Waiting for room, it asks the executor to let it submit the unit before
+   * a shutdown, as Python's map has submitted every call it read.
    */
   #submitHeld(force: boolean): void {
-    while (!this.#finished && this.#held.length > 0) {
+    const unit = this.#held;
+    if (!this.#finished && unit !== undefined) {
       if (!force && !this.#hasRoom()) {
         this.#unregister ??= this.#host.beforeShutdown?.(() => {
           this.#unregister = undefined;
           this.#submitHeldOrEnd(true);
         });
-        if (!this.#heldWaits) {
-          this.#heldWaits = true;
-          this.#awaitRoom(() => {
-            this.#heldWaits = false;
-            this.#submitHeldOrEnd(false);
-          });
-        }
+        // A wait that finds the unit gone (submitted at shutdown meanwhile) does nothing.
+        this.#awaitRoom(() => this.#submitHeldOrEnd(false));
         return;
       }
-      this.#submitUnit(this.#held.peek()!);
-      this.#held.shift();
+      this.#submitUnit(unit);
+      this.#held = undefined;
       this.#wake?.();
     }
     this.#unregisterFlush();
@@ -424,7 +418,7 @@ class MapCalls implements MapIterator<unknown> {
     try {
       this.#submitHeld(force);
     } catch (error) {
-      this.#held.clear();
+      this.#held = undefined;
       this.#endInput(error);
       this.#releaseReader();
     }
@@ -606,7 +600,7 @@ class MapCalls implements MapIterator<unknown> {
     this.#finished = true;
     this.#values = [];
     this.#rows?.clear();
-    this.#held.clear();
+    this.#held = undefined;
     this.#unregisterFlush();
     this.#releaseReader();
   }
